@@ -1,0 +1,1 @@
+"""The Telegram application: settings, database, services, dispatcher."""

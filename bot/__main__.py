@@ -1,0 +1,38 @@
+"""`python -m bot`: Telegram with BOT_TOKEN (polling, or webhook with WEBHOOK_URL);
+without BOT_TOKEN a console chat in the terminal driving the same Dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from bot.settings import Settings
+
+
+async def main() -> int:
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from bot.app import Application
+
+    if settings.bot_token is None:
+        from bot.console import run_console
+
+        return await run_console(settings)
+    app = await Application.create(settings)
+    if settings.webhook_url:
+        await app.run_webhook()
+    else:
+        await app.run_polling()
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(asyncio.run(main()))
+    except KeyboardInterrupt:
+        sys.exit(0)

@@ -1,0 +1,168 @@
+"""Builds the Bot, the Dispatcher and the background tasks from Settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock
+from bot.context import AppContext
+from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.migrate import upgrade_to_head
+from bot.fsm_storage import SqlAlchemyStorage
+from bot.i18n import UserLanguageMiddleware, create_i18n
+from bot.services.users import UserLanguages
+from bot.settings import Settings
+from handlers import build_routers
+
+log = logging.getLogger(__name__)
+
+# Token used when there is no BOT_TOKEN (console chat): never sent anywhere.
+CONSOLE_TOKEN = "1000000:console"
+
+BackgroundTask = Callable[["Application"], Awaitable[None]]
+
+
+def _storage(settings: Settings, app_storage: SqlAlchemyStorage) -> tuple[BaseStorage, BaseEventIsolation]:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        redis_storage = RedisStorage.from_url(settings.redis_url)
+        return redis_storage, RedisEventIsolation(redis=redis_storage.redis)
+    return app_storage, SimpleEventIsolation()
+
+
+class Application:
+    """Everything the running bot is made of; `create()` then `run_*()`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        context: AppContext,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        storage: SqlAlchemyStorage,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.context = context
+        self.bot = bot
+        self.dispatcher = dispatcher
+        self.storage = storage
+        self.background: list[BackgroundTask] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        *,
+        session: BaseSession | None = None,
+        clock: Clock | None = None,
+        migrate: bool = True,
+    ) -> Application:
+        engine = create_engine(settings.database_url)
+        if migrate:
+            await upgrade_to_head(engine)
+        sessionmaker = create_sessionmaker(engine)
+        i18n = create_i18n(settings.default_locale)
+        languages = UserLanguages(sessionmaker)
+        context = AppContext(
+            settings=settings,
+            sessionmaker=sessionmaker,
+            i18n=i18n,
+            languages=languages,
+            clock=clock or Clock(),
+        )
+        if session is None:
+            session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+        token = settings.bot_token.get_secret_value() if settings.bot_token else CONSOLE_TOKEN
+        bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+        sql_storage = SqlAlchemyStorage(sessionmaker)
+        storage, isolation = _storage(settings, sql_storage)
+        dispatcher = Dispatcher(storage=storage, events_isolation=isolation, app=context)
+        language_middleware = UserLanguageMiddleware(i18n, languages)
+        language_middleware.setup(dispatcher)
+        dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+        dispatcher.include_routers(*build_routers(settings))
+        app = cls(settings, engine, context, bot, dispatcher, sql_storage)
+        dispatcher["application"] = app
+        return app
+
+    async def start_background(self) -> None:
+        """Start the outbox sender, the reminder scheduler and the like."""
+        for task in self.background:
+            self._tasks.append(asyncio.create_task(task(self), name=getattr(task, "__name__", "task")))
+
+    async def stop_background(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    async def close(self) -> None:
+        await self.stop_background()
+        await self.dispatcher.storage.close()
+        await self.dispatcher.fsm.events_isolation.close()
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+    async def on_startup(self) -> None:
+        from bot.commands import set_menu_commands
+
+        await set_menu_commands(self.bot, self.context.i18n)
+        if not self.settings.staff_enabled:
+            log.warning("STAFF_CHAT_ID is not set: staff features are off")
+        await self.start_background()
+
+    async def run_polling(self, *, handle_signals: bool = True, handle_as_tasks: bool = True) -> None:
+        """Long polling; tests pass handle_as_tasks=False to know when an update is done."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.on_startup()
+        try:
+            await self.dispatcher.start_polling(
+                self.bot,
+                handle_as_tasks=handle_as_tasks,
+                handle_signals=handle_signals,
+                close_bot_session=False,
+                polling_timeout=10,
+            )
+        finally:
+            await self.close()
+
+    async def run_webhook(self) -> None:
+        """Webhook mode (WEBHOOK_URL): aiohttp server checking the secret token."""
+        from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+        from aiohttp import web
+
+        secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
+        web_app = web.Application()
+        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=secret).register(web_app, path="/webhook")
+        setup_application(web_app, self.dispatcher, bot=self.bot)
+        await self.on_startup()
+        await self.bot.set_webhook(f"{self.settings.webhook_url}", secret_token=secret)
+        runner = web.AppRunner(web_app)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.webhook_host, self.settings.webhook_port)
+        await site.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+            await self.close()

@@ -1,0 +1,26 @@
+"""What every handler gets as `app`: settings and the services it may call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.services.users import UserLanguages
+from bot.settings import Settings
+
+
+@dataclass
+class AppContext:
+    """Injected into handlers by aiogram as the keyword argument `app`."""
+
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    languages: UserLanguages
+    clock: Clock
+
+    def is_staff(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.staff_user_ids

@@ -1,0 +1,263 @@
+"""SQLAlchemy 2 typed ORM models.
+
+Personal data (names, IIN, phone, address, IBAN, documents) lives only in
+`applications`, `attachments` and the FSM rows of the wizard, and is written
+only after the user's consent (Art. 8 of the Law "On personal data and their
+protection"); `privacy` services erase it on request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
+        dt.datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        Decimal: Numeric(14, 2),
+    }
+
+
+class User(Base):
+    """A Telegram user who talked to the bot, with the chosen language."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Consent(Base):
+    """Art. 8 consent record: who, text version, language, when, exact answer."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    text_version: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    answer: Mapped[str] = mapped_column(String(16))  # "agree" | "disagree"
+    answered_text: Mapped[str] = mapped_column(String(200))  # the button or words the user sent
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class FsmRecord(Base):
+    """aiogram FSM state and data per StorageKey (the wizard survives restarts)."""
+
+    __tablename__ = "fsm_records"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    state: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NumberSequence(Base):
+    """Counter of public application numbers per year (ALA-2025-000123)."""
+
+    __tablename__ = "number_sequences"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Application(Base):
+    """An application sent by a parent; status per core.status."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    # applicant
+    applicant_surname: Mapped[str | None] = mapped_column(String(100))
+    applicant_name: Mapped[str | None] = mapped_column(String(100))
+    applicant_patronymic: Mapped[str | None] = mapped_column(String(100))
+    applicant_iin: Mapped[str | None] = mapped_column(String(12), index=True)
+    phone: Mapped[str | None] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(300))
+    relation: Mapped[str | None] = mapped_column(String(32))
+    # child
+    child_name: Mapped[str | None] = mapped_column(String(300))
+    child_iin: Mapped[str | None] = mapped_column(String(12), index=True)
+    child_birth: Mapped[dt.date | None] = mapped_column()
+    disability_until: Mapped[dt.date | None] = mapped_column()
+    school: Mapped[str | None] = mapped_column(String(300))
+    certificate_number: Mapped[str | None] = mapped_column(String(64))
+    certificate_date: Mapped[dt.date | None] = mapped_column()
+    certificate_start: Mapped[str | None] = mapped_column(String(7))  # "2025-09"
+    certificate_end: Mapped[str | None] = mapped_column(String(7))
+    # payment
+    iban: Mapped[str | None] = mapped_column(String(34))
+    applied_on: Mapped[dt.date] = mapped_column()
+    estimate_total: Mapped[Decimal | None] = mapped_column()
+    # staff side
+    staff_card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    assigned_staff_id: Mapped[int | None] = mapped_column(BigInteger)
+    refusal_ground: Mapped[int | None] = mapped_column(Integer)
+    parent_unreachable: Mapped[bool] = mapped_column(default=False)
+    personal_data_erased_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+    audit: Mapped[list[AuditEntry]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="AuditEntry.id"
+    )
+    quarters: Mapped[list[PaymentQuarter]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="PaymentQuarter.id"
+    )
+
+
+class Attachment(Base):
+    """A file the parent sent (school certificate, guardianship document)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # certificate | guardianship | extra
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str | None] = mapped_column(String(128))
+    media: Mapped[str] = mapped_column(String(16))  # photo | document
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="attachments")
+
+
+class AuditEntry(Base):
+    """Every action on an application: who, when, old and new status, comment."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    actor: Mapped[str] = mapped_column(String(16))  # parent | staff | system
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    old_status: Mapped[str | None] = mapped_column(String(32))
+    new_status: Mapped[str | None] = mapped_column(String(32))
+    ground: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="audit")
+
+
+class PaymentQuarter(Base):
+    """One quarter of the approved schedule (domain.md §4)."""
+
+    __tablename__ = "payment_quarters"
+    __table_args__ = (UniqueConstraint("application_id", "school_year", "quarter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    school_year: Mapped[str] = mapped_column(String(9))
+    quarter: Mapped[int] = mapped_column(Integer)
+    months: Mapped[list[Any]] = mapped_column(default=list)  # ["2025-11", "2025-12"]
+    amount: Mapped[Decimal] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    paid_at: Mapped[dt.datetime | None] = mapped_column()
+    paid_by: Mapped[int | None] = mapped_column(BigInteger)
+
+    application: Mapped[Application] = relationship(back_populates="quarters")
+
+
+class Overpayment(Base):
+    """p.9: an overpaid amount recorded by staff, to be returned."""
+
+    __tablename__ = "overpayments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    staff_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TerminationEvent(Base):
+    """p.5: an event that stops payment from the following month."""
+
+    __tablename__ = "termination_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    on: Mapped[dt.date] = mapped_column()
+    staff_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A message to deliver, written in the same transaction as its cause.
+
+    status: pending → sending (claimed) → sent | undeliverable; `dedupe_key`
+    makes reminders and notifications idempotent.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    application_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # text, parse_mode, reply_markup
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class RelayLink(Base):
+    """Maps a message in the staff group thread to an application, for replies."""
+
+    __tablename__ = "relay_links"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Services: the application's operations, called by thin handlers."""

@@ -1,0 +1,18 @@
+"""aiogram Routers, one per conversation. Order matters: errors first, fallback last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.settings import Settings
+
+
+def build_routers(settings: Settings) -> list[Router]:
+    """Fresh routers for one Dispatcher (a Router can belong to one parent only)."""
+    from handlers import errors, fallback, start
+
+    return [
+        errors.router(),
+        start.router(),
+        fallback.router(),
+    ]

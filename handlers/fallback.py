@@ -1,0 +1,27 @@
+"""Anything no conversation took: a kind word and the menu (private chats only)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.ui import main_menu
+
+
+async def on_anything(message: Message) -> None:
+    await message.answer(
+        _("I did not understand that. Please choose an action in the menu or send /help."),
+        reply_markup=main_menu(),
+    )
+
+
+async def on_stale_button(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer active."), show_alert=False)
+
+
+def router() -> Router:
+    r = Router(name="fallback")
+    r.message.register(on_anything, F.chat.type == "private")
+    r.callback_query.register(on_stale_button)
+    return r
