@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiogram.types import TelegramObject, User
@@ -11,6 +12,7 @@ from bot.catalogues import DOMAIN, LANGUAGES, LOCALES_DIR, compile_catalogues
 from bot.services.users import UserLanguages
 
 DEFAULT_LOCALE = "ru"
+log = logging.getLogger(__name__)
 
 
 def N_(message: str) -> str:
@@ -41,7 +43,11 @@ class UserLanguageMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         user: User | None = data.get("event_from_user")
         if user is not None:
-            stored = await self.languages.get(user.id)
+            try:
+                stored = await self.languages.get(user.id)
+            except Exception as error:  # the database may be down: still answer
+                log.warning("stored language unavailable: %s", type(error).__name__)
+                stored = None
             if stored in LANGUAGES:
                 return stored
         return telegram_language(user, self.i18n.default_locale)
