@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -37,9 +38,11 @@ class _Window:
 class RateLimiter:
     """Counts sends per chat and globally; O(1) amortised per message."""
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    def __init__(
+        self, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limits = limits or Limits()
-        self._now = time.monotonic
+        self._now = clock
         self._global = _Window(self.limits.global_per_second, 1.0)
         self._chats: dict[int, _Window] = {}
         self.too_many_requests = 0

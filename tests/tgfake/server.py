@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from .limits import Limits, RateLimiter
 from .methods import MAX_UPLOAD, ApiError, BotApiMethods, Files, MethodImpl
@@ -232,7 +232,12 @@ class FakeTelegram(BotApiMethods):
         from aiogram.client.session.aiohttp import AiohttpSession
         from aiogram.client.telegram import TelegramAPIServer
 
-        session = AiohttpSession(api=TelegramAPIServer.from_base(self.base_url))
+        class _LocalSession(AiohttpSession):
+            async def close(self) -> None:  # no 250 ms SSL grace sleep on localhost
+                if self._session is not None and not self._session.closed:
+                    await self._session.close()
+
+        session = _LocalSession(api=TelegramAPIServer.from_base(self.base_url))
         return Bot(token, session=session, **bot_kwargs)
 
     def feed_to(self, dispatcher: Dispatcher | None, bot: Bot | None = None) -> None:
@@ -613,7 +618,7 @@ class FakeTelegram(BotApiMethods):
                 total = 0
                 reader = await request.multipart()
                 while (part := await reader.next()) is not None:
-                    if not isinstance(part, web.BodyPartReader) or part.name is None:
+                    if not isinstance(part, BodyPartReader) or part.name is None:
                         continue
                     body = bytes(await part.read(decode=True))
                     total += len(body)
@@ -654,6 +659,9 @@ class FakeTelegram(BotApiMethods):
             params, files = await self._read_params(request)
         except ApiError as e:
             return _json(e.code, e.payload())
+        except Exception as e:
+            self.server_errors.append(e)
+            return _json(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {e}"})
         bot_user = self._bot_users.get(token)
         if bot_user is None:
             bot_user = self._bot_users[token] = self._make_bot_user(token)
