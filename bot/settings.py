@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     outbox_global_rate: float = 29.0
     outbox_private_interval: float = 1.0
     outbox_group_per_minute: int = 20
+    # Outbox sender mechanics (bot/services/sender.py; tests shorten them).
+    outbox_poll_interval: float = 1.0
+    outbox_batch_size: int = 50
+    outbox_claim_seconds: float = 60.0
+    outbox_request_timeout: float = 20.0
+    outbox_max_attempts: int = 12
+    outbox_backoff_base: float = 2.0
+    outbox_backoff_max: float = 600.0
+    outbox_send_delay: float = 0.0  # testing: pause between claim and the API call
     scheduler_interval: float = 3600.0
 
     @field_validator("staff_user_ids", mode="before")
