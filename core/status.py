@@ -1,0 +1,206 @@
+"""The application status machine as data (domain.md §7; refusal grounds of p.8).
+
+draft → submitted → in_review ⇄ documents_requested → approved | rejected;
+withdrawn by the parent before a decision. A refusal needs one p.8 ground.
+Quarter payments: planned → paid | cancelled (p.5 stops future quarters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from types import MappingProxyType
+
+__all__ = [
+    "QUARTER_TRANSITIONS",
+    "TRANSITIONS",
+    "Action",
+    "ActionNotAllowed",
+    "Actor",
+    "ActorNotAllowed",
+    "GroundRequired",
+    "QuarterStatus",
+    "RefusalGround",
+    "Status",
+    "Transition",
+    "TransitionError",
+    "allowed_actions",
+    "apply_action",
+    "change_quarter_status",
+    "is_final",
+]
+
+
+class Status(StrEnum):
+    """Status of an application (domain.md §7; p.8 for ``rejected``)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    DOCUMENTS_REQUESTED = "documents_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Actor(StrEnum):
+    """Who acts: the parent (applicant, p.3) or the Department's staff (p.2)."""
+
+    PARENT = "parent"
+    STAFF = "staff"
+
+
+class Action(StrEnum):
+    """What an actor does to an application (domain.md §7; ``reject`` per p.8)."""
+
+    SUBMIT = "submit"
+    TAKE = "take"
+    REQUEST_DOCUMENTS = "request_documents"
+    PROVIDE_DOCUMENTS = "provide_documents"
+    APPROVE = "approve"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+
+
+class RefusalGround(IntEnum):
+    """The four refusal grounds of p.8 of decision 11-36."""
+
+    UNRELIABLE_DOCUMENTS = 1
+    NOT_MEETING_REQUIREMENTS = 2
+    NEGATIVE_CONCLUSION = 3
+    NO_CONSENT = 4
+
+    @property
+    def paragraph(self) -> str:
+        """The sub-paragraph of p.8, e.g. "p.8(1)"."""
+        return f"p.8({self.value})"
+
+    @property
+    def code(self) -> str:
+        """The ground's code as in the policy file (p.8), e.g. "unreliable_documents"."""
+        return self.name.lower()
+
+
+class QuarterStatus(StrEnum):
+    """Status of one quarter's payment (p.7; p.5 cancels future quarters)."""
+
+    PLANNED = "planned"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the status table (domain.md §7): the target status, the actors
+    allowed, and whether a p.8 refusal ground is required."""
+
+    to: Status
+    actors: frozenset[Actor]
+    ground_required: bool = False
+
+
+_PARENT = frozenset({Actor.PARENT})
+_STAFF = frozenset({Actor.STAFF})
+_BOTH = frozenset({Actor.PARENT, Actor.STAFF})
+_OPEN = (Status.SUBMITTED, Status.IN_REVIEW, Status.DOCUMENTS_REQUESTED)
+
+TRANSITIONS: Mapping[tuple[Status, Action], Transition] = MappingProxyType(
+    {
+        (Status.DRAFT, Action.SUBMIT): Transition(Status.SUBMITTED, _PARENT),
+        (Status.SUBMITTED, Action.TAKE): Transition(Status.IN_REVIEW, _STAFF),
+        (Status.IN_REVIEW, Action.REQUEST_DOCUMENTS): Transition(Status.DOCUMENTS_REQUESTED, _STAFF),
+        (Status.DOCUMENTS_REQUESTED, Action.PROVIDE_DOCUMENTS): Transition(Status.IN_REVIEW, _BOTH),
+        (Status.IN_REVIEW, Action.APPROVE): Transition(Status.APPROVED, _STAFF),
+        **{
+            (status, Action.REJECT): Transition(Status.REJECTED, _STAFF, ground_required=True)
+            for status in _OPEN
+        },
+        **{(status, Action.WITHDRAW): Transition(Status.WITHDRAWN, _PARENT) for status in _OPEN},
+    }
+)
+"""(from status, action) → transition; the whole machine of domain.md §7 as data."""
+
+QUARTER_TRANSITIONS: Mapping[QuarterStatus, frozenset[QuarterStatus]] = MappingProxyType(
+    {
+        QuarterStatus.PLANNED: frozenset({QuarterStatus.PAID, QuarterStatus.CANCELLED}),
+        QuarterStatus.PAID: frozenset(),
+        QuarterStatus.CANCELLED: frozenset(),
+    }
+)
+"""Allowed quarter payment changes: planned → paid (staff mark it), planned →
+cancelled (a p.5 termination event stops future quarters)."""
+
+
+class TransitionError(Exception):
+    """A status change not allowed by the table of domain.md §7 (or p.8)."""
+
+    def __init__(self, message: str, status: str, action: str, actor: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.action = action
+        self.actor = actor
+
+
+class ActionNotAllowed(TransitionError):
+    """The action does not apply to the current status (domain.md §7)."""
+
+
+class ActorNotAllowed(TransitionError):
+    """The action applies, but not for this actor (e.g. only staff approve; domain.md §7)."""
+
+
+class GroundRequired(TransitionError):
+    """A refusal was attempted without one of the grounds of p.8."""
+
+
+def allowed_actions(status: Status, actor: Actor) -> tuple[Action, ...]:
+    """The actions ``actor`` may take on an application in ``status`` (domain.md §7),
+    in the table's order."""
+    return tuple(
+        action
+        for (source, action), transition in TRANSITIONS.items()
+        if source == status and actor in transition.actors
+    )
+
+
+def apply_action(
+    status: Status, action: Action, actor: Actor, ground: RefusalGround | None = None
+) -> Status:
+    """The status after ``actor`` takes ``action`` (domain.md §7).
+
+    Raises ActionNotAllowed, ActorNotAllowed, or GroundRequired (a refusal needs a
+    p.8 ground). A ground given with another action is ignored.
+    """
+    transition = TRANSITIONS.get((Status(status), Action(action)))
+    if transition is None:
+        raise ActionNotAllowed(
+            f"action {action!s} is not allowed in status {status!s}", str(status), str(action), str(actor)
+        )
+    if Actor(actor) not in transition.actors:
+        raise ActorNotAllowed(
+            f"{actor!s} may not {action!s} an application in status {status!s}",
+            str(status),
+            str(action),
+            str(actor),
+        )
+    if transition.ground_required and ground is None:
+        raise GroundRequired(
+            "a refusal needs one ground of p.8 (1–4)", str(status), str(action), str(actor)
+        )
+    return transition.to
+
+
+def is_final(status: Status) -> bool:
+    """True for approved, rejected and withdrawn: no action leads out (domain.md §7)."""
+    return not any(source == status for source, _ in TRANSITIONS)
+
+
+def change_quarter_status(current: QuarterStatus, new: QuarterStatus) -> QuarterStatus:
+    """Change a quarter's payment status (planned → paid | cancelled; p.5, p.7);
+    anything else raises ActionNotAllowed."""
+    if QuarterStatus(new) not in QUARTER_TRANSITIONS[QuarterStatus(current)]:
+        raise ActionNotAllowed(
+            f"a quarter cannot go from {current!s} to {new!s}", str(current), str(new)
+        )
+    return QuarterStatus(new)
