@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from .models import CallbackAnswer, ChatState, FakeMessage
+from .models import CallbackAnswer, ChatState, FakeMessage, StoredFile
 
 if TYPE_CHECKING:
     from .server import FakeTelegram
@@ -78,7 +78,10 @@ class _Actor:
 
     # -------------------------------------------------------------- helpers
     def _new_message(
-        self, content: dict[str, Any], reply_to: MessageRef | None = None
+        self,
+        content: dict[str, Any],
+        reply_to: MessageRef | None = None,
+        file: StoredFile | None = None,
     ) -> dict[str, Any]:
         chat = self.chat
         mid = chat.new_message_id()
@@ -94,7 +97,7 @@ class _Actor:
                 k: v for k, v in target.data.items() if k != "reply_to_message"
             }
         data.update(content)
-        chat.messages[mid] = FakeMessage(data, from_bot=False)
+        chat.messages[mid] = FakeMessage(data, from_bot=False, file=file)
         return data
 
     async def _message(
@@ -102,8 +105,9 @@ class _Actor:
         content: dict[str, Any],
         reply_to: MessageRef | None = None,
         timeout: float | None = None,
+        file: StoredFile | None = None,
     ) -> list[FakeMessage]:
-        data = self._new_message(content, reply_to)
+        data = self._new_message(content, reply_to, file)
         return await self.tg.deliver(self.chat, "message", data, timeout)
 
     # -------------------------------------------------------------- actions
@@ -203,6 +207,7 @@ class _Actor:
         if content is not None:
             size = len(content)
         sizes = []
+        stored = None
         for scale, sz in ((8, max(size // 40, 1)), (2, max(size // 6, 1)), (1, size)):
             stored = self.tg.new_file(
                 size=sz,
@@ -222,7 +227,7 @@ class _Actor:
         body: dict[str, Any] = {"photo": sizes}
         if caption is not None:
             body["caption"] = caption
-        return await self._message(body, timeout=timeout)
+        return await self._message(body, timeout=timeout, file=stored)
 
     async def send_document(
         self,
@@ -249,7 +254,7 @@ class _Actor:
         body: dict[str, Any] = {"document": self.tg.document_json(stored)}
         if caption is not None:
             body["caption"] = caption
-        return await self._message(body, timeout=timeout)
+        return await self._message(body, timeout=timeout, file=stored)
 
     async def send_sticker(
         self, emoji: str = "👍", *, timeout: float | None = None
@@ -266,7 +271,7 @@ class _Actor:
             "emoji": emoji,
             "file_size": stored.size,
         }
-        return await self._message({"sticker": sticker}, timeout=timeout)
+        return await self._message({"sticker": sticker}, timeout=timeout, file=stored)
 
     async def send_contact(
         self,
