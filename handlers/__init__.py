@@ -10,9 +10,14 @@ from bot.settings import Settings
 def build_routers(settings: Settings) -> list[Router]:
     """Fresh routers for one Dispatcher (a Router can belong to one parent only)."""
     from handlers import errors, fallback, start
+    from handlers import documents, eligibility, estimate, status  # parent info: /check /estimate /documents /status
 
     return [
         errors.router(),
         start.router(),
+        eligibility.router(),
+        estimate.router(),
+        documents.router(),
+        status.router(),
         fallback.router(),
     ]

@@ -1,0 +1,373 @@
+"""An application as the parent sees it: status, history, payment schedule.
+
+`render_application()` works outside a handler (explicit language through `Tr`),
+so notifications and staff views can reuse it. `split_blocks()` packs HTML
+blocks into Telegram messages (≤ 4096 characters) without cutting a line, a
+tag or an HTML entity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from aiogram.utils.i18n import I18n
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from bot.db.models import Application, AuditEntry, PaymentQuarter, TerminationEvent
+from bot.formatting import day, moment, money
+from bot.i18n import N_
+from bot.services import estimates
+from bot.services.eligibility import Tr, paragraph
+from core.months import Month
+from core.schedule import Stop, StopReason
+
+MESSAGE_LIMIT = 4096
+
+STATUS_TEXTS: Mapping[str, str] = {
+    "draft": N_("draft (not sent)"),
+    "submitted": N_("submitted"),
+    "in_review": N_("in review"),
+    "documents_requested": N_("documents requested"),
+    "approved": N_("approved"),
+    "rejected": N_("refused"),
+    "withdrawn": N_("withdrawn"),
+}
+
+STATUS_ICONS: Mapping[str, str] = {
+    "draft": "📝",
+    "submitted": "📨",
+    "in_review": "🔎",
+    "documents_requested": "📎",
+    "approved": "✅",
+    "rejected": "⛔",
+    "withdrawn": "↩️",
+}
+
+GROUND_TEXTS: Mapping[int, str] = {
+    1: N_("the documents or the data are unreliable"),
+    2: N_("the applicant or the submitted materials do not meet the requirements"),
+    3: N_("a negative answer to an approval request, or a negative conclusion of an examination or inspection"),
+    4: N_("no consent to the collection and processing of personal data (Art. 8 of the Law “On personal data and their protection”)"),
+}
+
+QUARTER_STATUS_TEXTS: Mapping[str, str] = {
+    "planned": N_("planned"),
+    "paid": N_("paid"),
+    "cancelled": N_("cancelled"),
+}
+
+STOP_REASON_TEXTS: Mapping[str, str] = {
+    "age_18": N_("the child turned 18"),
+    "disability_end": N_("the disability term ended"),
+    "state_institution": N_("study in a state institution"),
+    "death": N_("death of the child"),
+    "certificate_end": N_("the certificate's term ended"),
+}
+
+
+def status_text(tr: Tr, status: str | None) -> str:
+    if status is None:
+        return "—"
+    message = STATUS_TEXTS.get(status)
+    return tr(message) if message else html.escape(status)
+
+
+def ground_text(tr: Tr, ground: int) -> str:
+    message = GROUND_TEXTS.get(ground)
+    explanation = tr(message) if message else str(ground)
+    return tr("Ground: {paragraph} — {explanation}", paragraph=paragraph(tr, f"p.8({ground})"), explanation=explanation)
+
+
+def history_line(tr: Tr, entry: AuditEntry) -> str | None:
+    """One line of the history, or None for internal entries without a status change."""
+    if entry.new_status is None or entry.new_status == entry.old_status:
+        return None
+    when = moment(entry.created_at)
+    if entry.old_status:
+        change = f"{status_text(tr, entry.old_status)} → {status_text(tr, entry.new_status)}"
+    else:
+        change = status_text(tr, entry.new_status)
+    lines = [f"• {when} — {change}"]
+    if entry.ground:
+        lines.append("  " + ground_text(tr, entry.ground))
+    if entry.comment and entry.actor == "staff":
+        lines.append("  " + tr("Comment: {comment}", comment=html.escape(entry.comment)))
+    return "\n".join(lines)
+
+
+def quarter_line(tr: Tr, row: PaymentQuarter) -> str:
+    months: list[str] = []
+    for value in row.months or []:
+        try:
+            months.append(Month.parse_iso(str(value)).display())
+        except ValueError:
+            months.append(html.escape(str(value)))
+    title = tr("School year {school_year}, quarter {quarter}", school_year=html.escape(row.school_year), quarter=row.quarter)
+    status = QUARTER_STATUS_TEXTS.get(row.status)
+    state = tr(status) if status else html.escape(row.status)
+    if row.status == "paid" and row.paid_at is not None:
+        state = tr("paid on {date}", date=moment(row.paid_at)[:10])
+    return f"• {title}: {', '.join(months)} — {money(Decimal(row.amount), tr.locale)} — {state}"
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """What /status needs of one application (loaded once)."""
+
+    application: Application
+    audit: Sequence[AuditEntry]
+    quarters: Sequence[PaymentQuarter]
+    stops: Sequence[TerminationEvent]
+
+
+def _estimate_block(tr: Tr, view: ApplicationView, today: dt.date) -> list[str]:
+    app = view.application
+    if app.status not in ("submitted", "in_review", "documents_requested", "approved"):
+        return []
+    if app.child_birth is None or not app.certificate_end:
+        return []
+    answers = {
+        estimates.APPLIED: str(Month.of(app.applied_on)),
+        estimates.CERT_END: app.certificate_end,
+        estimates.BIRTH: app.child_birth.isoformat(),
+    }
+    if app.certificate_start:
+        answers[estimates.CERT_START] = app.certificate_start
+    if app.disability_until is not None:
+        answers[estimates.DISABILITY_UNTIL] = app.disability_until.isoformat()
+    stops = []
+    for event in view.stops:
+        try:
+            stops.append(Stop(StopReason(event.reason), event.on))
+        except ValueError:
+            continue
+    try:
+        request = estimates.build_request(answers, app.applied_on, stops)
+    except ValueError:
+        return []
+    result = estimates.compute(request)
+    if result is None:
+        return []
+    header = "<b>" + tr("Estimated payments (the schedule is set after approval):") + "</b>"
+    return [header, *estimates.schedule_blocks(tr, result, request)]
+
+
+def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[str]:
+    """Blocks of HTML for one application: header, history, schedule (or the estimate)."""
+    app = view.application
+    icon = STATUS_ICONS.get(app.status, "•")
+    header = [
+        f"{icon} <b>" + tr("Application {number}", number=html.escape(app.number)) + "</b>",
+        tr("Status: {status}", status="<b>" + status_text(tr, app.status) + "</b>"),
+        tr("Applied on: {date}", date=day(app.applied_on)),
+    ]
+    if app.child_name:
+        header.append(tr("Child: {name}", name=html.escape(app.child_name)))
+    if app.status == "rejected" and app.refusal_ground:
+        header.append(ground_text(tr, app.refusal_ground))
+    if app.status == "rejected":
+        header.append(
+            tr(
+                "You can appeal ({paragraph}): a complaint to the head of the Department or to the authorised "
+                "body for the quality of state services (p.14 of the Rules No. 84), or to court.",
+                paragraph=paragraph(tr, "p.10"),
+            )
+        )
+    if app.status == "documents_requested":
+        header.append(tr("The Department asks for documents: see the comment below and send them here."))
+    blocks = ["\n".join(header)]
+
+    history = [line for line in (history_line(tr, entry) for entry in view.audit) if line]
+    if history:
+        blocks.append("<b>" + tr("History:") + "</b>\n" + "\n".join(history))
+
+    if view.quarters:
+        lines = [quarter_line(tr, row) for row in view.quarters]
+        planned = sum((Decimal(r.amount) for r in view.quarters if r.status != "cancelled"), Decimal("0"))
+        lines.append(tr("Total: {amount}", amount=money(planned, tr.locale)))
+        for event in view.stops:
+            reason = STOP_REASON_TEXTS.get(event.reason)
+            if reason:
+                lines.append(
+                    tr(
+                        "Payment stops from the month after {date}: {reason} ({paragraph}).",
+                        date=day(event.on),
+                        reason=tr(reason),
+                        paragraph=paragraph(tr, "p.5"),
+                    )
+                )
+        blocks.append("<b>" + tr("Payment schedule:") + "</b>\n" + "\n".join(lines))
+    else:
+        blocks.extend(_estimate_block(tr, view, today))
+    return blocks
+
+
+async def load_views(sessionmaker: async_sessionmaker[AsyncSession], user_id: int) -> list[ApplicationView]:
+    """The user's applications, newest first, with history, schedule and stop events."""
+    async with sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                select(Application)
+                .where(Application.user_id == user_id)
+                .options(selectinload(Application.audit), selectinload(Application.quarters))
+                .order_by(Application.created_at.desc(), Application.id.desc())
+            )
+        ).all()
+        ids = [row.id for row in rows]
+        events: dict[int, list[TerminationEvent]] = {i: [] for i in ids}
+        if ids:
+            for event in (
+                await session.scalars(
+                    select(TerminationEvent)
+                    .where(TerminationEvent.application_id.in_(ids))
+                    .order_by(TerminationEvent.on)
+                )
+            ).all():
+                events[event.application_id].append(event)
+        return [
+            ApplicationView(
+                application=row,
+                audit=sorted(row.audit, key=lambda e: (e.created_at, e.id)),
+                quarters=sorted(row.quarters, key=lambda q: (q.school_year, q.quarter)),
+                stops=events[row.id],
+            )
+            for row in rows
+        ]
+
+
+def render_status(tr: Tr, views: Sequence[ApplicationView], today: dt.date) -> list[str]:
+    """The whole /status answer as messages (already split)."""
+    if not views:
+        return [
+            tr(
+                "You have no applications yet.\n/apply — fill in an application\n"
+                "/check — check first whether you are entitled"
+            )
+        ]
+    groups = [[tr("Your applications: {count}", count=len(views))]]
+    for view in views:
+        groups.append(render_application(tr, view, today))
+    return split_groups(groups)
+
+
+# ---------------------------------------------------------------- splitting
+
+_ENTITY = re.compile(r"&[#a-zA-Z0-9]{1,10};")
+_TAG = re.compile(r"<[^<>]{0,200}>")
+
+
+def text_length(text: str) -> int:
+    """Telegram counts UTF-16 code units; the HTML markup is counted too (safe side)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _forbidden(line: str) -> set[int]:
+    """Cut positions inside an HTML entity or tag (a cut there breaks the markup)."""
+    inside: set[int] = set()
+    for pattern in (_ENTITY, _TAG):
+        for match in pattern.finditer(line):
+            inside.update(range(match.start() + 1, match.end()))
+    return inside
+
+
+def _split_line(line: str, limit: int) -> list[str]:
+    """One over-long line: cut at the last space that fits, else at the limit, never
+    inside an entity or a tag."""
+    forbidden = _forbidden(line)
+    pieces: list[str] = []
+    start = 0
+    while start < len(line):
+        size, end = 0, start
+        while end < len(line):
+            width = 2 if ord(line[end]) > 0xFFFF else 1
+            if size + width > limit:
+                break
+            size += width
+            end += 1
+        if end >= len(line):
+            pieces.append(line[start:])
+            break
+        space = line.rfind(" ", start, end)
+        cut = space if space > start + limit // 2 else end
+        while cut - 1 > start and cut in forbidden:
+            cut -= 1
+        pieces.append(line[start:cut].rstrip())
+        start = cut
+        while start < len(line) and line[start] == " ":
+            start += 1
+    return [piece for piece in pieces if piece]
+
+
+def _pack(lines: Iterable[str], limit: int) -> list[str]:
+    """Lines into messages of at most `limit`, a line cut only if it alone is too long."""
+    messages: list[str] = []
+    current = ""
+    for line in lines:
+        parts = _split_line(line, limit) if text_length(line) > limit else [line]
+        for part in parts:
+            candidate = f"{current}\n{part}" if current else part
+            if text_length(candidate) <= limit:
+                current = candidate
+            else:
+                if current:
+                    messages.append(current)
+                current = part
+    if current:
+        messages.append(current)
+    return messages
+
+
+def split_blocks(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Blocks joined by blank lines into as few messages as fit; a block is split
+    only if it alone is too long (at line ends, then at spaces)."""
+    return split_groups([[block] for block in blocks], limit)
+
+
+def split_groups(groups: Sequence[Sequence[str]], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Groups of blocks (e.g. one application each) into messages: a group that does
+    not fit after the current text starts a new message; a group longer than a
+    message is split between its blocks, then its lines."""
+    messages: list[str] = []
+    current = ""
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            messages.append(current)
+        current = ""
+
+    for group in groups:
+        joined = "\n\n".join(group)
+        candidate = f"{current}\n\n{joined}" if current else joined
+        if text_length(candidate) <= limit:
+            current = candidate
+            continue
+        flush()
+        if text_length(joined) <= limit:
+            current = joined
+            continue
+        for block in group:
+            candidate = f"{current}\n\n{block}" if current else block
+            if text_length(candidate) <= limit:
+                current = candidate
+                continue
+            flush()
+            if text_length(block) <= limit:
+                current = block
+            else:
+                parts = _pack(block.split("\n"), limit)
+                messages.extend(parts[:-1])
+                current = parts[-1] if parts else ""
+    flush()
+    return messages
+
+
+def make_tr(i18n: I18n, locale: str) -> Tr:
+    return Tr(i18n, locale)

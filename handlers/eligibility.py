@@ -1,0 +1,214 @@
+"""/check: eligibility screening of domain.md §2, one question at a time.
+
+Buttons or typed answers in either language; a bad answer gets a reason and the
+same question again; "⬅️ Back" returns to the previous question; /cancel stops.
+The decision is core.eligibility.screen() on today's date (Asia/Almaty).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, Filter, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.services import eligibility as svc
+from bot.ui import (
+    BACK,
+    BACK_WORDS,
+    CANCEL,
+    CANCEL_WORDS,
+    MENU_CHECK,
+    MENU_ROWS,
+    Said,
+    main_menu,
+    matches,
+)
+
+
+class FreeText(Filter):
+    """A text answer: not a command and not a main-menu button (those go to their routers)."""
+
+    async def __call__(self, message: Message, i18n: I18n) -> bool:
+        text = message.text
+        if text is None or text.startswith("/"):
+            return False
+        return not any(matches(i18n, text, label) for row in MENU_ROWS for label in row)
+
+
+class NotText(Filter):
+    """A sticker, photo, voice … where a text answer is expected."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.text is None
+
+
+class Check(StatesGroup):
+    question = State()
+
+
+class CheckAnswer(CallbackData, prefix="chk"):
+    q: str
+    v: str
+
+
+def tr_for(app: AppContext, i18n: I18n) -> svc.Tr:
+    return svc.Tr(app.i18n, i18n.current_locale)
+
+
+def keyboard(question: str, first: bool) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(text=_(label), callback_data=CheckAnswer(q=question, v=value).pack())
+        for value, label in svc.choices(question)
+    ]
+    rows = [[button] for button in buttons] if len(buttons) > 3 else [buttons]
+    navigation = []
+    if not first:
+        navigation.append(InlineKeyboardButton(text=_(BACK), callback_data=CheckAnswer(q=question, v="back").pack()))
+    navigation.append(InlineKeyboardButton(text=_(CANCEL), callback_data=CheckAnswer(q=question, v="cancel").pack()))
+    rows.append(navigation)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def _progress(state: FSMContext) -> dict[str, Any]:
+    data = await state.get_data()
+    return dict(data.get("check") or {"q": svc.ORDER[0], "answers": {}, "history": []})
+
+
+async def _save(state: FSMContext, progress: dict[str, Any]) -> None:
+    await state.update_data(check=progress)
+
+
+async def _leave(state: FSMContext) -> None:
+    """Forget the /check answers; other conversations' data stays."""
+    data = await state.get_data()
+    data.pop("check", None)
+    await state.set_data(data)
+    await state.set_state(None)
+
+
+async def ask(message: Message, app: AppContext, i18n: I18n, progress: dict[str, Any], error: str | None = None) -> None:
+    tr = tr_for(app, i18n)
+    question = progress["q"]
+    text = svc.question_text(tr, question)
+    if error:
+        text = f"{svc.invalid_text(tr, error)}\n\n{text}"
+    await message.answer(text, reply_markup=keyboard(question, first=not progress["history"]))
+
+
+async def on_check(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+    progress = {"q": svc.ORDER[0], "answers": {}, "history": []}
+    await state.set_state(Check.question)
+    await _save(state, progress)
+    await message.answer(
+        _(
+            "Let us check whether you are entitled to the reimbursement: {count} short questions. "
+            "“Not sure” is always an allowed answer. /cancel stops."
+        ).format(count=svc.TOTAL_STEPS)
+    )
+    await ask(message, app, i18n, progress)
+
+
+async def record(message: Message, state: FSMContext, app: AppContext, i18n: I18n, value: str) -> None:
+    progress = await _progress(state)
+    question = progress["q"]
+    answers: dict[str, str] = dict(progress["answers"])
+    answers[question] = value
+    history = [*progress["history"], question]
+    today = app.clock.today()
+    early = svc.decided_early(answers, today)
+    following = None if early is not None else svc.next_question(answers, question)
+    if following is None:
+        result = early if early is not None else svc.final_screening(answers, today)
+        await _leave(state)
+        await message.answer(svc.render_result(tr_for(app, i18n), result), reply_markup=main_menu())
+        return
+    progress = {"q": following, "answers": answers, "history": history}
+    await _save(state, progress)
+    await ask(message, app, i18n, progress)
+
+
+async def go_back(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+    progress = await _progress(state)
+    history = list(progress["history"])
+    if history:
+        previous = history.pop()
+        answers = dict(progress["answers"])
+        for question in svc.ORDER[svc.ORDER.index(previous) :]:
+            answers.pop(question, None)
+        progress = {"q": previous, "answers": answers, "history": history}
+        await _save(state, progress)
+    await ask(message, app, i18n, progress)
+
+
+async def stop(message: Message, state: FSMContext) -> None:
+    await _leave(state)
+    await message.answer(_("The check is stopped. Nothing was saved."), reply_markup=main_menu())
+
+
+async def on_cancel(message: Message, state: FSMContext) -> None:
+    await stop(message, state)
+
+
+async def on_back(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+    await go_back(message, state, app, i18n)
+
+
+async def on_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+    progress = await _progress(state)
+    parsed = svc.parse_typed(app.i18n, progress["q"], message.text, app.clock.today(), progress["answers"])
+    if parsed.value is None:
+        await ask(message, app, i18n, progress, error=parsed.error)
+        return
+    await record(message, state, app, i18n, parsed.value)
+
+
+async def on_not_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+    await ask(message, app, i18n, await _progress(state), error="not_text")
+
+
+async def on_button(
+    query: CallbackQuery, callback_data: CheckAnswer, state: FSMContext, app: AppContext, i18n: I18n
+) -> None:
+    message = query.message
+    progress = await _progress(state)
+    if not isinstance(message, Message) or callback_data.q != progress["q"]:
+        await query.answer(_("This button is no longer active."))
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)
+    if callback_data.v == "cancel":
+        await stop(message, state)
+        return
+    if callback_data.v == "back":
+        await go_back(message, state, app, i18n)
+        return
+    parsed = svc.accept_choice(callback_data.q, callback_data.v)
+    if parsed.value is None:
+        await ask(message, app, i18n, progress, error=parsed.error)
+        return
+    await record(message, state, app, i18n, parsed.value)
+
+
+def router() -> Router:
+    r = Router(name="eligibility")
+    r.message.filter(F.chat.type == "private")
+    in_check = StateFilter(Check.question)
+    r.message.register(on_check, Command("check"))
+    r.message.register(on_check, Said(MENU_CHECK, words=("check", "проверить", "тексеру")))
+    r.message.register(on_cancel, in_check, Command("cancel"))
+    r.message.register(on_cancel, in_check, Said(CANCEL, words=CANCEL_WORDS))
+    r.message.register(on_back, in_check, Said(BACK, words=BACK_WORDS))
+    r.message.register(on_text, in_check, FreeText())
+    r.message.register(on_not_text, in_check, NotText())
+    r.callback_query.register(on_button, in_check, CheckAnswer.filter())
+    return r

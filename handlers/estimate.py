@@ -1,0 +1,183 @@
+"""/estimate: every quarterly payment for the user's dates (domain.md §4, p.4, p.5, p.7).
+
+Five steps (month of application, certificate from / to, date of birth, end of
+the disability term); each button can be typed; "⬅️ Back" and /cancel work at
+every step; a bad answer gets its reason and the same question again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.services import estimates as svc
+from bot.services.eligibility import Parsed, Tr, invalid_text
+from bot.services.status_view import split_blocks
+from bot.ui import BACK, BACK_WORDS, CANCEL, CANCEL_WORDS, MENU_ESTIMATE, Said, main_menu
+from handlers.eligibility import FreeText, NotText
+
+
+class EstimateForm(StatesGroup):
+    step = State()
+
+
+class EstimateAnswer(CallbackData, prefix="est"):
+    s: str
+    v: str
+
+
+def tr_for(app: AppContext, i18n: I18n) -> Tr:
+    return Tr(app.i18n, i18n.current_locale)
+
+
+async def _progress(state: FSMContext) -> dict[str, Any]:
+    data = await state.get_data()
+    return dict(data.get("estimate") or {"s": svc.STEPS[0], "answers": {}})
+
+
+async def _leave(state: FSMContext) -> None:
+    data = await state.get_data()
+    data.pop("estimate", None)
+    await state.set_data(data)
+    await state.set_state(None)
+
+
+def keyboard(tr: Tr, step: str, today: Any, answers: dict[str, str]) -> InlineKeyboardMarkup:
+    suggestions = [
+        InlineKeyboardButton(text=text, callback_data=EstimateAnswer(s=step, v=value).pack())
+        for value, text in svc.suggestions(tr, step, today, answers)
+    ]
+    rows = [suggestions] if suggestions else []
+    navigation = []
+    if step != svc.STEPS[0]:
+        navigation.append(InlineKeyboardButton(text=_(BACK), callback_data=EstimateAnswer(s=step, v="back").pack()))
+    navigation.append(InlineKeyboardButton(text=_(CANCEL), callback_data=EstimateAnswer(s=step, v="cancel").pack()))
+    rows.append(navigation)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def ask(message: Message, app: AppContext, i18n: I18n, progress: dict[str, Any], error: str | None = None) -> None:
+    tr = tr_for(app, i18n)
+    step = progress["s"]
+    text = svc.question_text(tr, step)
+    if error:
+        text = f"{error}\n\n{text}"
+    await message.answer(text, reply_markup=keyboard(tr, step, app.clock.today(), progress["answers"]))
+
+
+async def on_estimate(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+    progress = {"s": svc.STEPS[0], "answers": {}}
+    await state.set_state(EstimateForm.step)
+    await state.update_data(estimate=progress)
+    await ask(message, app, i18n, progress)
+
+
+async def handle(message: Message, state: FSMContext, app: AppContext, i18n: I18n, parsed: Parsed | svc.StepError) -> None:
+    tr = tr_for(app, i18n)
+    progress = await _progress(state)
+    if isinstance(parsed, svc.StepError):
+        await ask(message, app, i18n, progress, error=svc.error_text(tr, parsed))
+        return
+    if parsed.value is None:
+        await ask(message, app, i18n, progress, error=invalid_text(tr, parsed.error or "choice"))
+        return
+    step = progress["s"]
+    answers = {**progress["answers"], step: parsed.value}
+    position = svc.STEPS.index(step)
+    if position + 1 < len(svc.STEPS):
+        progress = {"s": svc.STEPS[position + 1], "answers": answers}
+        await state.update_data(estimate=progress)
+        await ask(message, app, i18n, progress)
+        return
+    await _leave(state)
+    today = app.clock.today()
+    request = svc.build_request(answers, today)
+    result = svc.compute(request)
+    if result is None:
+        await message.answer(svc.mrp_missing_text(tr), reply_markup=main_menu())
+        return
+    chunks = split_blocks(svc.render(tr, result, request, answers))
+    for number, chunk in enumerate(chunks):
+        last = number == len(chunks) - 1
+        await message.answer(chunk, reply_markup=main_menu() if last else None)
+
+
+async def go_back(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+    progress = await _progress(state)
+    position = svc.STEPS.index(progress["s"])
+    if position > 0:
+        previous = svc.STEPS[position - 1]
+        answers = {k: v for k, v in progress["answers"].items() if svc.STEPS.index(k) < position - 1}
+        progress = {"s": previous, "answers": answers}
+        await state.update_data(estimate=progress)
+    await ask(message, app, i18n, progress)
+
+
+async def stop(message: Message, state: FSMContext) -> None:
+    await _leave(state)
+    await message.answer(_("The estimate is stopped. Nothing was saved."), reply_markup=main_menu())
+
+
+async def on_cancel(message: Message, state: FSMContext) -> None:
+    await stop(message, state)
+
+
+async def on_back(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+    await go_back(message, state, app, i18n)
+
+
+async def on_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+    progress = await _progress(state)
+    parsed = svc.parse_typed(app.i18n, progress["s"], message.text, app.clock.today(), progress["answers"])
+    await handle(message, state, app, i18n, parsed)
+
+
+async def on_not_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+    tr = tr_for(app, i18n)
+    await ask(message, app, i18n, await _progress(state), error=invalid_text(tr, "not_text"))
+
+
+async def on_button(
+    query: CallbackQuery, callback_data: EstimateAnswer, state: FSMContext, app: AppContext, i18n: I18n
+) -> None:
+    message = query.message
+    progress = await _progress(state)
+    if not isinstance(message, Message) or callback_data.s != progress["s"]:
+        await query.answer(_("This button is no longer active."))
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)
+    if callback_data.v == "cancel":
+        await stop(message, state)
+        return
+    if callback_data.v == "back":
+        await go_back(message, state, app, i18n)
+        return
+    parsed = svc.accept_button(callback_data.s, callback_data.v, app.clock.today(), progress["answers"])
+    await handle(message, state, app, i18n, parsed)
+
+
+def router() -> Router:
+    r = Router(name="estimate")
+    r.message.filter(F.chat.type == "private")
+    in_form = StateFilter(EstimateForm.step)
+    r.message.register(on_estimate, Command("estimate"))
+    r.message.register(on_estimate, Said(MENU_ESTIMATE, words=("estimate", "рассчитать", "есептеу")))
+    r.message.register(on_cancel, in_form, Command("cancel"))
+    r.message.register(on_cancel, in_form, Said(CANCEL, words=CANCEL_WORDS))
+    r.message.register(on_back, in_form, Said(BACK, words=BACK_WORDS))
+    r.message.register(on_text, in_form, FreeText())
+    r.message.register(on_not_text, in_form, NotText())
+    r.callback_query.register(on_button, in_form, EstimateAnswer.filter())
+    return r
