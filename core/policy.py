@@ -335,7 +335,7 @@ def _grounds(table: Table) -> tuple[RefusalGroundInfo, ...]:
 
 @lru_cache(maxsize=1)
 def default_policy() -> LocalityPolicy:
-    """The Alatau policy of decision 11-36 (core/params/alatau.toml), loaded once."""
+    """The Alatau policy of decision 11-36, p.2–p.8 (core/params/alatau.toml), loaded once."""
     return load_policy(DEFAULT_POLICY_FILE)
 
 

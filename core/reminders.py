@@ -69,7 +69,8 @@ class ReminderFacts:
 class Reminder:
     """One reminder: send it on a day in ``[due, until]``; ``event`` is the day it
     is about (the certificate's last day, the 18th birthday, the last day of the
-    disability term, 1 September); ``key`` identifies it for deduplication."""
+    disability term, 1 September); ``key`` identifies it for deduplication
+    (domain.md §7)."""
 
     kind: ReminderKind
     due: date
@@ -78,15 +79,17 @@ class Reminder:
 
     @property
     def key(self) -> str:
+        """A stable deduplication key "kind:event-date" (domain.md §7: exactly once)."""
         return f"{self.kind.value}:{self.event.isoformat()}"
 
     def is_due(self, today: date) -> bool:
+        """Whether ``today`` is within ``[due, until]`` (domain.md §7)."""
         return self.due <= today <= self.until
 
 
 def one_month_before(day: date) -> date:
     """The same day of the previous month, or that month's last day when it is
-    shorter (31.05 → 30.04, 31.03 → 28.02 or 29.02): "one month before"."""
+    shorter (31.05 → 30.04, 31.03 → 28.02 or 29.02): "one month before" (domain.md §7)."""
     previous = Month.of(day).prev()
     last = previous.last_day()
     return date(previous.year, previous.month, min(day.day, last.day))
@@ -169,10 +172,10 @@ def reminders_for(facts: ReminderFacts, policy: LocalityPolicy | None = None) ->
 def due_reminders(
     facts: ReminderFacts, today: date, policy: LocalityPolicy | None = None
 ) -> tuple[Reminder, ...]:
-    """The reminders to send today (``due ≤ today ≤ until``)."""
+    """The reminders to send today (``due ≤ today ≤ until``; domain.md §7)."""
     return tuple(r for r in reminders_for(facts, policy) if r.is_due(today))
 
 
 def keys(reminders: Iterable[Reminder]) -> tuple[str, ...]:
-    """The deduplication keys of reminders, in order."""
+    """The deduplication keys of reminders, in order (domain.md §7)."""
     return tuple(r.key for r in reminders)

@@ -44,7 +44,7 @@ class Table:
         self._used: set[str] = set()
 
     def error(self, key: str | None, problem: str) -> PolicyError:
-        """A PolicyError for ``key`` of this table (decision 11-36 parameter files)."""
+        """A PolicyError for ``key`` of this table (parameter files of p.2–p.8, domain.md §4)."""
         place = self._path(key) if key is not None else (self._where or "top level")
         return PolicyError(f"{self._file}: {place}: {problem}")
 
@@ -60,7 +60,7 @@ class Table:
         return self._data[key]
 
     def has(self, key: str) -> bool:
-        """Whether ``key`` is present (optional fields of a policy, decision 11-36)."""
+        """Whether ``key`` is present (optional fields of a policy of p.2–p.8)."""
         return key in self._data
 
     def text(self, key: str, optional: bool = False) -> str | None:
@@ -163,7 +163,7 @@ class Table:
         return result
 
     def finish(self) -> None:
-        """Reject keys that no accessor asked for (a mistyped field of a policy file)."""
+        """Reject keys that no accessor asked for (a mistyped field of a p.2–p.8 policy file)."""
         unknown = sorted(set(self._data) - self._used)
         if unknown:
             raise self.error(None, f"unknown field(s): {', '.join(unknown)}")
