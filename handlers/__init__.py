@@ -9,8 +9,7 @@ from bot.settings import Settings
 
 def build_routers(settings: Settings) -> list[Router]:
     """Fresh routers for one Dispatcher (a Router can belong to one parent only)."""
-    from handlers import errors, fallback, start
-    from handlers import documents, eligibility, estimate, status  # parent info: /check /estimate /documents /status
+    from handlers import documents, eligibility, errors, estimate, fallback, start, status
 
     return [
         errors.router(),
