@@ -1,0 +1,595 @@
+"""The console chat: the real Dispatcher driven from the terminal.
+
+Lines typed by the user become Telegram updates (messages, button presses,
+documents) fed to `Dispatcher.feed_update`; what the bot sends comes back
+through `ConsoleTelegram` and is printed. Two roles: the parent (private
+chat) and a staff member (the staff group); `/as staff`, `/as parent`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import shlex
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from aiogram.types import Update
+from sqlalchemy import func, select
+
+from bot.console.render import (
+    Choice,
+    flat,
+    human_size,
+    inline_choices,
+    keyboard_lines,
+    parse_size,
+    reply_choices,
+    utf16_len,
+)
+from bot.console.telegram import ConsoleTelegram, fake_content
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PARENT_ID = 100001
+DEMO_STAFF_CHAT_ID = -1000000000001
+DEMO_STAFF_USER_ID = 900001
+
+BANNER = """\
+══════════ Alatau bot · console chat ══════════
+ҚАЗ  Бот терминалда (BOT_TOKEN орнатылмаған). Батырмалар нөмірленген: басу үшін нөмірін
+     жазыңыз, кез келген басқа мәтін хабарлама ретінде жіберіледі.
+     /as staff — Басқарма қызметкері (топтағы чат), /as parent — ата-ана;
+     /file АТАУЫ [КӨЛЕМІ] — құжат жіберу, /photo — сурет, /reply МӘТІН — карточкаға жауап;
+     /buttons — батырмаларды қайта көрсету; /quit — шығу.
+РУС  Бот в терминале (BOT_TOKEN не задан). Кнопки пронумерованы: чтобы нажать, введите номер,
+     любой другой текст уходит сообщением.
+     /as staff — сотрудник управления (чат группы), /as parent — родитель;
+     /file ИМЯ [РАЗМЕР] — отправить документ, /photo — фото, /reply ТЕКСТ — ответ на карточку;
+     /buttons — показать кнопки снова; /quit — выход.
+     \\5 sends the text "5" · Ctrl+D exits · start with /start
+═══════════════════════════════════════════════"""
+
+
+@dataclass
+class Role:
+    name: str  # "parent" | "staff"
+    user: dict[str, Any]
+    chat: dict[str, Any]
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.chat["id"])
+
+
+@dataclass
+class Active:
+    """The buttons that numbers press in one chat."""
+
+    choices: list[Choice]
+    message_id: int | None  # inline keyboard: the message carrying it; None: reply keyboard
+    one_time: bool = False
+
+
+def console_settings(settings: Settings) -> tuple[Settings, str | None]:
+    """Settings with a demo staff group when STAFF_CHAT_ID is not set (and a note saying so)."""
+    if settings.staff_chat_id is not None:
+        return settings, None
+    updated = settings.model_copy(
+        update={
+            "staff_chat_id": DEMO_STAFF_CHAT_ID,
+            "staff_user_ids": frozenset(settings.staff_user_ids or {DEMO_STAFF_USER_ID}),
+        }
+    )
+    updated.__dict__.pop("staff_enabled", None)  # cached_property copied from the original
+    staff = ", ".join(str(i) for i in sorted(updated.staff_user_ids))
+    note = (
+        f"STAFF_CHAT_ID is not set: the console uses a demo staff group {DEMO_STAFF_CHAT_ID} "
+        f"and STAFF_USER_IDS={staff} (only in this console)."
+    )
+    return updated, note
+
+
+class ConsoleChat:
+    """Reads lines, feeds updates, prints what the bot sends (the `Screen` of ConsoleTelegram)."""
+
+    def __init__(self, settings: Settings, *, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
+        self.settings = settings
+        self.stdin = stdin
+        self.out = stdout
+        self.interactive = interactive
+        self.session = ConsoleTelegram(self, self.chat_object)
+        self.app: Any = None
+        self.parent_name = {"first_name": "Demo", "last_name": "Parent", "username": "demo_parent"}
+        self.role = self._parent(PARENT_ID)
+        self.active: dict[int, Active] = {}
+        self.reply_keyboards: dict[int, tuple[list[list[Choice]], bool]] = {}
+        self.force_reply: dict[int, int] = {}
+        self.last_with_buttons: dict[int, int] = {}
+        self.last_text: dict[int, int] = {}
+        self.update_id = 0
+        self.prompt_shown = False
+        self.files_dir: Path | None = None
+        self.lock = threading.Lock()
+
+    # --- chats and roles -----------------------------------------------------
+
+    @property
+    def staff_chat_id(self) -> int:
+        return int(self.settings.staff_chat_id or DEMO_STAFF_CHAT_ID)
+
+    def _parent(self, user_id: int) -> Role:
+        user = {"id": user_id, "is_bot": False, **self.parent_name}
+        chat = {"id": user_id, "type": "private", **self.parent_name}
+        return Role("parent" if user_id == PARENT_ID else f"parent {user_id}", user, chat)
+
+    def _staff(self, user_id: int) -> Role:
+        user = {"id": user_id, "is_bot": False, "first_name": "Demo", "last_name": "Staff", "username": "demo_staff"}
+        return Role("staff" if user_id == self.default_staff_id else f"staff {user_id}", user, self.chat_object(self.staff_chat_id))
+
+    @property
+    def default_staff_id(self) -> int:
+        ids = self.settings.staff_user_ids
+        return min(ids) if ids else DEMO_STAFF_USER_ID
+
+    def chat_object(self, chat_id: int) -> dict[str, Any]:
+        if chat_id == self.staff_chat_id:
+            return {"id": chat_id, "type": "supergroup", "title": "Staff group (console demo)"}
+        if chat_id > 0:
+            if chat_id in self.settings.staff_user_ids:
+                return {"id": chat_id, "type": "private", "first_name": "Demo", "last_name": "Staff"}
+            return {"id": chat_id, "type": "private", **self.parent_name}
+        return {"id": chat_id, "type": "supergroup", "title": f"Chat {chat_id}"}
+
+    def chat_label(self, chat_id: int) -> str:
+        if chat_id == self.staff_chat_id:
+            return "staff group"
+        if chat_id == PARENT_ID:
+            return "parent"
+        if chat_id in self.settings.staff_user_ids:
+            return f"staff {chat_id} (private)"
+        return f"parent {chat_id}" if chat_id > 0 else f"chat {chat_id}"
+
+    # --- output ------------------------------------------------------------------
+
+    def prompt(self) -> str:
+        active = self.active.get(self.role.chat_id)
+        choices = f" [1-{len(active.choices)}]" if active and active.choices else ""
+        return f"{self.role.name}{choices}> "
+
+    def write(self, text: str = "") -> None:
+        with self.lock:
+            if self.interactive and self.prompt_shown:
+                self.out.write("\r\033[K")
+            self.out.write(text + "\n")
+            if self.interactive and self.prompt_shown:
+                self.out.write(self.prompt())
+            self.out.flush()
+
+    def show_prompt(self) -> None:
+        if self.interactive:
+            with self.lock:
+                self.out.write(self.prompt())
+                self.out.flush()
+                self.prompt_shown = True
+
+    def block(self, head: str, body: str, extra: list[str] | None = None) -> None:
+        """'head body' with the following lines of body (and extra) indented under it."""
+        indent = " " * min(len(head) + 1, 8)
+        lines = body.split("\n") if body else [""]
+        out = [f"{head} {lines[0]}".rstrip()]
+        out += [(indent + line).rstrip() for line in lines[1:]]
+        out += [indent + line for line in extra or []]
+        self.write("\n".join(out))
+
+    def head(self, chat_id: int, note: str = "") -> str:
+        suffix = f" ({note})" if note else ""
+        if chat_id == self.role.chat_id:
+            return f"bot{suffix}:"
+        return f"→ {self.chat_label(chat_id)}{suffix}:"
+
+    # --- Screen (called by ConsoleTelegram) --------------------------------------
+
+    def bot_message(self, message: dict[str, Any], shown: str, markup: dict[str, Any] | None, *, edit: str = "") -> None:
+        chat_id = int(message["chat"]["id"])
+        message_id = int(message["message_id"])
+        rows = self._track_buttons(chat_id, message_id, markup, edited=bool(edit) and edit != "forwarded")
+        parts = []
+        if "document" in message:
+            parts.append(self._file_line(message["document"]))
+        if "photo" in message:
+            size = message["photo"][-1].get("file_size") or 0
+            parts.append(f"[photo, {human_size(size)}]")
+        if shown:
+            parts.append(shown)
+        elif edit == "buttons":
+            parts.append("(buttons changed)" if rows else "(buttons removed)")
+        body = " ".join(parts[:1]) + ("\n" + "\n".join(parts[1:]) if len(parts) > 1 else "")
+        numbered = chat_id == self.role.chat_id
+        self.block(self.head(chat_id, edit), body, keyboard_lines(rows, numbered=numbered) if rows else None)
+
+    def bot_deleted(self, chat_id: int, message_id: int) -> None:
+        active = self.active.get(chat_id)
+        if active and active.message_id == message_id:
+            del self.active[chat_id]
+        self.write(f"{self.head(chat_id, 'deleted a message')}".rstrip(":"))
+
+    def callback_answer(self, chat_id: int, text: str, alert: bool) -> None:
+        self.block(self.head(chat_id or self.role.chat_id, "alert" if alert else "popup"), text)
+
+    def rejected(self, method: str, chat_id: int | None, description: str) -> None:
+        where = f" to {self.chat_label(chat_id)}" if chat_id is not None else ""
+        self.write(f"⚠ Telegram would refuse {method}{where}: {description}")
+
+    def note(self, text: str) -> None:
+        self.write(text)
+
+    def _file_line(self, document: dict[str, Any]) -> str:
+        name = document.get("file_name") or "file"
+        line = f"[file: {name}, {human_size(int(document.get('file_size') or 0))}"
+        stored = self.session.files.get(document.get("file_id", ""))
+        if stored is not None and stored.origin == "bot":
+            if self.files_dir is None:
+                self.files_dir = Path(tempfile.mkdtemp(prefix="alatau-console-"))
+            target = self.files_dir / Path(name).name
+            if not target.exists():
+                with contextlib.suppress(OSError):
+                    target.write_bytes(stored.data)
+            line += f", saved as {target}"
+        return line + "]"
+
+    def _track_buttons(
+        self, chat_id: int, message_id: int, markup: dict[str, Any] | None, *, edited: bool
+    ) -> list[list[Choice]]:
+        """Remember which buttons numbers press in this chat; returns the rows to show."""
+        markup = markup or {}
+        if markup.get("inline_keyboard"):
+            rows = inline_choices(markup)
+            self.active[chat_id] = Active(flat(rows), message_id)
+            self.last_with_buttons[chat_id] = message_id
+            return rows
+        current = self.active.get(chat_id)
+        if edited and current is not None and current.message_id == message_id:
+            del self.active[chat_id]
+        if markup.get("keyboard"):
+            rows = reply_choices(markup)
+            one_time = bool(markup.get("one_time_keyboard"))
+            self.reply_keyboards[chat_id] = (rows, one_time)
+            self.active[chat_id] = Active(flat(rows), None, one_time)
+            return rows
+        if markup.get("remove_keyboard"):
+            self.reply_keyboards.pop(chat_id, None)
+            if current is not None and current.message_id is None:
+                self.active.pop(chat_id, None)
+        if markup.get("force_reply"):
+            self.force_reply[chat_id] = message_id
+        if not edited:
+            self.last_text[chat_id] = message_id
+        return []
+
+    # --- input ---------------------------------------------------------------
+
+    async def handle(self, line: str) -> bool:
+        """One typed line; False to stop."""
+        text = line.strip()
+        if not text:
+            return True
+        command, _, rest = text.partition(" ")
+        command = command.lower()
+        rest = rest.strip()
+        if command in ("/quit", "/exit"):
+            return False
+        if command == "/as":
+            self.switch(rest)
+        elif command == "/file":
+            await self.send_file(rest)
+        elif command == "/photo":
+            await self.send_photo(rest)
+        elif command == "/reply":
+            await self.reply(rest)
+        elif command == "/buttons":
+            self.show_buttons(reactivate=True)
+        elif text.startswith("\\"):
+            await self.send_text(text[1:])
+        elif text.isdigit() and (active := self.active.get(self.role.chat_id)) and 1 <= int(text) <= len(active.choices):
+            await self.press(active, int(text))
+        else:
+            await self.send_text(text)
+        return True
+
+    def switch(self, rest: str) -> None:
+        words = rest.split()
+        who = words[0].lower() if words else ""
+        user_id: int | None = None
+        if len(words) > 1:
+            try:
+                user_id = int(words[1])
+            except ValueError:
+                user_id = None
+        if who in ("staff", "сотрудник", "қызметкер"):
+            self.role = self._staff(user_id or self.default_staff_id)
+            self.write(f"── now: {self.role.name} (user {self.role.user['id']}) in the staff group (chat {self.role.chat_id}) ──")
+            if self.role.user["id"] not in self.settings.staff_user_ids:
+                self.write(f"   note: {self.role.user['id']} is not in STAFF_USER_IDS; the bot will refuse staff actions")
+        elif who in ("parent", "родитель", "ата-ана"):
+            self.role = self._parent(user_id or PARENT_ID)
+            self.write(f"── now: {self.role.name} (user {self.role.user['id']}) in the private chat with the bot ──")
+        else:
+            self.write("usage: /as parent [USER_ID] | /as staff [USER_ID]")
+            return
+        self.show_buttons()
+
+    def show_buttons(self, *, reactivate: bool = False) -> None:
+        chat_id = self.role.chat_id
+        active = self.active.get(chat_id)
+        if active is None and reactivate and chat_id in self.reply_keyboards:
+            rows, one_time = self.reply_keyboards[chat_id]
+            active = self.active[chat_id] = Active(flat(rows), None, one_time)
+        if active is None:
+            if reactivate:
+                self.write("(no buttons)")
+            return
+        rows = [[choice] for choice in active.choices]
+        if active.message_id is None and chat_id in self.reply_keyboards:
+            rows = self.reply_keyboards[chat_id][0]
+        elif active.message_id is not None:
+            markup = self.session.markups.get((chat_id, active.message_id))
+            rows = inline_choices(markup) if markup else rows
+        self.write("\n".join(["buttons:", *("  " + line for line in keyboard_lines(rows, numbered=True))]))
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        chat = self.role.chat
+        message = {
+            "message_id": self.session.next_message_id(chat["id"]),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self.role.user,
+            **content,
+        }
+        return self.session.remember(message)
+
+    async def send_text(self, text: str) -> None:
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        target = self.force_reply.pop(self.role.chat_id, None)
+        if target is not None:
+            original = self.session.messages.get((self.role.chat_id, target))
+            if original is not None:
+                content["reply_to_message"] = original
+        await self.feed({"message": self._message(**content)})
+
+    async def reply(self, text: str) -> None:
+        if not text:
+            self.write("usage: /reply TEXT — replies to the last card (the last message with buttons)")
+            return
+        target = await self._card_message_id()
+        original = self.session.messages.get((self.role.chat_id, target)) if target else None
+        if original is None:
+            self.write("(nothing to reply to in this chat yet)")
+            return
+        self.force_reply.pop(self.role.chat_id, None)
+        await self.feed({"message": self._message(text=text, reply_to_message=original)})
+
+    async def _card_message_id(self) -> int | None:
+        """The last application card in this chat (relay link), else the last message with buttons."""
+        chat_id = self.role.chat_id
+        with contextlib.suppress(Exception):
+            from bot.db.models import Application, RelayLink
+
+            async with self.app.context.sessionmaker() as db:
+                link = await db.scalar(
+                    select(RelayLink).where(RelayLink.chat_id == chat_id).order_by(RelayLink.id.desc()).limit(1)
+                )
+                if link is not None:
+                    card = await db.scalar(
+                        select(Application.staff_card_message_id).where(Application.id == link.application_id)
+                    )
+                    return int(card or link.message_id)
+        return self.last_with_buttons.get(chat_id) or self.last_text.get(chat_id)
+
+    async def send_file(self, rest: str) -> None:
+        try:
+            words = shlex.split(rest)
+        except ValueError:
+            words = rest.split()
+        size: int | None = None
+        if len(words) > 1:
+            with contextlib.suppress(ValueError):
+                size = parse_size(words[-1])
+                words = words[:-1]
+        name = " ".join(words) or "certificate.pdf"
+        data = fake_content(name)
+        if size is not None and len(data) < size <= 20 * 1024 * 1024:
+            data += b"\n%" + b" " * (size - len(data) - 2)
+        stored = self.session.store_file(name, data, size, origin="user")
+        self.write(f"   (sent {name}, {human_size(stored.size)})")
+        await self.feed({"message": self._message(document=self.session.document_of(stored))})
+
+    async def send_photo(self, caption: str) -> None:
+        stored = self.session.store_file("photo.jpg", fake_content("photo.jpg"), origin="user")
+        content: dict[str, Any] = {"photo": self.session.photo_of(stored)}
+        if caption:
+            content["caption"] = caption
+        self.write("   (sent a photo)")
+        await self.feed({"message": self._message(**content)})
+
+    async def press(self, active: Active, number: int) -> None:
+        choice = active.choices[number - 1]
+        chat_id = self.role.chat_id
+        self.write(f"   ↳ {choice.label}")
+        if choice.kind == "callback":
+            message = self.session.messages.get((chat_id, active.message_id or 0))
+            if message is None:
+                self.write("(that message is gone)")
+                return
+            query = {
+                "id": self.session.new_callback_id(chat_id),
+                "from": self.role.user,
+                "chat_instance": str(chat_id),
+                "message": message,
+                "data": choice.value,
+            }
+            await self.feed({"callback_query": query})
+            return
+        if choice.kind == "url":
+            self.write(f"(opens {choice.value})")
+            return
+        if choice.kind == "copy":
+            self.write(f"(copied: {choice.value})")
+            return
+        if active.one_time:
+            self.active.pop(chat_id, None)
+        if choice.kind == "contact":
+            contact = {
+                "phone_number": "+77011234567",
+                "first_name": self.role.user.get("first_name", ""),
+                "last_name": self.role.user.get("last_name", ""),
+                "user_id": self.role.user["id"],
+            }
+            await self.feed({"message": self._message(contact=contact)})
+        elif choice.kind == "location":
+            await self.feed({"message": self._message(location={"latitude": 43.85, "longitude": 77.06})})
+        elif choice.kind == "text":
+            await self.send_text(choice.label)
+        else:
+            self.write("(this kind of button is not available in the console)")
+
+    async def feed(self, payload: dict[str, Any]) -> None:
+        self.update_id += 1
+        app = self.app
+        update = Update.model_validate({"update_id": self.update_id, **payload}, context={"bot": app.bot})
+        try:
+            await app.dispatcher.feed_update(app.bot, update)
+        except Exception as error:
+            # The error router did not take it: the console goes on, the log has the details.
+            log.exception("update %s failed", self.update_id)
+            self.write(f"⚠ the bot failed on this update ({type(error).__name__}); see the log")
+
+    # --- running ---------------------------------------------------------------
+
+    async def settle(self, limit: float) -> None:
+        """Scripted input: let the outbox sender deliver what is due before the next line."""
+        for _ in range(5):
+            await asyncio.sleep(0)
+        if not self.app.background:
+            return
+        from bot.db.models import OutboxMessage
+
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+            try:
+                async with self.app.context.sessionmaker() as db:
+                    waiting = await db.scalar(
+                        select(func.count())
+                        .select_from(OutboxMessage)
+                        .where(OutboxMessage.status.in_(("pending", "sending")))
+                        .where(OutboxMessage.next_attempt_at <= soon)
+                    )
+            except Exception:
+                return
+            if not waiting:
+                return
+            await asyncio.sleep(0.1)
+
+    async def lines(self) -> asyncio.Queue[str | None]:
+        """stdin read line by line in a daemon thread (Ctrl+C never waits for it)."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def put(item: str | None) -> None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def reader() -> None:
+            try:
+                while line := self.stdin.readline():
+                    put(line)
+            except (OSError, ValueError, UnicodeDecodeError) as error:
+                put(f"\x00{type(error).__name__}")
+            finally:
+                put(None)
+
+        threading.Thread(target=reader, name="console-stdin", daemon=True).start()
+        return queue
+
+    async def run(self) -> int:
+        from bot.app import Application
+
+        self.settings, note = console_settings(self.settings)
+        try:
+            self.app = await Application.create(self.settings, session=self.session)
+        except Exception as error:
+            print(f"console: cannot start the bot: {type(error).__name__}: {error}", file=sys.stderr)
+            return 1
+        app = self.app
+        self.session.bot_user = {
+            "id": app.bot.id,
+            "is_bot": True,
+            "first_name": "Alatau bot (console)",
+            "username": "alatau_console_bot",
+        }
+        self.write(BANNER)
+        if note:
+            self.write(note)
+        self.write(f"── now: parent (user {PARENT_ID}) in the private chat with the bot ──")
+        workflow = {"dispatcher": app.dispatcher, "bots": [app.bot], "bot": app.bot, **app.dispatcher.workflow_data}
+        try:
+            await app.dispatcher.emit_startup(**workflow)
+            await app.on_startup()
+            queue = await self.lines()
+            while True:
+                self.show_prompt()
+                line = await queue.get()
+                self.prompt_shown = False
+                if line is None:
+                    if self.interactive:
+                        self.write()
+                    break
+                if line.startswith("\x00"):
+                    self.write(f"(cannot read the input: {line[1:]})")
+                    break
+                if not self.interactive and line.strip():
+                    self.write(f"{self.prompt()}{line.rstrip()}")
+                if not await self.handle(line.rstrip("\r\n")):
+                    break
+                if not self.interactive:
+                    await self.settle(3.0)
+            if not self.interactive:
+                await self.settle(10.0)
+        finally:
+            with contextlib.suppress(Exception):
+                await app.dispatcher.emit_shutdown(**workflow)
+            await app.close()
+        self.write("bye / сау болыңыз / до свидания")
+        return 0
+
+
+async def run_console(settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    """`python -m bot` without BOT_TOKEN: chat with the bot in the terminal. Returns the exit code."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    if "log_level" not in settings.model_fields_set:
+        logging.getLogger().setLevel(logging.WARNING)  # no per-update INFO lines between the messages
+    with contextlib.suppress(AttributeError, ValueError):
+        stdout.reconfigure(errors="replace")  # type: ignore[attr-defined]
+    interactive = _isatty(stdin) and _isatty(stdout)
+    chat = ConsoleChat(settings, stdin=stdin, stdout=stdout, interactive=interactive)
+    return await chat.run()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
