@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from aiogram import Bot, Dispatcher
 
-from tests.tgfake import FakeTelegram
+from tests.tgfake import FakeTelegram, FakeUser
+from tests.tgfake.echo import run_polling
 
 
 async def test_get_me_uses_token_id(tg: FakeTelegram, bot: Bot) -> None:
@@ -118,3 +119,69 @@ async def test_feed_mode(tg: FakeTelegram, bot: Bot) -> None:
     assert [m.text for m in replies] == ["fed"]
     await user.send("/start")
     assert (await user.press("Ping"))[0].text == "Pong!"
+
+
+async def test_background_notification_with_wait_for(tg: FakeTelegram, bot: Bot) -> None:
+    import asyncio
+
+    from aiogram import Router
+    from aiogram.types import Message
+
+    router = Router()
+    tasks: set[asyncio.Task[None]] = set()
+
+    @router.message()
+    async def later(message: Message) -> None:
+        async def notify() -> None:
+            await asyncio.sleep(0.2)
+            await message.answer("done later")
+
+        task = asyncio.create_task(notify())
+        tasks.add(task)
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    user = tg.user(1010)
+    async with run_polling(dp, bot):
+        assert await user.send("go") == []
+        msg = await tg.wait_for(lambda: user.last, what="the late notification")
+        assert msg.text == "done later"
+        with pytest.raises(AssertionError, match="never"):
+            await tg.wait_for(lambda: False, timeout=0.1, what="never")
+
+
+async def test_other_content(tg: FakeTelegram, bot: Bot) -> None:
+    from aiogram import Router
+    from aiogram.types import Message
+
+    router = Router()
+
+    @router.message()
+    async def kind(message: Message) -> None:
+        extra = ""
+        if message.contact:
+            extra = f" {message.contact.phone_number} own={message.contact.user_id == message.from_user.id}"  # type: ignore[union-attr]
+        await message.answer(f"{message.content_type.value}{extra}")
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    user = tg.user(1011)
+    async with run_polling(dp, bot):
+        assert (await user.send_sticker())[0].text == "sticker"
+        assert (await user.send_contact("+77010000000"))[0].text == "contact +77010000000 own=True"
+        assert (await user.send_location())[0].text == "location"
+        assert (await user.send_photo())[0].text == "photo"
+
+
+async def test_many_users_concurrently(tg: FakeTelegram, echo: Dispatcher) -> None:
+    import asyncio
+
+    users = [tg.user(50_000 + i, f"U{i}") for i in range(200)]
+
+    async def scenario(user: FakeUser) -> None:
+        assert (await user.send("/start"))[0].text == f"Hello, {user.first_name}!"
+        assert (await user.press("Ping"))[0].text == "Pong!"
+        assert (await user.send(f"hi {user.id}"))[0].text == f"hi {user.id}"
+
+    await asyncio.gather(*(scenario(u) for u in users))
+    assert tg.delivered_total == 600
