@@ -18,6 +18,7 @@ from core.termination import eighteenth_birthday
 __all__ = [
     "PARAGRAPHS",
     "QUESTIONS",
+    "REMEDIES",
     "Answer",
     "Reason",
     "Representative",
@@ -59,6 +60,21 @@ PARAGRAPHS: dict[str, str] = {
     "unknown_state_institution": "p.5",
 }
 """Each reason code and the paragraph of decision 11-36 behind it."""
+
+
+REMEDIES: dict[str, str | None] = {
+    "no_disability": None,
+    "adult": None,
+    "disability_ended": "new_disability_term",
+    "not_home_educated": "school_certificate_of_home_education",
+    "not_representative": "parent_or_guardian_may_apply",
+    "not_resident": "own_city_maslikhat_decides",
+    "full_state_support": "staff_can_explain",
+    "parental_rights_deprived": "staff_can_explain",
+    "state_institution": "payable_again_after_leaving",
+}
+"""What can change a "not eligible" reason (domain.md §2: "names the paragraph and,
+where one exists, what can change it"); None where nothing can (p.1, p.5)."""
 
 
 class Answer(StrEnum):
@@ -112,6 +128,14 @@ class Reason:
 
     code: str
     paragraph: str
+
+    @property
+    def remedy(self) -> str | None:
+        """What can change this reason (REMEDIES, domain.md §2), e.g. "a guardian may
+        apply" for not_representative (p.3); "staff_will_check" for unknown_*."""
+        if self.needs_check:
+            return "staff_will_check"
+        return REMEDIES.get(self.code)
 
     @property
     def needs_check(self) -> bool:

@@ -135,7 +135,13 @@ cancelled (a p.5 termination event stops future quarters)."""
 class TransitionError(Exception):
     """A status change not allowed by the table of domain.md §7 (or p.8)."""
 
-    def __init__(self, message: str, status: str, action: str, actor: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str = "",
+        status: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.action = action

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.eligibility import (
+    PARAGRAPHS,
     QUESTIONS,
+    REMEDIES,
     Answer,
     Reason,
     Representative,
@@ -170,3 +172,12 @@ def test_verdict_follows_reasons(answers: ScreeningAnswers) -> None:
         assert s.result is Verdict.ELIGIBLE
     unknown_questions = {r.code.removeprefix("unknown_") for r in unsure}
     assert unknown_questions <= set(QUESTIONS)
+
+
+def test_remedies_cover_every_blocking_reason() -> None:
+    blocking = {code for code in PARAGRAPHS if not code.startswith("unknown_")}
+    assert set(REMEDIES) == blocking
+    assert Reason("not_representative", "p.3").remedy == "parent_or_guardian_may_apply"
+    assert Reason("not_resident", "p.1").remedy == "own_city_maslikhat_decides"
+    assert Reason("unknown_birth", "p.5").remedy == "staff_will_check"
+    assert Reason("adult", "p.5").remedy is None

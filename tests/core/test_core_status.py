@@ -127,3 +127,9 @@ def test_quarter_status() -> None:
         with pytest.raises(ActionNotAllowed):
             change_quarter_status(*bad)
     assert QUARTER_TRANSITIONS[QuarterStatus.PLANNED] == {QuarterStatus.PAID, QuarterStatus.CANCELLED}
+
+
+def test_errors_can_be_raised_plainly() -> None:
+    error = ActionNotAllowed("nope")
+    assert isinstance(error, TransitionError)
+    assert (str(error), error.status, error.action, error.actor) == ("nope", None, None, None)
