@@ -59,7 +59,7 @@ CHANNEL_TEXTS: Mapping[str, str] = {
         "bring the documents in person"
     ),
     "egov": N_(
-        "the eGov portal (egov.kz): there your own request to the state information systems "
+        "the eGov portal (eGov.kz): there your own request to the state information systems "
         "confirms the data"
     ),
 }
@@ -87,11 +87,12 @@ def question() -> str:
 
 def checklist(tr: Tr, representative: str) -> str:
     """The documents for this applicant, the official channels and the honest word (HTML)."""
+    _ = tr
     policy = default_policy()
     items = documents_for(policy, representative, born_abroad=True)
     lines = [
-        "<b>" + tr("Documents for the reimbursement") + "</b>",
-        tr("Source: app. 3 of the Rules No. 84, as {paragraph} of the decision requires.", paragraph=paragraph(tr, "p.6")),
+        "<b>" + _("Documents for the reimbursement") + "</b>",
+        _("Source: app. 3 of the Rules No. 84, as {paragraph} of the decision requires.", paragraph=paragraph(tr, "p.6")),
         "",
     ]
     for number, item in enumerate(items, start=1):
@@ -104,9 +105,9 @@ def checklist(tr: Tr, representative: str) -> str:
         lines.append(f"{number}. {text}")
     lines += [
         "",
-        tr("The disability is confirmed from the state information systems: no paper about it is needed."),
+        _("The disability is confirmed from the state information systems: no paper about it is needed."),
         "",
-        "<b>" + tr("Where to apply officially ({paragraph}):", paragraph=paragraph(tr, "p.6")) + "</b>",
+        "<b>" + _("Where to apply officially ({paragraph}):", paragraph=paragraph(tr, "p.6")) + "</b>",
     ]
     for channel in policy.channels:
         message = CHANNEL_TEXTS.get(channel.code)
@@ -114,13 +115,13 @@ def checklist(tr: Tr, representative: str) -> str:
     department = policy.department.get(tr.locale) or next(iter(policy.department.values()))
     lines += [
         "",
-        tr(
+        _(
             "I prepare your application and forward it to {department}, and I keep you informed. But the "
             "official application is made through the State Corporation or the eGov portal ({paragraph}).",
             department=html.escape(department),
             paragraph=paragraph(tr, "p.6"),
         ),
-        tr("/apply — fill in an application\n/estimate — estimate the payments"),
+        _("/apply — fill in an application\n/estimate — estimate the payments"),
     ]
     return "\n".join(lines)
 

@@ -35,7 +35,7 @@ from core.validators import Invalid, parse_date
 
 
 class Tr:
-    """gettext in one locale: `tr("Text {x}", x=1)`; extracted by Babel as `_`."""
+    """gettext in one locale: `_("Text {x}", x=1)`; extracted by Babel as `_`."""
 
     def __init__(self, i18n: I18n, locale: str) -> None:
         self.i18n = i18n
@@ -448,8 +448,9 @@ def render_result(tr: Tr, screening: Screening) -> str:
 
 
 def question_text(tr: Tr, question: str) -> str:
+    _ = tr
     number = step_of(question)
-    header = tr("Step {number} of {total}", number=number, total=TOTAL_STEPS)
+    header = _("Step {number} of {total}", number=number, total=TOTAL_STEPS)
     return f"{header}\n{tr(QUESTION_TEXTS[question])}"
 
 

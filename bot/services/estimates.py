@@ -97,7 +97,8 @@ def step_number(step: str) -> int:
 
 
 def question_text(tr: Tr, step: str) -> str:
-    header = tr("Step {number} of {total}", number=step_number(step), total=len(STEPS))
+    _ = tr
+    header = _("Step {number} of {total}", number=step_number(step), total=len(STEPS))
     body = tr(QUESTIONS[step], paragraph=paragraph(tr, QUESTION_PARAGRAPHS[step]))
     return f"{header}\n{body}"
 
@@ -305,12 +306,13 @@ STOP_TEXTS: Mapping[StopReason, str] = {
 
 
 def note_texts(tr: Tr, result: Estimate) -> list[str]:
+    _ = tr
     lines: list[str] = []
     for note in result.notes:
         if note.code == MRP_NOT_KNOWN:
             lines.append(
                 "⚠️ "
-                + tr(
+                + _(
                     "Estimate: the MRP for {year} is not yet known (the budget law for that year is "
                     "not adopted); the last known MRP is used.",
                     year=html.escape(str(note.params.get("year", ""))),
@@ -325,18 +327,20 @@ def note_texts(tr: Tr, result: Estimate) -> list[str]:
 
 def quarter_block(tr: Tr, quarter: QuarterPayment, amount_text: str, status: str | None = None) -> str:
     """One quarter: school year, number, months (names and MM.YYYY), paid months, amount."""
+    _ = tr
     months = ", ".join(f"{month_name(m, tr.locale)} ({m.display()})" for m in quarter.months)
-    title = tr("School year {school_year}, quarter {quarter}", school_year=quarter.school_year, quarter=quarter.quarter)
+    title = _("School year {school_year}, quarter {quarter}", school_year=quarter.school_year, quarter=quarter.quarter)
     lines = [
         f"<b>{title}</b>",
-        tr("Months: {months}", months=months),
-        tr("Paid months: {paid} of {total}", paid=quarter.paid_months, total=quarter.quarter_months),
-        tr("Amount: {amount}", amount=amount_text) + (f" — {status}" if status else ""),
+        _("Months: {months}", months=months),
+        _("Paid months: {paid} of {total}", paid=quarter.paid_months, total=quarter.quarter_months),
+        _("Amount: {amount}", amount=amount_text) + (f" — {status}" if status else ""),
     ]
     return "\n".join(lines)
 
 
 def stop_text(tr: Tr, result: Estimate, request: EstimateRequest) -> str | None:
+    _ = tr
     if result.last_month is None or not result.quarters:
         return None
     reason = result.stop_reason
@@ -349,7 +353,7 @@ def stop_text(tr: Tr, result: Estimate, request: EstimateRequest) -> str | None:
         on = next((stop.on for stop in request.stops if stop.reason is reason), None)
     message = STOP_TEXTS.get(reason, STOP_TEXTS[StopReason.DEATH])
     para = "p.4" if reason is StopReason.CERTIFICATE_END else "p.5"
-    return tr(
+    return _(
         message,
         month=result.last_month.display(),
         date=on.strftime("%d.%m.%Y") if on else "",
@@ -359,9 +363,10 @@ def stop_text(tr: Tr, result: Estimate, request: EstimateRequest) -> str | None:
 
 def schedule_blocks(tr: Tr, result: Estimate, request: EstimateRequest) -> list[str]:
     """The estimate as blocks (each quarter, the total, why it ends, the notes)."""
+    _ = tr
     blocks = [quarter_block(tr, q, money(q.amount, tr.locale)) for q in result.quarters]
     if result.quarters:
-        blocks.append("<b>" + tr("Total: {amount}", amount=money(result.total, tr.locale)) + "</b>")
+        blocks.append("<b>" + _("Total: {amount}", amount=money(result.total, tr.locale)) + "</b>")
     ending = stop_text(tr, result, request)
     if ending:
         blocks.append(ending)
@@ -373,16 +378,17 @@ def schedule_blocks(tr: Tr, result: Estimate, request: EstimateRequest) -> list[
 
 def render(tr: Tr, result: Estimate, request: EstimateRequest, answers: Mapping[str, str]) -> list[str]:
     """The full /estimate answer as blocks of HTML (split into messages by the caller)."""
-    intro = tr(
+    _ = tr
+    intro = _(
         "Estimate of the reimbursement: 8 MRP per quarter of the school year ({paragraph}); each month "
         "is counted at the MRP in force on its first day.",
         paragraph=paragraph(tr, "p.7"),
     )
     blocks = [intro, *schedule_blocks(tr, result, request)]
     if answers.get(DISABILITY_UNTIL) == "unknown":
-        blocks.append(tr("The end of the disability term was not given: the estimate assumes it lasts."))
+        blocks.append(_("The end of the disability term was not given: the estimate assumes it lasts."))
     blocks.append(
-        tr(
+        _(
             "This is an estimate, not a decision: the Department sets the payments after it approves the "
             "application.\n/documents — the documents and where to apply\n/apply — fill in an application"
         )

@@ -80,13 +80,15 @@ def status_text(tr: Tr, status: str | None) -> str:
 
 
 def ground_text(tr: Tr, ground: int) -> str:
+    _ = tr
     message = GROUND_TEXTS.get(ground)
     explanation = tr(message) if message else str(ground)
-    return tr("Ground: {paragraph} — {explanation}", paragraph=paragraph(tr, f"p.8({ground})"), explanation=explanation)
+    return _("Ground: {paragraph} — {explanation}", paragraph=paragraph(tr, f"p.8({ground})"), explanation=explanation)
 
 
 def history_line(tr: Tr, entry: AuditEntry) -> str | None:
     """One line of the history, or None for internal entries without a status change."""
+    _ = tr
     if entry.new_status is None or entry.new_status == entry.old_status:
         return None
     when = moment(entry.created_at)
@@ -98,22 +100,23 @@ def history_line(tr: Tr, entry: AuditEntry) -> str | None:
     if entry.ground:
         lines.append("  " + ground_text(tr, entry.ground))
     if entry.comment and entry.actor == "staff":
-        lines.append("  " + tr("Comment: {comment}", comment=html.escape(entry.comment)))
+        lines.append("  " + _("Comment: {comment}", comment=html.escape(entry.comment)))
     return "\n".join(lines)
 
 
 def quarter_line(tr: Tr, row: PaymentQuarter) -> str:
+    _ = tr
     months: list[str] = []
     for value in row.months or []:
         try:
             months.append(Month.parse_iso(str(value)).display())
         except ValueError:
             months.append(html.escape(str(value)))
-    title = tr("School year {school_year}, quarter {quarter}", school_year=html.escape(row.school_year), quarter=row.quarter)
+    title = _("School year {school_year}, quarter {quarter}", school_year=html.escape(row.school_year), quarter=row.quarter)
     status = QUARTER_STATUS_TEXTS.get(row.status)
     state = tr(status) if status else html.escape(row.status)
     if row.status == "paid" and row.paid_at is not None:
-        state = tr("paid on {date}", date=moment(row.paid_at)[:10])
+        state = _("paid on {date}", date=moment(row.paid_at)[:10])
     return f"• {title}: {', '.join(months)} — {money(Decimal(row.amount), tr.locale)} — {state}"
 
 
@@ -128,6 +131,7 @@ class ApplicationView:
 
 
 def _estimate_block(tr: Tr, view: ApplicationView, today: dt.date) -> list[str]:
+    _ = tr
     app = view.application
     if app.status not in ("submitted", "in_review", "documents_requested", "approved"):
         return []
@@ -155,55 +159,56 @@ def _estimate_block(tr: Tr, view: ApplicationView, today: dt.date) -> list[str]:
     result = estimates.compute(request)
     if result is None:
         return []
-    header = "<b>" + tr("Estimated payments (the schedule is set after approval):") + "</b>"
+    header = "<b>" + _("Estimated payments (the schedule is set after approval):") + "</b>"
     return [header, *estimates.schedule_blocks(tr, result, request)]
 
 
 def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[str]:
     """Blocks of HTML for one application: header, history, schedule (or the estimate)."""
+    _ = tr
     app = view.application
     icon = STATUS_ICONS.get(app.status, "•")
     header = [
-        f"{icon} <b>" + tr("Application {number}", number=html.escape(app.number)) + "</b>",
-        tr("Status: {status}", status="<b>" + status_text(tr, app.status) + "</b>"),
-        tr("Applied on: {date}", date=day(app.applied_on)),
+        f"{icon} <b>" + _("Application {number}", number=html.escape(app.number)) + "</b>",
+        _("Status: {status}", status="<b>" + status_text(tr, app.status) + "</b>"),
+        _("Applied on: {date}", date=day(app.applied_on)),
     ]
     if app.child_name:
-        header.append(tr("Child: {name}", name=html.escape(app.child_name)))
+        header.append(_("Child: {name}", name=html.escape(app.child_name)))
     if app.status == "rejected" and app.refusal_ground:
         header.append(ground_text(tr, app.refusal_ground))
     if app.status == "rejected":
         header.append(
-            tr(
+            _(
                 "You can appeal ({paragraph}): a complaint to the head of the Department or to the authorised "
                 "body for the quality of state services (p.14 of the Rules No. 84), or to court.",
                 paragraph=paragraph(tr, "p.10"),
             )
         )
     if app.status == "documents_requested":
-        header.append(tr("The Department asks for documents: see the comment below and send them here."))
+        header.append(_("The Department asks for documents: see the comment in the history below."))
     blocks = ["\n".join(header)]
 
     history = [line for line in (history_line(tr, entry) for entry in view.audit) if line]
     if history:
-        blocks.append("<b>" + tr("History:") + "</b>\n" + "\n".join(history))
+        blocks.append("<b>" + _("History:") + "</b>\n" + "\n".join(history))
 
     if view.quarters:
         lines = [quarter_line(tr, row) for row in view.quarters]
         planned = sum((Decimal(r.amount) for r in view.quarters if r.status != "cancelled"), Decimal("0"))
-        lines.append(tr("Total: {amount}", amount=money(planned, tr.locale)))
+        lines.append(_("Total: {amount}", amount=money(planned, tr.locale)))
         for event in view.stops:
             reason = STOP_REASON_TEXTS.get(event.reason)
             if reason:
                 lines.append(
-                    tr(
+                    _(
                         "Payment stops from the month after {date}: {reason} ({paragraph}).",
                         date=day(event.on),
                         reason=tr(reason),
                         paragraph=paragraph(tr, "p.5"),
                     )
                 )
-        blocks.append("<b>" + tr("Payment schedule:") + "</b>\n" + "\n".join(lines))
+        blocks.append("<b>" + _("Payment schedule:") + "</b>\n" + "\n".join(lines))
     else:
         blocks.extend(_estimate_block(tr, view, today))
     return blocks
@@ -244,14 +249,15 @@ async def load_views(sessionmaker: async_sessionmaker[AsyncSession], user_id: in
 
 def render_status(tr: Tr, views: Sequence[ApplicationView], today: dt.date) -> list[str]:
     """The whole /status answer as messages (already split)."""
+    _ = tr
     if not views:
         return [
-            tr(
+            _(
                 "You have no applications yet.\n/apply — fill in an application\n"
                 "/check — check first whether you are entitled"
             )
         ]
-    groups = [[tr("Your applications: {count}", count=len(views))]]
+    groups = [[_("Your applications: {count}", count=len(views))]]
     for view in views:
         groups.append(render_application(tr, view, today))
     return split_groups(groups)
