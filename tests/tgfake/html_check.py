@@ -114,17 +114,17 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
             end_name = text[i + 2 : gt].strip().lower()
             if not stack:
                 raise HtmlParseError(f"Unexpected end tag at byte offset {_byte_offset(text, i)}")
-            tag, start, entity = stack.pop()
+            tag, start, opened = stack.pop()
             if end_name and end_name != tag:
                 raise HtmlParseError(
                     f"Unmatched end tag at byte offset {_byte_offset(text, i)}, "
                     f'expected "</{tag}>", found "</{end_name}>"'
                 )
             length = out_len - start
-            if length > 0 and entity:
-                entity["offset"] = start
-                entity["length"] = length
-                entities.append(entity)
+            if length > 0 and opened:
+                opened["offset"] = start
+                opened["length"] = length
+                entities.append(opened)
             i = gt + 1
             continue
         # start tag

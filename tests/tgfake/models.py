@@ -234,7 +234,7 @@ class ChatState:
 
     @property
     def is_private(self) -> bool:
-        return self.data["type"] == "private"
+        return bool(self.data["type"] == "private")
 
     def new_message_id(self) -> int:
         mid = self.next_message_id
