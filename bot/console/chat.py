@@ -208,13 +208,17 @@ class ConsoleChat:
         if "photo" in message:
             size = message["photo"][-1].get("file_size") or 0
             parts.append(f"[photo, {human_size(size)}]")
+        note = edit
+        if edit == "buttons":
+            # Only the buttons changed: name the message by its first line instead of repeating it.
+            note = "edited, new buttons" if rows else "edited, buttons removed"
+            first = (shown or "").strip().split("\n")[0]
+            shown = f"«{first[:60]}{'…' if len(first) > 60 or chr(10) in shown.strip() else ''}»" if first else ""
         if shown:
             parts.append(shown)
-        elif edit == "buttons":
-            parts.append("(buttons changed)" if rows else "(buttons removed)")
-        body = " ".join(parts[:1]) + ("\n" + "\n".join(parts[1:]) if len(parts) > 1 else "")
+        body = "\n".join(parts)
         numbered = chat_id == self.role.chat_id
-        self.block(self.head(chat_id, edit), body, keyboard_lines(rows, numbered=numbered) if rows else None)
+        self.block(self.head(chat_id, note), body, keyboard_lines(rows, numbered=numbered) if rows else None)
 
     def bot_deleted(self, chat_id: int, message_id: int) -> None:
         active = self.active.get(chat_id)

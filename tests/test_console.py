@@ -1,0 +1,300 @@
+"""The console chat: `python -m bot` without BOT_TOKEN, driven through stdin.
+
+The subprocess tests run the real command with a scripted stdin and read the
+terminal output like the chat: the parent types X → the bot answers Y with
+the numbered buttons Z. The in-process tests check the console's Bot API
+(formatting errors, files, edits) the way Telegram would answer.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.app import CONSOLE_TOKEN
+from bot.console import run_console
+from bot.console.render import ParseError, parse_html, parse_size
+from bot.console.telegram import ConsoleTelegram
+from bot.i18n import create_i18n
+from bot.settings import Settings
+from bot.ui import MENU_CHECK, MENU_LANGUAGE, NO, NOT_SURE, YES
+from handlers.start import GREETING
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 20
+
+
+@pytest.fixture(scope="module")
+def i18n() -> Any:
+    return create_i18n()
+
+
+def t(i18n: Any, text: str, language: str) -> str:
+    return i18n.gettext(text, locale=language)
+
+
+def console(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot` with no BOT_TOKEN, the script on stdin; in tmp_path so no .env is read."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"BOT_TOKEN", "STAFF_CHAT_ID", "STAFF_USER_IDS", "REDIS_URL", "LOG_LEVEL", "WEBHOOK_URL"}
+    }
+    environment.update(
+        PYTHONPATH=str(ROOT),
+        PYTHONIOENCODING="utf-8",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'console.sqlite3'}",
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        input=script,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        env=environment,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "⚠" not in result.stdout, result.stdout
+
+
+def after(output: str, marker: str) -> str:
+    """The output from the first line with `marker` on."""
+    index = output.index(marker)
+    return output[index:]
+
+
+def test_start_in_kazakh_shows_greeting_buttons_and_kazakh_menu(tmp_path: Path, i18n: Any) -> None:
+    result = console(tmp_path, "/start\n2\n/help\n")
+
+    assert_clean(result)
+    out = result.stdout
+    # the banner explains the console in both languages
+    assert "/as staff" in out and "/file" in out and "/quit" in out
+    assert "Кнопки пронумерованы" in out and "Батырмалар нөмірленген" in out
+    # parent: /start → the greeting in both languages with the languages as numbered buttons
+    assert "parent> /start" in out
+    greeting = after(out, "parent> /start")
+    assert "Сәлеметсіз бе!" in greeting and "Здравствуйте!" in greeting
+    assert "[1] ✓ Русский" in greeting and "[2] Қазақша" in greeting
+    # parent presses 2 → Kazakh, with the main menu as numbered reply buttons
+    chosen = after(out, "parent [1-2]> 2")
+    assert "↳ Қазақша" in chosen
+    assert "Тіл: Қазақша." in chosen
+    assert f"[1] {t(i18n, MENU_CHECK, 'kk')}" in chosen
+    assert f"[7] {t(i18n, MENU_LANGUAGE, 'kk')}" in chosen
+    # /help in Kazakh
+    help_text = after(out, "> /help")
+    assert "/check" in help_text and "/apply" in help_text
+    assert "Мен не істей аламын" in help_text
+    assert "bye" in out.splitlines()[-1]
+
+
+def test_russian_menu_and_check_answered_with_numbers(tmp_path: Path, i18n: Any) -> None:
+    result = console(tmp_path, "/start\n1\n/check\n1\n")
+
+    assert_clean(result)
+    out = result.stdout
+    chosen = after(out, "parent [1-2]> 1")
+    assert "Язык: Русский." in chosen
+    assert f"[1] {t(i18n, MENU_CHECK, 'ru')}" in chosen
+    # /check asks with Yes / No / Not sure as numbered buttons
+    check = after(out, "> /check")
+    yes, no, unsure = (t(i18n, label, "ru") for label in (YES, NO, NOT_SURE))
+    assert f"[1] {yes}  [2] {no}  [3] {unsure}" in check
+    # pressing 1 is a button press (callback query): the question is edited, the next one comes
+    pressed = after(check, "]> 1")
+    assert f"↳ {yes}" in pressed
+    assert "bot (edited" in pressed
+    assert pressed.count("bot:") >= 1
+
+
+def test_menu_button_pressed_by_number_and_typed_text(tmp_path: Path, i18n: Any) -> None:
+    # 1 → Русский; 1 → the first menu button, sent as its text (reply keyboard); then free text
+    result = console(tmp_path, "/start\n1\n/cancel\n1\n")
+
+    assert_clean(result)
+    out = result.stdout
+    menu_press = out.split("]> 1")[-1]
+    assert f"↳ {t(i18n, MENU_CHECK, 'ru')}" in menu_press
+    yes, no, unsure = (t(i18n, label, "ru") for label in (YES, NO, NOT_SURE))
+    assert f"[1] {yes}  [2] {no}  [3] {unsure}" in menu_press
+
+
+def test_console_commands_files_roles_and_quit(tmp_path: Path) -> None:
+    script = (
+        "/start\n1\n"
+        "/file certificate.pdf 300K\n"
+        "/photo\n"
+        "\\1\n"
+        "/as staff\n"
+        "/as nobody\n"
+        "/as parent\n"
+        "/quit\n"
+        "/start\n"  # after /quit: never read
+    )
+    result = console(tmp_path, script)
+
+    assert_clean(result)
+    out = result.stdout
+    assert "STAFF_CHAT_ID is not set" in out and "-1000000000001" in out and "900001" in out
+    assert "(sent certificate.pdf, 300.0 KB)" in out
+    assert "(sent a photo)" in out
+    assert "parent [1-7]> \\1" in out  # a number sent as text, not a press
+    assert "now: staff (user 900001) in the staff group (chat -1000000000001)" in out
+    assert "usage: /as parent" in out
+    assert "now: parent (user 100001)" in out
+    # the menu is shown again when the parent comes back
+    assert out.rstrip().endswith("bye / сау болыңыз / до свидания")
+    assert out.count("> /start") == 1
+
+
+def test_configured_staff_chat_is_used(tmp_path: Path) -> None:
+    result = console(tmp_path, "/as staff\n", STAFF_CHAT_ID="-1009999", STAFF_USER_IDS="77,55")
+
+    assert_clean(result)
+    assert "STAFF_CHAT_ID is not set" not in result.stdout
+    assert "now: staff (user 55) in the staff group (chat -1009999)" in result.stdout
+
+
+def test_no_input_exits_cleanly(tmp_path: Path) -> None:
+    result = console(tmp_path, "")
+
+    assert_clean(result)
+    assert "console chat" in result.stdout
+    assert result.stdout.rstrip().endswith("до свидания")
+
+
+# --- in-process: the console's Bot API ------------------------------------------------
+
+
+class Recorder:
+    """A Screen that keeps what would be printed."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def bot_message(self, message: dict[str, Any], shown: str, markup: Any, *, edit: str = "") -> None:
+        self.lines.append(f"{edit or 'new'}:{message['chat']['id']}:{shown}")
+
+    def bot_deleted(self, chat_id: int, message_id: int) -> None:
+        self.lines.append(f"deleted:{chat_id}:{message_id}")
+
+    def callback_answer(self, chat_id: int, text: str, alert: bool) -> None:
+        self.lines.append(f"answer:{text}:{alert}")
+
+    def rejected(self, method: str, chat_id: int | None, description: str) -> None:
+        self.lines.append(f"rejected:{method}:{description}")
+
+    def note(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def chats(chat_id: int) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "P"}
+    return {"id": chat_id, "type": "supergroup", "title": "Staff"}
+
+
+@pytest.fixture
+async def fake() -> Any:
+    screen = Recorder()
+    session = ConsoleTelegram(screen, chats)
+    bot = Bot(CONSOLE_TOKEN, session=session)
+    yield bot, session, screen
+    await bot.session.close()
+
+
+async def test_html_is_shown_as_text_and_bad_html_is_refused_like_telegram(fake: Any) -> None:
+    bot, _session, screen = fake
+
+    sent = await bot.send_message(
+        100001, "<b>Өтініш</b> &lt;1&gt; &amp; <a href='https://egov.kz'>eGov</a>", parse_mode="HTML"
+    )
+    assert sent.text == "Өтініш <1> & eGov"
+    assert screen.lines[-1] == "new:100001:Өтініш <1> & eGov (https://egov.kz)"
+
+    with pytest.raises(TelegramBadRequest, match="can't parse entities: Unsupported start tag"):
+        await bot.send_message(100001, "IIN <123>", parse_mode="HTML")
+    assert screen.lines[-1].startswith("rejected:sendMessage:Bad Request: can't parse entities")
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await bot.send_message(100001, "я" * 4097)
+    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+        await bot.send_message(
+            100001,
+            "x",
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[[InlineKeyboardButton(text="Иә", callback_data="ә" * 40)]]
+            ),
+        )
+
+
+async def test_edits_files_and_callback_answers(fake: Any) -> None:
+    bot, session, screen = fake
+    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Иә", callback_data="y")]])
+    sent = await bot.send_message(-100, "Карточка", reply_markup=markup)
+    assert sent.reply_markup is not None
+    assert sent.reply_markup.inline_keyboard[0][0].callback_data == "y"
+
+    edited = await bot.edit_message_text("Карточка ✓", chat_id=-100, message_id=sent.message_id)
+    assert edited.text == "Карточка ✓" and edited.reply_markup is None
+    assert screen.lines[-1] == "edited:-100:Карточка ✓"
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await bot.edit_message_text("Карточка ✓", chat_id=-100, message_id=sent.message_id)
+
+    document = await bot.send_document(-100, BufferedInputFile(b"a;b\n", filename="export.csv"))
+    assert document.document is not None and document.document.file_name == "export.csv"
+    stored = session.store_file("certificate.pdf", b"%PDF-1.4 tiny", origin="user")
+    downloaded = await bot.download(stored.file_id)
+    assert downloaded is not None and downloaded.read() == b"%PDF-1.4 tiny"
+    huge = session.store_file("big.pdf", b"%PDF", size=25 * 1024 * 1024, origin="user")
+    with pytest.raises(TelegramBadRequest, match="file is too big"):
+        await bot.get_file(huge.file_id)
+
+    query_id = session.new_callback_id(-100)
+    assert await bot.answer_callback_query(query_id, text="Алынды", show_alert=True)
+    assert screen.lines[-1] == "answer:Алынды:True"
+    with pytest.raises(TelegramBadRequest, match="query is too old"):
+        await bot.answer_callback_query(query_id)
+
+
+def test_render_helpers() -> None:
+    assert parse_html("<pre><code class='language-csv'>a</code></pre>") == ("a", "a")
+    with pytest.raises(ParseError, match="Can't find end tag"):
+        parse_html("<b>open")
+    with pytest.raises(ParseError, match="Unmatched end tag"):
+        parse_html("<b>x</i>")
+    assert parse_size("300K") == 300 * 1024
+    assert parse_size("2.5MB") == int(2.5 * 1024 * 1024)
+
+
+async def test_run_console_in_process(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}", log_level="WARNING"
+    )
+    out = io.StringIO()
+
+    code = await run_console(settings, stdin=io.StringIO("/start\n2\n"), stdout=out)
+
+    assert code == 0
+    text = out.getvalue()
+    assert GREETING.split("\n")[0] in text
+    assert re.search(r"\[2\] Қазақша", text)
+    assert "Тіл: Қазақша." in text
