@@ -25,7 +25,6 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_DOWNLOAD = 20 * 1024 * 1024
 MAX_UPLOAD = 50 * 1024 * 1024
-CALLBACK_ANSWER_TIMEOUT = 15.0
 
 SEND_METHODS = frozenset(
     {"sendmessage", "senddocument", "sendphoto", "copymessage", "forwardmessage", "sendmediagroup"}
@@ -100,6 +99,7 @@ class BotApiMethods:
 
     bot_user: dict[str, Any]
     enforce_limits: bool
+    callback_timeout: float | None
     limiter: RateLimiter
     webhook: dict[str, Any]
     _chats: dict[int, ChatState]
@@ -707,7 +707,10 @@ class BotApiMethods:
         if (
             query is None
             or query["answered"]
-            or (time.monotonic() - query["time"] > CALLBACK_ANSWER_TIMEOUT)
+            or (
+                self.callback_timeout is not None
+                and time.monotonic() - query["time"] > self.callback_timeout
+            )
         ):
             raise bad("query is too old and response timeout expired or query ID is invalid")
         text = params.get("text")

@@ -127,6 +127,8 @@ class FakeTelegram(BotApiMethods):
     ``enforce_limits`` turns on Telegram's flood limits (429 with retry_after).
     ``quiet`` is the settle period after a handled update (seconds without
     requests to the chat). ``timeout`` is the default wait for user actions.
+    ``callback_timeout``: answerCallbackQuery later than this after the press
+    fails like Telegram's ("query is too old..."); None disables the check.
     """
 
     def __init__(
@@ -138,8 +140,10 @@ class FakeTelegram(BotApiMethods):
         timeout: float = 5.0,
         bot_username: str = BOT_USERNAME,
         bot_first_name: str = "Alatau Test Bot",
+        callback_timeout: float | None = 15.0,
     ) -> None:
         self.enforce_limits = enforce_limits
+        self.callback_timeout = callback_timeout
         self.limiter = RateLimiter(limits)
         self.quiet = quiet
         self.timeout = timeout

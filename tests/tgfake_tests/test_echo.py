@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from tests.tgfake import FakeTelegram, FakeUser
 from tests.tgfake.echo import run_polling
@@ -185,3 +186,56 @@ async def test_many_users_concurrently(tg: FakeTelegram, echo: Dispatcher) -> No
 
     await asyncio.gather(*(scenario(u) for u in users))
     assert tg.delivered_total == 600
+
+
+async def test_feed_mode_raises_handler_errors(tg: FakeTelegram, bot: Bot) -> None:
+    from aiogram import Router
+    from aiogram.types import Message
+
+    router = Router()
+
+    @router.message()
+    async def broken(message: Message) -> None:
+        raise RuntimeError("boom")
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    tg.feed_to(dp, bot)
+    with pytest.raises(RuntimeError, match="boom"):
+        await tg.user(1012).send("hi")
+
+
+async def test_late_callback_answer() -> None:
+    from aiogram.exceptions import TelegramBadRequest
+
+    async with FakeTelegram(callback_timeout=0.05) as tg:
+        fast_bot = tg.make_bot()
+        user = tg.user(1013)
+        dp = Dispatcher()
+        from aiogram import Router
+        from aiogram.types import CallbackQuery
+
+        router = Router()
+        errors: list[str] = []
+
+        @router.callback_query()
+        async def slow(query: CallbackQuery) -> None:
+            import asyncio
+
+            await asyncio.sleep(0.1)
+            try:
+                await query.answer("late")
+            except TelegramBadRequest as e:
+                errors.append(e.message)
+
+        dp.include_router(router)
+        await fast_bot.send_message(
+            1013,
+            "m",
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[[InlineKeyboardButton(text="x", callback_data="x")]]
+            ),
+        )
+        async with run_polling(dp, fast_bot):
+            await user.press("x")
+        assert errors and "query is too old" in errors[0]
