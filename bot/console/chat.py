@@ -80,21 +80,28 @@ class Active:
 
 
 def console_settings(settings: Settings) -> tuple[Settings, str | None]:
-    """Settings with a demo staff group when STAFF_CHAT_ID is not set (and a note saying so)."""
-    if settings.staff_chat_id is not None:
-        return settings, None
-    updated = settings.model_copy(
-        update={
-            "staff_chat_id": DEMO_STAFF_CHAT_ID,
-            "staff_user_ids": frozenset(settings.staff_user_ids or {DEMO_STAFF_USER_ID}),
-        }
-    )
+    """The settings for the console, and a note to print.
+
+    Without STAFF_CHAT_ID a demo staff group is used so the staff role works;
+    the outbox sender polls more often (there is no real Telegram to spare, and
+    the notifications then appear right after the staff action).
+    """
+    update: dict[str, object] = {}
+    note = None
+    if settings.staff_chat_id is None:
+        staff_ids = frozenset(settings.staff_user_ids or {DEMO_STAFF_USER_ID})
+        update.update(staff_chat_id=DEMO_STAFF_CHAT_ID, staff_user_ids=staff_ids)
+        note = (
+            f"STAFF_CHAT_ID is not set: the console uses a demo staff group {DEMO_STAFF_CHAT_ID} "
+            f"and STAFF_USER_IDS={','.join(str(i) for i in sorted(staff_ids))} (only in this console)."
+        )
+    poll = "outbox_poll_interval"
+    if poll in Settings.model_fields and poll not in settings.model_fields_set:
+        update[poll] = min(float(getattr(settings, poll)), 0.2)
+    if not update:
+        return settings, note
+    updated = settings.model_copy(update=update)
     updated.__dict__.pop("staff_enabled", None)  # cached_property copied from the original
-    staff = ", ".join(str(i) for i in sorted(updated.staff_user_ids))
-    note = (
-        f"STAFF_CHAT_ID is not set: the console uses a demo staff group {DEMO_STAFF_CHAT_ID} "
-        f"and STAFF_USER_IDS={staff} (only in this console)."
-    )
     return updated, note
 
 
