@@ -389,7 +389,9 @@ CLARIFY_TEXTS: Mapping[str, str] = {
 def _reason_line(tr: Tr, reason: Reason) -> str:
     text, remedy = REASON_TEXTS.get(reason.code, (None, None))
     cited = paragraph(tr, reason.paragraph)
-    line = f"• {tr(text) if text else html.escape(reason.code)} ({cited})"
+    sentence = tr(text) if text else html.escape(reason.code)
+    stem, end = (sentence[:-1], ".") if sentence.endswith(".") else (sentence, "")
+    line = f"• {stem} ({cited}){end}"
     if remedy is not None:
         line += "\n  " + tr(remedy)
     return line

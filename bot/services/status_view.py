@@ -175,7 +175,8 @@ def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[st
     ]
     if app.child_name:
         header.append(_("Child: {name}", name=html.escape(app.child_name)))
-    if app.status == "rejected" and app.refusal_ground:
+    ground_in_history = any(entry.ground for entry in view.audit)
+    if app.status == "rejected" and app.refusal_ground and not ground_in_history:
         header.append(ground_text(tr, app.refusal_ground))
     if app.status == "rejected":
         header.append(
