@@ -107,8 +107,11 @@ async def ask(message: Message, app: AppContext, i18n: I18n, progress: dict[str,
 
 async def on_check(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
     progress = {"q": svc.ORDER[0], "answers": {}, "history": []}
+    data = await state.get_data()
+    data.pop("estimate", None)  # a left /estimate: its answers go
+    data["check"] = progress
+    await state.set_data(data)
     await state.set_state(Check.question)
-    await _save(state, progress)
     await message.answer(
         _(
             "Let us check whether you are entitled to the reimbursement: {count} short questions. "

@@ -78,8 +78,11 @@ async def ask(message: Message, app: AppContext, i18n: I18n, progress: dict[str,
 
 async def on_estimate(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
     progress = {"s": svc.STEPS[0], "answers": {}}
+    data = await state.get_data()
+    data.pop("check", None)  # a left /check: its answers go
+    data["estimate"] = progress
+    await state.set_data(data)
     await state.set_state(EstimateForm.step)
-    await state.update_data(estimate=progress)
     await ask(message, app, i18n, progress)
 
 

@@ -326,3 +326,28 @@ async def test_back_and_cancel(running: RunningBot, tg: FakeTelegram, language: 
     user, _ = await begin(tg, 3403, language)
     replies = await user.press(w["cancel"])
     assert w["stopped"] in replies[-1].text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_menu_and_commands_are_not_answers_and_the_check_survives_a_restart(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
+    w = WORDS[language]
+    user, _ = await begin(tg, 3501, language)
+    await user.press(w["yes"])
+    await user.send("31.12.2030")
+    replies = await user.send("/status")  # another command in the middle: answered, the check waits
+    assert w["q_home"] not in texts(replies) and w["q_birth"] not in texts(replies)
+    await running.restart()
+    replies = await user.send("02.03.2015")  # the answers survive a restart of the bot
+    assert w["q_home"] in replies[-1].text
+    replies = await answer(user, eligible_steps(w)[3:])
+    assert w["eligible"] in replies[-1].text
+
+    user, _ = await begin(tg, 3502, language)
+    replies = await user.send(WORDS[language]["menu_check"].replace("✅ ", ""))  # typed menu label restarts
+    assert w["step"].format(n=1) in replies[-1].text
+    menu_estimate = {"ru": "🧮 Рассчитать выплаты", "kk": "🧮 Төлемді есептеу"}[language]
+    replies = await user.send(menu_estimate)
+    assert w["q_disability"] not in texts(replies)
+    assert {"ru": "Шаг 1 из 5", "kk": "5 қадамның 1-қадамы"}[language] in replies[-1].text
