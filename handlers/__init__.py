@@ -9,14 +9,30 @@ from bot.settings import Settings
 
 def build_routers(settings: Settings) -> list[Router]:
     """Fresh routers for one Dispatcher (a Router can belong to one parent only)."""
-    from handlers import documents, eligibility, errors, estimate, fallback, start, status
+    from handlers import (
+        apply,
+        documents,
+        eligibility,
+        errors,
+        estimate,
+        fallback,
+        privacy,
+        relay,
+        staff,
+        start,
+        status,
+    )
 
     return [
         errors.router(),
+        staff.router(settings),
         start.router(),
+        privacy.router(),
+        apply.router(),
         eligibility.router(),
         estimate.router(),
         documents.router(),
         status.router(),
+        relay.router(),
         fallback.router(),
     ]

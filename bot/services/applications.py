@@ -1,8 +1,29 @@
-"""Applications sent by parents (domain.md §5): the wizard's draft and `submit`."""
+"""Applications sent by parents (domain.md §5): the wizard's draft and `submit`.
+
+The draft lives in the FSM data of the apply wizard as plain JSON values
+(dates ISO "2025-11-15", months "2025-09"); `submit` turns it into an
+`Application` row with a public number, its attachments and the first audit
+entry (draft → submitted, core.status.apply_action) in ONE transaction.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bot.context import AppContext
+from bot.db.models import Application, Attachment, AuditEntry
 from bot.i18n import N_
+from bot.services.numbers import next_number
+from core.months import Month
+from core.schedule import EstimateRequest, estimate
+from core.status import Action, Actor, Status, apply_action
+
+log = logging.getLogger(__name__)
 
 # Relation of the applicant to the child (domain.md §5); codes are stored.
 RELATIONS = ("mother", "father", "guardian", "other")
@@ -12,3 +33,157 @@ RELATION_LABELS = {
     "guardian": N_("Guardian / trustee"),
     "other": N_("Other legal representative"),
 }
+
+INDEFINITE = "indefinite"
+
+# Answers every application needs (patronymic is optional).
+REQUIRED = (
+    "surname",
+    "name",
+    "iin",
+    "phone",
+    "address",
+    "relation",
+    "child_name",
+    "child_iin",
+    "child_birth",
+    "disability_until",
+    "school",
+    "cert_number",
+    "cert_date",
+    "cert_from",
+    "cert_to",
+    "iban",
+)
+
+
+class IncompleteDraft(ValueError):
+    """The draft misses answers or files; `missing` lists the field codes."""
+
+    def __init__(self, missing: Sequence[str]) -> None:
+        super().__init__(", ".join(missing))
+        self.missing = tuple(missing)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    application_id: int
+    number: str
+    estimate_total: Decimal | None
+
+
+def parse_day(value: str | None) -> dt.date | None:
+    if not value or value == INDEFINITE:
+        return None
+    return dt.date.fromisoformat(value)
+
+
+def parse_month_iso(value: str | None) -> Month | None:
+    if not value:
+        return None
+    year, month = value.split("-")
+    return Month(int(year), int(month))
+
+
+def missing_fields(answers: Mapping[str, Any], files: Sequence[Mapping[str, Any]]) -> list[str]:
+    missing = [code for code in REQUIRED if not answers.get(code)]
+    kinds = {item.get("kind") for item in files}
+    if "certificate" not in kinds:
+        missing.append("certificate")
+    if answers.get("relation") == "guardian" and "guardianship" not in kinds:
+        missing.append("guardianship")
+    return missing
+
+
+def estimate_total(answers: Mapping[str, Any], applied: dt.date) -> Decimal | None:
+    """Total of the payment schedule (core.schedule) for the answers, None if not computable."""
+    try:
+        birth = parse_day(answers.get("child_birth"))
+        end = parse_month_iso(answers.get("cert_to"))
+        if birth is None or end is None:
+            return None
+        request = EstimateRequest(
+            applied=applied,
+            certificate_end=end,
+            birth=birth,
+            certificate_start=parse_month_iso(answers.get("cert_from")),
+            disability_until=parse_day(answers.get("disability_until")),
+        )
+        return estimate(request).total
+    except Exception as error:  # an estimate must never block an application
+        log.warning("estimate failed at submit: %s", type(error).__name__)
+        return None
+
+
+async def submit(
+    app: AppContext,
+    *,
+    user_id: int,
+    language: str,
+    answers: Mapping[str, Any],
+    files: Sequence[Mapping[str, Any]],
+) -> Submitted:
+    """Create the Application (status submitted), its attachments and the audit entry."""
+    missing = missing_fields(answers, files)
+    if missing:
+        raise IncompleteDraft(missing)
+    today = app.clock.today()
+    status = apply_action(Status.DRAFT, Action.SUBMIT, Actor.PARENT)
+    total = estimate_total(answers, today)
+    relation = answers["relation"]
+    async with app.sessionmaker() as session, session.begin():
+        # The counter first: on SQLite the transaction starts as a writer.
+        number = await next_number(session, today.year)
+        application = Application(
+            number=number,
+            user_id=user_id,
+            language=language,
+            status=status.value,
+            applicant_surname=answers["surname"],
+            applicant_name=answers["name"],
+            applicant_patronymic=answers.get("patronymic") or None,
+            applicant_iin=answers["iin"],
+            phone=answers["phone"],
+            address=answers["address"],
+            relation=relation,
+            child_name=answers["child_name"],
+            child_iin=answers["child_iin"],
+            child_birth=parse_day(answers["child_birth"]),
+            disability_until=parse_day(answers["disability_until"]),
+            school=answers["school"],
+            certificate_number=answers["cert_number"],
+            certificate_date=parse_day(answers["cert_date"]),
+            certificate_start=answers["cert_from"],
+            certificate_end=answers["cert_to"],
+            iban=answers["iban"],
+            applied_on=today,
+            estimate_total=total,
+        )
+        for item in files:
+            if item.get("kind") == "guardianship" and relation != "guardian":
+                continue
+            application.attachments.append(
+                Attachment(
+                    kind=item.get("kind", "extra"),
+                    file_id=item["file_id"],
+                    file_unique_id=item.get("file_unique_id"),
+                    media=item.get("media", "document"),
+                    mime_type=item.get("mime_type"),
+                    file_name=item.get("file_name"),
+                    file_size=item.get("file_size"),
+                )
+            )
+        application.audit.append(
+            AuditEntry(
+                actor=Actor.PARENT.value,
+                actor_id=user_id,
+                action=Action.SUBMIT.value,
+                old_status=Status.DRAFT.value,
+                new_status=status.value,
+            )
+        )
+        session.add(application)
+        await session.flush()
+        application_id = application.id
+    log.info("application %s submitted", application_id)
+    return Submitted(application_id=application_id, number=number, estimate_total=total)

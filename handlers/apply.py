@@ -1,0 +1,837 @@
+"""/apply: consent first (Art. 8 of the personal-data law), then the wizard, one
+field per step, a summary with "edit" per field, and sending (domain.md §5, §6).
+
+The draft (answers, files, current step) lives in the FSM data under its own
+destiny ("apply"), so other conversations that clear their state never lose
+it; the default-destiny state `ApplyStates.wizard` routes the user's messages
+here. Both are persisted by the FSM storage: after a restart the user
+continues where they stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import html
+import logging
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, Filter, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.formatting import money
+from bot.i18n import N_
+from bot.services import consent as consent_service
+from bot.services.applications import (
+    RELATION_LABELS,
+    IncompleteDraft,
+    estimate_total,
+    missing_fields,
+    submit,
+)
+from bot.services.privacy import DRAFT_DESTINY
+from bot.services.staff_cards import publish_card
+from bot.ui import (
+    BACK,
+    BACK_WORDS,
+    CANCEL,
+    CANCEL_WORDS,
+    MENU_APPLY,
+    MENU_ROWS,
+    Said,
+    main_menu,
+    matches,
+    step,
+)
+from handlers.apply_steps import (
+    BY_CODE,
+    DONE,
+    DONE_WORDS,
+    INDEFINITE_LABEL,
+    KEEP,
+    KEEP_WORDS,
+    MAX_FILES_PER_DOCUMENT,
+    REMOVE_FILES,
+    REMOVE_FILES_WORDS,
+    SHARE_PHONE,
+    SKIP,
+    STEPS,
+    Rejected,
+    active_steps,
+    display,
+    first_missing,
+    has_value,
+    parse_answer,
+    parse_file,
+    step_number,
+    store_answer,
+)
+
+log = logging.getLogger(__name__)
+
+SUMMARY = "summary"
+# Telegram allows 4096 characters per message; keep a margin for the markup.
+MESSAGE_LIMIT = 3800
+
+AGREE = N_("✅ I agree")
+DISAGREE = N_("❌ I do not agree")
+AGREE_WORDS = ("согласен", "согласна", "да", "келісемін", "иә", "ия", "agree", "yes")
+DISAGREE_WORDS = ("не согласен", "не согласна", "нет", "келіспеймін", "жоқ", "disagree", "no")
+READ_AGAIN = N_("📄 Read the consent again")
+SEND = N_("📨 Send the application")
+SEND_WORDS = ("отправить", "жіберу", "send")
+START_OVER = N_("🔄 Start over")
+START_OVER_WORDS = ("заново", "начать заново", "басынан бастау", "start over")
+EDIT = N_("✏️ {field}")
+
+SECTIONS = (
+    (N_("Applicant"), ("surname", "name", "patronymic", "iin", "phone", "address", "relation")),
+    (N_("Child"), ("child_name", "child_iin", "child_birth", "disability_until")),
+    (N_("School certificate"), ("school", "cert_number", "cert_date", "cert_from", "cert_to")),
+    (N_("Payment"), ("iban",)),
+    (N_("Documents"), ("certificate", "guardianship")),
+)
+
+
+class ApplyStates(StatesGroup):
+    consent = State()
+    wizard = State()
+
+
+class ConsentAnswer(CallbackData, prefix="consent"):
+    answer: str  # yes | no | ask
+
+
+class EditField(CallbackData, prefix="apply_edit"):
+    field: str  # a step code
+
+
+class ApplyAction(CallbackData, prefix="apply"):
+    action: str  # send | restart
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def draft_context(state: FSMContext) -> FSMContext:
+    """The wizard's draft: same chat and user, its own destiny."""
+    return FSMContext(
+        storage=state.storage, key=dataclasses.replace(state.key, destiny=DRAFT_DESTINY)
+    )
+
+
+@dataclasses.dataclass
+class Turn:
+    """One update of one user: where to answer and what the handler got."""
+
+    bot: Bot
+    chat_id: int
+    user_id: int
+    app: AppContext
+    i18n: I18n
+    state: FSMContext
+
+    @property
+    def draft(self) -> FSMContext:
+        return draft_context(self.state)
+
+    @property
+    def language(self) -> str:
+        return self.i18n.current_locale
+
+    async def say(self, text: str, reply_markup: Any = None) -> None:
+        await self.bot.send_message(self.chat_id, text, reply_markup=reply_markup)
+
+
+def message_turn(
+    message: Message, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
+) -> Turn:
+    user_id = message.from_user.id if message.from_user else message.chat.id
+    return Turn(bot, message.chat.id, user_id, app, i18n, state)
+
+
+def query_turn(
+    query: CallbackQuery, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
+) -> Turn:
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    return Turn(bot, chat_id, query.from_user.id, app, i18n, state)
+
+
+def new_draft() -> dict[str, Any]:
+    return {"step": STEPS[0].code, "answers": {}, "files": [], "editing": False}
+
+
+def normalized(data: dict[str, Any]) -> dict[str, Any]:
+    data.setdefault("answers", {})
+    data.setdefault("files", [])
+    data.setdefault("editing", False)
+    return data
+
+
+class FreeText(Filter):
+    """A wizard answer: anything but a command or a main-menu button (those belong
+    to other conversations, which may take over; the draft stays)."""
+
+    async def __call__(self, message: Message, i18n: I18n) -> bool:
+        text = message.text
+        if text is None:
+            return True
+        if text.startswith("/"):
+            return False
+        return not any(matches(i18n, text, label) for row in MENU_ROWS for label in row)
+
+
+def consent_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_(AGREE), callback_data=ConsentAnswer(answer="yes").pack()
+                ),
+                InlineKeyboardButton(
+                    text=_(DISAGREE), callback_data=ConsentAnswer(answer="no").pack()
+                ),
+            ]
+        ]
+    )
+
+
+def step_keyboard(code: str, data: dict[str, Any]) -> ReplyKeyboardMarkup:
+    current = BY_CODE[code]
+    answers, files = data["answers"], data["files"]
+    rows: list[list[KeyboardButton]] = []
+    if current.kind == "relation":
+        labels = [_(RELATION_LABELS[key]) for key in ("mother", "father", "guardian", "other")]
+        rows += [[KeyboardButton(text=labels[0]), KeyboardButton(text=labels[1])]]
+        rows += [[KeyboardButton(text=labels[2])], [KeyboardButton(text=labels[3])]]
+    if current.kind == "phone":
+        rows.append([KeyboardButton(text=_(SHARE_PHONE), request_contact=True)])
+    if code == "disability_until":
+        rows.append([KeyboardButton(text=_(INDEFINITE_LABEL))])
+    if current.optional:
+        rows.append([KeyboardButton(text=_(SKIP))])
+    if current.kind == "files":
+        rows.append([KeyboardButton(text=_(DONE))])
+        if has_value(code, answers, files):
+            rows.append([KeyboardButton(text=_(REMOVE_FILES))])
+    elif has_value(code, answers, files):
+        rows.append([KeyboardButton(text=_(KEEP))])
+    last = [KeyboardButton(text=_(CANCEL))]
+    if data.get("editing") or active_steps(answers)[0].code != code:
+        last.insert(0, KeyboardButton(text=_(BACK)))
+    rows.append(last)
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True)
+
+
+def question_text(code: str, data: dict[str, Any]) -> str:
+    current = BY_CODE[code]
+    answers, files = data["answers"], data["files"]
+    number, total = step_number(code, answers)
+    lines = [f"<i>{html.escape(step(number, total))}</i>", html.escape(_(current.question))]
+    if current.kind == "files":
+        count = sum(1 for item in files if item.get("kind") == code)
+        if count:
+            lines.append(
+                html.escape(
+                    _("Files received so far: {count}. Send more, or press «Done» to go on.")
+                ).format(count=count)
+            )
+    elif has_value(code, answers, files) and answers.get(code) != "":
+        value = f"<b>{html.escape(display(code, answers, files))}</b>"
+        lines.append(
+            html.escape(
+                _("Your answer now: {value}. Send a new one or press «Keep this answer».")
+            ).format(value=value)
+        )
+    return "\n\n".join(lines)
+
+
+def split_message(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join lines into messages of at most `limit` characters; a line is never cut
+    inside its markup (an over-long line is cut at a space)."""
+    parts: list[str] = []
+    current = ""
+    for line in lines:
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:].lstrip()
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
+def estimate_line(total: Any, language: str) -> str:
+    return html.escape(
+        _("Estimated total of the payments: {amount} (the Department makes the final calculation).")
+    ).format(amount=f"<b>{html.escape(money(total, language))}</b>")
+
+
+def summary_lines(turn: Turn, data: dict[str, Any]) -> list[str]:
+    answers, files = data["answers"], data["files"]
+    active = {item.code for item in active_steps(answers)}
+    title = html.escape(_("Please check your application before sending it."))
+    lines = [f"<b>{title}</b>"]
+    for title, codes in SECTIONS:
+        shown = [code for code in codes if code in active]
+        if not shown:
+            continue
+        lines.append("")
+        lines.append(f"<b>{html.escape(_(title))}</b>")
+        for code in shown:
+            label = html.escape(_(BY_CODE[code].label))
+            value = html.escape(display(code, answers, files))
+            lines.append(f"{label}: <b>{value}</b>")
+    total = estimate_total(answers, turn.app.clock.today())
+    if total is not None:
+        lines += ["", estimate_line(total, turn.language)]
+    return lines
+
+
+def summary_keyboard(data: dict[str, Any]) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(
+            text=_(EDIT).format(field=_(item.label)),
+            callback_data=EditField(field=item.code).pack(),
+        )
+        for item in active_steps(data["answers"])
+    ]
+    rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
+    rows.append(
+        [InlineKeyboardButton(text=_(SEND), callback_data=ApplyAction(action="send").pack())]
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def summary_reply_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=_(SEND))],
+            [KeyboardButton(text=_(BACK)), KeyboardButton(text=_(CANCEL))],
+        ],
+        resize_keyboard=True,
+    )
+
+
+SUMMARY_HINT = N_(
+    "To correct an answer, press it below. If everything is right, press «Send the application»."
+)
+
+
+async def show_summary(turn: Turn, data: dict[str, Any], prefix: str | None = None) -> None:
+    lines = summary_lines(turn, data)
+    if prefix:
+        lines = [prefix, "", *lines]
+    for index, part in enumerate(split_message(lines)):
+        await turn.say(part, reply_markup=summary_reply_keyboard() if index == 0 else None)
+    await turn.say(html.escape(_(SUMMARY_HINT)), reply_markup=summary_keyboard(data))
+
+
+async def ask(turn: Turn, code: str, data: dict[str, Any], prefix: str | None = None) -> None:
+    """Ask the question of `code` with its keyboard, or show the summary."""
+    if code == SUMMARY:
+        await show_summary(turn, data, prefix)
+        return
+    text = question_text(code, data)
+    if prefix:
+        text = f"{prefix}\n\n{text}"
+    await turn.say(text, reply_markup=step_keyboard(code, data))
+
+
+async def save_and_ask(
+    turn: Turn, data: dict[str, Any], code: str, prefix: str | None = None
+) -> None:
+    data["step"] = code
+    await turn.draft.set_data(data)
+    await ask(turn, code, data, prefix)
+
+
+async def advance(turn: Turn, data: dict[str, Any]) -> None:
+    """After an accepted answer: the next step, or back to the summary when editing."""
+    answers, files = data["answers"], data["files"]
+    if data.get("editing"):
+        following = first_missing(answers, files)
+        if following is None:
+            data["editing"] = False
+            following = SUMMARY
+        await save_and_ask(turn, data, following)
+        return
+    codes = [item.code for item in active_steps(answers)]
+    current = data.get("step")
+    index = codes.index(current) if current in codes else len(codes) - 1
+    following = (
+        codes[index + 1] if index + 1 < len(codes) else (first_missing(answers, files) or SUMMARY)
+    )
+    await save_and_ask(turn, data, following)
+
+
+async def go_back(turn: Turn, data: dict[str, Any]) -> None:
+    codes = [item.code for item in active_steps(data["answers"])]
+    current = data.get("step")
+    if data.get("editing"):
+        data["editing"] = False
+        await save_and_ask(turn, data, SUMMARY)
+        return
+    if current == SUMMARY:
+        await save_and_ask(turn, data, codes[-1])
+        return
+    index = codes.index(current) if current in codes else 0
+    await save_and_ask(turn, data, codes[max(index - 1, 0)])
+
+
+async def pause(turn: Turn, data: dict[str, Any]) -> None:
+    """/cancel: leave the wizard; the draft stays saved for /apply."""
+    await turn.state.set_state(None)
+    code = data.get("step")
+    if code in BY_CODE:
+        number, _total = step_number(code, data.get("answers", {}))
+        where = html.escape(
+            _("Your answers are saved: send /apply to continue at step {number}.")
+        ).format(number=number)
+    else:
+        where = html.escape(
+            _("Your answers are saved: send /apply to come back to the summary and send it.")
+        )
+    lines = [
+        html.escape(_("The application is paused.")),
+        where,
+        html.escape(_("To delete the answers, send /deletedata.")),
+    ]
+    await turn.say("\n".join(lines), reply_markup=main_menu())
+
+
+# ---------------------------------------------------------------- consent
+
+
+async def ask_consent(turn: Turn) -> None:
+    await turn.state.set_state(ApplyStates.consent)
+    text = consent_service.consent_text(turn.i18n, turn.language)
+    await turn.say(text, reply_markup=consent_keyboard())
+
+
+async def consent_given(turn: Turn, answered: str) -> None:
+    await consent_service.record_answer(
+        turn.app.sessionmaker,
+        user_id=turn.user_id,
+        language=turn.language,
+        agreed=True,
+        answered_text=answered,
+        now=turn.app.clock.now(),
+    )
+    await turn.say(
+        html.escape(
+            _("Thank you, your consent is recorded. You can withdraw it at any time with /consent.")
+        )
+    )
+    await resume_or_start(turn)
+
+
+async def consent_refused(turn: Turn, answered: str) -> None:
+    await consent_service.record_answer(
+        turn.app.sessionmaker,
+        user_id=turn.user_id,
+        language=turn.language,
+        agreed=False,
+        answered_text=answered,
+        now=turn.app.clock.now(),
+    )
+    await turn.state.set_state(None)
+    text = "\n\n".join(
+        html.escape(part)
+        for part in (
+            _("Understood. Nothing personal has been stored."),
+            _(
+                "Without your consent the application cannot be sent: the Department would have to refuse "
+                "it on ground p.8(4) — no consent to the collection and processing of personal data "
+                '(Article 8 of the Law "On personal data and their protection").'
+            ),
+            _(
+                "You can still check the eligibility (/check) and estimate the payments (/estimate) without "
+                "giving any personal data. If you change your mind, press the button below or send /apply."
+            ),
+        )
+    )
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_(READ_AGAIN), callback_data=ConsentAnswer(answer="ask").pack()
+                )
+            ]
+        ]
+    )
+    await turn.say(text, reply_markup=keyboard)
+    await turn.say(html.escape(_("Main menu.")), reply_markup=main_menu())
+
+
+async def resume_or_start(turn: Turn) -> None:
+    """Continue the saved draft at its step, or begin a new one."""
+    data = await turn.draft.get_data()
+    await turn.state.set_state(ApplyStates.wizard)
+    if data.get("step") in (*BY_CODE, SUMMARY):
+        normalized(data)
+        data["editing"] = False
+        code = data["step"]
+        if code != SUMMARY and code not in {item.code for item in active_steps(data["answers"])}:
+            code = first_missing(data["answers"], data["files"]) or SUMMARY
+        if code == SUMMARY:
+            note = _(
+                "You have an unfinished application: everything is filled in, here is the summary."
+            )
+        else:
+            number, total = step_number(code, data["answers"])
+            note = _(
+                "You have an unfinished application, continuing at step {number} of {total}."
+            ).format(number=number, total=total)
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_(START_OVER), callback_data=ApplyAction(action="restart").pack()
+                    )
+                ]
+            ]
+        )
+        await turn.say(
+            html.escape(note)
+            + "\n"
+            + html.escape(_("To delete these answers and begin again, press «Start over».")),
+            reply_markup=keyboard,
+        )
+        await save_and_ask(turn, data, code)
+        return
+    data = new_draft()
+    intro = html.escape(
+        _(
+            "Let us fill in the application: {total} short steps, one question at a time. Every answer is "
+            "checked at once. Send /cancel to pause: your answers are kept."
+        )
+    ).format(total=len(active_steps(data["answers"])))
+    await save_and_ask(turn, data, data["step"], prefix=intro)
+
+
+async def start_over(turn: Turn) -> None:
+    await turn.draft.set_data({})
+    await turn.state.set_state(ApplyStates.wizard)
+    data = new_draft()
+    prefix = html.escape(_("The previous answers are deleted. Let us begin again."))
+    await save_and_ask(turn, data, data["step"], prefix=prefix)
+
+
+# ---------------------------------------------------------------- sending
+
+
+async def send_application(turn: Turn) -> None:
+    data = await turn.draft.get_data()
+    if not data.get("step"):
+        await turn.state.set_state(None)
+        await turn.say(
+            html.escape(_("There is no application in progress. Send /apply to start one.")),
+            reply_markup=main_menu(),
+        )
+        return
+    if await consent_service.active_consent(turn.app.sessionmaker, turn.user_id) is None:
+        await ask_consent(turn)
+        return
+    normalized(data)
+    answers, files = data["answers"], data["files"]
+    missing = missing_fields(answers, files)
+    if missing:
+        data["editing"] = True
+        await save_and_ask(
+            turn, data, missing[0], prefix=html.escape(_("Some answers are still missing."))
+        )
+        return
+    try:
+        result = await submit(
+            turn.app, user_id=turn.user_id, language=turn.language, answers=answers, files=files
+        )
+    except IncompleteDraft as error:
+        data["editing"] = True
+        await save_and_ask(
+            turn, data, error.missing[0], prefix=html.escape(_("Some answers are still missing."))
+        )
+        return
+    # The draft's personal data now live in the application only.
+    await turn.draft.set_data({})
+    await turn.draft.set_state(None)
+    await turn.state.clear()
+    department = consent_service.department_name(turn.language)
+    lines = [
+        html.escape(_("✅ Your application is sent. Its number is {number}.")).format(
+            number=f"<b>{html.escape(result.number)}</b>"
+        ),
+        html.escape(
+            _(
+                "What happens next: the staff of {department} check the application and the documents. "
+                "I will write to you here when its status changes; you can also follow it with /status."
+            )
+        ).format(department=html.escape(department)),
+    ]
+    if result.estimate_total is not None:
+        lines.append(estimate_line(result.estimate_total, turn.language))
+    lines.append(
+        html.escape(
+            _(
+                "Important: this bot does not replace the official channels (p.6). The official application "
+                'is made through the State Corporation "Government for Citizens" or the eGov portal; the '
+                "staff will tell you if anything else is needed."
+            )
+        )
+    )
+    await turn.say("\n\n".join(lines), reply_markup=main_menu())
+    if turn.app.settings.staff_chat_id is not None:
+        try:
+            await publish_card(turn.bot, turn.app, result.application_id)
+        except Exception as error:  # the application is saved; staff can find it with /find
+            log.warning(
+                "staff card of application %s not posted: %s",
+                result.application_id,
+                type(error).__name__,
+            )
+
+
+# ---------------------------------------------------------------- handlers
+
+
+async def on_apply(
+    message: Message, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
+) -> None:
+    turn = message_turn(message, state, app, i18n, bot)
+    if await consent_service.active_consent(app.sessionmaker, turn.user_id) is None:
+        await ask_consent(turn)
+        return
+    await resume_or_start(turn)
+
+
+async def on_consent_button(
+    query: CallbackQuery,
+    callback_data: ConsentAnswer,
+    state: FSMContext,
+    app: AppContext,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    turn = query_turn(query, state, app, i18n, bot)
+    if callback_data.answer == "ask":
+        await ask_consent(turn)
+        return
+    if callback_data.answer not in ("yes", "no"):
+        return
+    if isinstance(query.message, Message):
+        with contextlib.suppress(TelegramBadRequest):  # "message is not modified" and the like
+            await query.message.edit_reply_markup(reply_markup=None)
+    if callback_data.answer == "yes":
+        await consent_given(turn, _(AGREE))
+    else:
+        await consent_refused(turn, _(DISAGREE))
+
+
+async def on_consent_typed(
+    message: Message, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
+) -> None:
+    turn = message_turn(message, state, app, i18n, bot)
+    text = message.text
+    if text is not None and matches(i18n, text, CANCEL, CANCEL_WORDS):
+        await on_cancel_consent(message, state)
+    elif text is not None and matches(i18n, text, DISAGREE, DISAGREE_WORDS):
+        await consent_refused(turn, text)
+    elif text is not None and matches(i18n, text, AGREE, AGREE_WORDS):
+        await consent_given(turn, text)
+    else:
+        await message.answer(
+            html.escape(_("Please answer with a button: «I agree» or «I do not agree».")),
+            reply_markup=consent_keyboard(),
+        )
+
+
+async def on_cancel_consent(message: Message, state: FSMContext) -> None:
+    await state.set_state(None)
+    await message.answer(
+        html.escape(_("Stopped. Nothing personal has been stored.")), reply_markup=main_menu()
+    )
+
+
+async def on_cancel(
+    message: Message, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
+) -> None:
+    turn = message_turn(message, state, app, i18n, bot)
+    await pause(turn, normalized(await turn.draft.get_data()))
+
+
+async def on_restart(
+    query: CallbackQuery, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
+) -> None:
+    turn = query_turn(query, state, app, i18n, bot)
+    if await consent_service.active_consent(app.sessionmaker, turn.user_id) is None:
+        await ask_consent(turn)
+        return
+    await start_over(turn)
+
+
+async def on_edit(
+    query: CallbackQuery,
+    callback_data: EditField,
+    state: FSMContext,
+    app: AppContext,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    turn = query_turn(query, state, app, i18n, bot)
+    data = await turn.draft.get_data()
+    if not data.get("step"):
+        await query.answer(_("This button is no longer active."))
+        return
+    normalized(data)
+    if callback_data.field not in {item.code for item in active_steps(data["answers"])}:
+        await query.answer(_("This button is no longer active."))
+        return
+    data["editing"] = True
+    await save_and_ask(turn, data, callback_data.field)
+
+
+async def on_send_button(
+    query: CallbackQuery, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
+) -> None:
+    await send_application(query_turn(query, state, app, i18n, bot))
+
+
+async def on_wizard_message(
+    message: Message, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
+) -> None:
+    turn = message_turn(message, state, app, i18n, bot)
+    data = await turn.draft.get_data()
+    code = data.get("step")
+    if code not in (*BY_CODE, SUMMARY):
+        await state.set_state(None)
+        await turn.say(
+            html.escape(_("There is no application in progress. Send /apply to start one.")),
+            reply_markup=main_menu(),
+        )
+        return
+    answers, files = normalized(data)["answers"], data["files"]
+    text = message.text
+    if text is not None and matches(i18n, text, CANCEL, CANCEL_WORDS):
+        await pause(turn, data)
+        return
+    if text is not None and matches(i18n, text, START_OVER, START_OVER_WORDS):
+        await start_over(turn)
+        return
+    if text is not None and matches(i18n, text, BACK, BACK_WORDS):
+        await go_back(turn, data)
+        return
+    if code == SUMMARY:
+        if text is not None and matches(i18n, text, SEND, SEND_WORDS):
+            await send_application(turn)
+            return
+        await turn.say(
+            html.escape(_("Please press «Send the application», or choose an answer to correct.")),
+            reply_markup=summary_keyboard(data),
+        )
+        return
+    current = BY_CODE[code]
+    if current.kind == "files":
+        await on_file(turn, message, data)
+        return
+    if (
+        text is not None
+        and has_value(code, answers, files)
+        and matches(i18n, text, KEEP, KEEP_WORDS)
+    ):
+        await advance(turn, data)
+        return
+    value = parse_answer(current, message, answers, i18n, app.clock.today())
+    if isinstance(value, Rejected):
+        await ask(turn, code, data, prefix="❗ " + html.escape(value.text()))
+        return
+    store_answer(code, value, answers, files)
+    await advance(turn, data)
+
+
+async def on_file(turn: Turn, message: Message, data: dict[str, Any]) -> None:
+    code = data["step"]
+    answers, files = data["answers"], data["files"]
+    text = message.text
+    mine = [item for item in files if item.get("kind") == code]
+    if text is not None and matches(turn.i18n, text, DONE, DONE_WORDS):
+        if not mine:
+            await ask(turn, code, data, prefix="❗ " + html.escape(Rejected("no_files").text()))
+            return
+        await advance(turn, data)
+        return
+    if text is not None and matches(turn.i18n, text, REMOVE_FILES, REMOVE_FILES_WORDS):
+        files[:] = [item for item in files if item.get("kind") != code]
+        await turn.draft.set_data(data)
+        await ask(
+            turn, code, data, prefix=html.escape(_("The files of this document are removed."))
+        )
+        return
+    if (
+        text is not None
+        and has_value(code, answers, files)
+        and matches(turn.i18n, text, KEEP, KEEP_WORDS)
+    ):
+        await advance(turn, data)
+        return
+    if len(mine) >= MAX_FILES_PER_DOCUMENT and (message.photo or message.document):
+        rejected = Rejected("too_many_files", {"count": str(MAX_FILES_PER_DOCUMENT)})
+        await ask(turn, code, data, prefix="❗ " + html.escape(rejected.text()))
+        return
+    result = parse_file(message, code)
+    if isinstance(result, Rejected):
+        await ask(turn, code, data, prefix="❗ " + html.escape(result.text()))
+        return
+    files.append(result)
+    await turn.draft.set_data(data)
+    await turn.say(
+        html.escape(
+            _("File received ({count} in total). Send another file or press «Done».")
+        ).format(count=len(mine) + 1),
+        reply_markup=step_keyboard(code, data),
+    )
+
+
+def router() -> Router:
+    r = Router(name="apply")
+    r.message.filter(F.chat.type == "private")
+    r.callback_query.filter(F.message.chat.type == "private")
+    r.message.register(on_apply, Command("apply"))
+    r.message.register(
+        on_apply, Said(MENU_APPLY, words=("apply", "подать заявление", "өтініш беру"))
+    )
+    r.callback_query.register(on_consent_button, ConsentAnswer.filter())
+    r.message.register(on_cancel_consent, StateFilter(ApplyStates.consent), Command("cancel"))
+    r.message.register(on_consent_typed, StateFilter(ApplyStates.consent), FreeText())
+    r.message.register(on_cancel, StateFilter(ApplyStates.wizard), Command("cancel"))
+    r.callback_query.register(on_restart, ApplyAction.filter(F.action == "restart"))
+    r.callback_query.register(on_edit, StateFilter(ApplyStates.wizard), EditField.filter())
+    r.callback_query.register(
+        on_send_button, StateFilter(ApplyStates.wizard), ApplyAction.filter(F.action == "send")
+    )
+    r.message.register(on_wizard_message, StateFilter(ApplyStates.wizard), FreeText())
+    return r

@@ -1,0 +1,484 @@
+"""The steps of the application wizard (domain.md §5): questions, validation, display.
+
+Every answer is checked with core.validators; a rejected answer gives an error
+code and the code a translated reason (ERRORS). Values are kept as JSON
+(dates ISO, months "2025-09") in the wizard's FSM data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram.types import Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.formatting import day
+from bot.i18n import N_
+from bot.services.applications import INDEFINITE, RELATION_LABELS, RELATIONS, parse_day
+from bot.ui import matches
+from core.months import Month
+from core.validators import (
+    Invalid,
+    parse_child_iin,
+    parse_date,
+    parse_iban,
+    parse_iin,
+    parse_month,
+    parse_name,
+    parse_phone,
+    parse_text,
+)
+
+# Telegram lets bots download files of up to 20 MB (getFile).
+MAX_FILE_SIZE = 20 * 1024 * 1024
+MAX_FILES_PER_DOCUMENT = 10
+ALLOWED_MIME = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+ALLOWED_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")
+
+# Buttons of the wizard (reply keyboard), each also accepted typed.
+SKIP = N_("⏭ Skip")
+SKIP_WORDS = ("пропустить", "өткізу", "өткізіп жіберу", "skip", "-", "нет", "жоқ")
+KEEP = N_("➡️ Keep this answer")
+KEEP_WORDS = ("оставить", "қалдыру", "keep")
+INDEFINITE_LABEL = N_("♾ Indefinite")
+INDEFINITE_WORDS = ("бессрочно", "бессрочная", "мерзімсіз", "indefinite")
+DONE = N_("✅ Done")
+DONE_WORDS = ("готово", "дайын", "болды", "done", "всё", "все")
+REMOVE_FILES = N_("🗑 Remove the files sent")
+REMOVE_FILES_WORDS = ("удалить файлы", "файлдарды жою", "remove files")
+SHARE_PHONE = N_("📱 Share my number")
+RELATION_WORDS = {
+    "mother": ("мать", "мама", "ана", "анасы", "mother"),
+    "father": ("отец", "папа", "әке", "әкесі", "father"),
+    "guardian": (
+        "опекун",
+        "попечитель",
+        "опекун / попечитель",
+        "қорғаншы",
+        "қамқоршы",
+        "guardian",
+        "trustee",
+    ),
+    "other": ("другой", "законный представитель", "басқа", "заңды өкіл", "other"),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    label: str  # short name (summary, edit button), N_ msgid
+    question: str  # N_ msgid
+    kind: str  # name | iin | phone | text | relation | date | month | iban | files
+    optional: bool = False
+    max_length: int = 200
+    only_if: Callable[[Mapping[str, Any]], bool] | None = field(default=None, compare=False)
+
+
+def _is_guardian(answers: Mapping[str, Any]) -> bool:
+    return answers.get("relation") == "guardian"
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "surname",
+        N_("Surname"),
+        N_("Your surname (you are the applicant), as in your identity card:"),
+        "name",
+    ),
+    Step("name", N_("Name"), N_("Your name:"), "name"),
+    Step(
+        "patronymic",
+        N_("Patronymic"),
+        N_("Your patronymic, if you have one. If not, press «Skip»."),
+        "name",
+        optional=True,
+    ),
+    Step("iin", N_("IIN"), N_("Your IIN (individual identification number, 12 digits):"), "iin"),
+    Step(
+        "phone",
+        N_("Phone"),
+        N_("Your phone number, for example +7 701 234 56 78, or press «Share my number»:"),
+        "phone",
+    ),
+    Step(
+        "address",
+        N_("Address"),
+        N_("Your address in Alatau (street, house, flat):"),
+        "text",
+        max_length=300,
+    ),
+    Step(
+        "relation",
+        N_("Relation to the child"),
+        N_("Who are you to the child? Choose a button."),
+        "relation",
+    ),
+    Step(
+        "child_name",
+        N_("Child's full name"),
+        N_("The child's full name (surname, name, patronymic):"),
+        "name",
+    ),
+    Step("child_iin", N_("Child's IIN"), N_("The child's IIN (12 digits):"), "iin"),
+    Step(
+        "child_birth",
+        N_("Child's date of birth"),
+        N_("The child's date of birth, for example 02.03.2015:"),
+        "date",
+    ),
+    Step(
+        "disability_until",
+        N_("Disability end date"),
+        N_(
+            "Until what date is the child's disability established? Send the date, for example "
+            "31.12.2026, or press «Indefinite»."
+        ),
+        "date",
+    ),
+    Step(
+        "school",
+        N_("School"),
+        N_("The name of the school that issued the certificate of home education:"),
+        "text",
+        max_length=300,
+    ),
+    Step(
+        "cert_number",
+        N_("Certificate number"),
+        N_("The number of the school certificate:"),
+        "text",
+        max_length=64,
+    ),
+    Step(
+        "cert_date",
+        N_("Certificate date"),
+        N_("The date of the school certificate, for example 01.09.2025:"),
+        "date",
+    ),
+    Step(
+        "cert_from",
+        N_("Certificate term from"),
+        N_("The first month of the term in the certificate, for example 09.2025:"),
+        "month",
+    ),
+    Step(
+        "cert_to",
+        N_("Certificate term to"),
+        N_("The last month of the term in the certificate, for example 05.2026:"),
+        "month",
+    ),
+    Step(
+        "iban",
+        N_("IBAN"),
+        N_(
+            "The IBAN of your bank account (KZ and 18 more characters). The account holder must be you, "
+            "the applicant: the payment is made only to the applicant's own account."
+        ),
+        "iban",
+    ),
+    Step(
+        "certificate",
+        N_("School certificate"),
+        N_(
+            "Send the school certificate of home education: a photo, or a PDF, JPG or PNG file of up to "
+            "20 MB. You can send several files (for example, each page), then press «Done»."
+        ),
+        "files",
+    ),
+    Step(
+        "guardianship",
+        N_("Guardianship document"),
+        N_(
+            "Send the document that confirms guardianship or trusteeship: a photo, or a PDF, JPG or PNG "
+            "file of up to 20 MB, then press «Done»."
+        ),
+        "files",
+        only_if=_is_guardian,
+    ),
+)
+BY_CODE = {step.code: step for step in STEPS}
+FILE_STEPS = ("certificate", "guardianship")
+
+# Error code → reason shown to the user (the question is asked again after it).
+ERRORS = {
+    "empty": N_("The answer is empty. Please type it."),
+    "too_long": N_("The answer is too long. Please shorten it."),
+    "name_chars": N_(
+        "A name may contain only letters (Kazakh, Russian or Latin), spaces, hyphens and apostrophes."
+    ),
+    "text_chars": N_(
+        "The answer contains characters that cannot be used. Please type it as plain text."
+    ),
+    "text_letters": N_("The answer must contain letters or digits."),
+    "iin_format": N_("An IIN consists of exactly 12 digits."),
+    "iin_checksum": N_(
+        "This IIN has a wrong control digit (the last one). Please check the number in the identity "
+        "document."
+    ),
+    "iin_date": N_(
+        "The first six digits of an IIN are the date of birth, and here they are not a real date."
+    ),
+    "iin_century": N_("The seventh digit of this IIN (century of birth and sex) is not valid."),
+    "birth_iin_mismatch": N_(
+        "This date does not match the child's IIN: its first six digits give {date}. Please check the "
+        "date, or press «Back» to correct the IIN."
+    ),
+    "child_iin_same": N_("This is your own IIN. Please enter the child's IIN."),
+    "applicant_iin_same": N_("This is the child's IIN. Please enter your own IIN."),
+    "phone_format": N_(
+        "Please send a Kazakhstan phone number, for example +7 701 234 56 78, or press «Share my number»."
+    ),
+    "date_format": N_("Please send the date as day.month.year, for example 15.11.2025."),
+    "date_impossible": N_(
+        "There is no such date in the calendar. Please check the day and the month."
+    ),
+    "date_future": N_("This date is in the future. Please check it."),
+    "date_past": N_(
+        "This date has already passed. If the disability was extended, send the new end date from the "
+        "new decision."
+    ),
+    "month_format": N_("Please send the month as month.year, for example 09.2025."),
+    "month_impossible": N_("There is no such month: the month must be from 01 to 12."),
+    "month_order": N_(
+        "The last month cannot be earlier than the first month of the term ({month})."
+    ),
+    "iban_format": N_("An IBAN consists of Latin letters and digits and starts with KZ."),
+    "iban_country": N_("The IBAN must belong to a bank account in Kazakhstan: it starts with KZ."),
+    "iban_length": N_("A Kazakhstan IBAN has 20 characters: KZ and 18 more."),
+    "iban_checksum": N_(
+        "This IBAN has a typing error (its check digits do not match). Please copy it from your bank's "
+        "app or contract."
+    ),
+    "choose_button": N_("Please choose one of the buttons below."),
+    "not_text": N_("Please answer with a text message."),
+    "not_file": N_("Please send the document as a photo or a file, or press «Done»."),
+    "file_type": N_(
+        "This kind of file is not accepted. Please send a photo, or a PDF, JPG or PNG file."
+    ),
+    "file_too_big": N_(
+        "The file is too large ({size} MB): a bot can receive files of up to 20 MB. Please send a smaller "
+        "scan or a photo."
+    ),
+    "no_files": N_("Please send at least one file first."),
+    "too_many_files": N_(
+        "That is the maximum number of files for this document ({count}). Press «Done», or remove the "
+        "files and send them again."
+    ),
+    "unknown": N_("Please check the answer and send it again."),
+}
+
+
+@dataclass(frozen=True)
+class Rejected:
+    code: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        message = _(ERRORS.get(self.code, ERRORS["unknown"]))
+        return message.format(**self.params) if self.params else message
+
+
+def active_steps(answers: Mapping[str, Any]) -> list[Step]:
+    return [step for step in STEPS if step.only_if is None or step.only_if(answers)]
+
+
+def step_number(code: str, answers: Mapping[str, Any]) -> tuple[int, int]:
+    steps = active_steps(answers)
+    codes = [step.code for step in steps]
+    return (codes.index(code) + 1 if code in codes else len(codes), len(codes))
+
+
+def has_value(code: str, answers: Mapping[str, Any], files: list[dict[str, Any]]) -> bool:
+    if code in FILE_STEPS:
+        return any(item.get("kind") == code for item in files)
+    return code in answers
+
+
+def _month_iso(value: Month) -> str:
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def _month_display(value: str) -> str:
+    year, month = value.split("-")
+    return f"{month}.{year}"
+
+
+def display(
+    code: str, answers: Mapping[str, Any], files: list[dict[str, Any]], i18n: I18n | None = None
+) -> str:
+    """The stored answer as the user should read it (not escaped)."""
+    if code in FILE_STEPS:
+        count = sum(1 for item in files if item.get("kind") == code)
+        return _("files: {count}").format(count=count)
+    value = answers.get(code)
+    if value in (None, ""):
+        return "—"
+    if code == "relation":
+        return _(RELATION_LABELS.get(value, value))
+    if code == "disability_until" and value == INDEFINITE:
+        return _("indefinite")
+    if code in ("child_birth", "disability_until", "cert_date"):
+        parsed = parse_day(value)
+        return day(parsed) if parsed else "—"
+    if code in ("cert_from", "cert_to"):
+        return _month_display(value)
+    return str(value)
+
+
+def _letters_check(value: str) -> Rejected | None:
+    if not any(char.isalnum() for char in value):
+        return Rejected("text_letters")
+    return None
+
+
+def parse_answer(
+    step: Step,
+    message: Message,
+    answers: Mapping[str, Any],
+    i18n: I18n,
+    today: dt.date,
+) -> Any:
+    """The value to store for a text step, or Rejected."""
+    text = message.text
+    if step.kind == "phone" and message.contact is not None:
+        text = message.contact.phone_number or ""
+        if text and not text.startswith(("+", "8")):
+            text = "+" + text
+    if text is None:
+        return Rejected("not_text")
+    if step.optional and matches(i18n, text, SKIP, SKIP_WORDS):
+        return ""
+    code = step.code
+    if step.kind == "name":
+        result = parse_name(text)
+        if isinstance(result, Invalid):
+            return Rejected(result.code)
+        return result
+    if step.kind == "iin":
+        info = parse_iin(text)
+        if isinstance(info, Invalid):
+            return Rejected(info.code)
+        other = answers.get("iin" if code == "child_iin" else "child_iin")
+        if other and other == info.iin:
+            return Rejected("child_iin_same" if code == "child_iin" else "applicant_iin_same")
+        return info.iin
+    if step.kind == "phone":
+        result = parse_phone(text)
+        if isinstance(result, Invalid):
+            return Rejected(result.code)
+        return result
+    if step.kind == "text":
+        result = parse_text(text, max_length=step.max_length)
+        if isinstance(result, Invalid):
+            return Rejected(result.code)
+        return _letters_check(result) or result
+    if step.kind == "relation":
+        for relation in RELATIONS:
+            if matches(i18n, text, RELATION_LABELS[relation], RELATION_WORDS[relation]):
+                return relation
+        return Rejected("choose_button")
+    if step.kind == "date":
+        if code == "disability_until" and matches(i18n, text, INDEFINITE_LABEL, INDEFINITE_WORDS):
+            return INDEFINITE
+        parsed = parse_date(text)
+        if isinstance(parsed, Invalid):
+            return Rejected(parsed.code)
+        if code in ("child_birth", "cert_date") and parsed > today:
+            return Rejected("date_future")
+        if code == "disability_until" and parsed < today:
+            return Rejected("date_past")
+        if code == "child_birth" and answers.get("child_iin"):
+            checked = parse_child_iin(answers["child_iin"], parsed)
+            if isinstance(checked, Invalid):
+                info = parse_iin(answers["child_iin"])
+                shown = day(info.birth) if not isinstance(info, Invalid) else "—"
+                return Rejected("birth_iin_mismatch", {"date": shown})
+        return parsed.isoformat()
+    if step.kind == "month":
+        parsed_month = parse_month(text)
+        if isinstance(parsed_month, Invalid):
+            return Rejected(parsed_month.code)
+        value = _month_iso(parsed_month)
+        if code == "cert_to" and answers.get("cert_from") and value < answers["cert_from"]:
+            return Rejected("month_order", {"month": _month_display(answers["cert_from"])})
+        return value
+    if step.kind == "iban":
+        result = parse_iban(text)
+        if isinstance(result, Invalid):
+            return Rejected(result.code)
+        return result
+    return Rejected("unknown")
+
+
+def store_answer(
+    code: str, value: Any, answers: dict[str, Any], files: list[dict[str, Any]]
+) -> None:
+    """Keep `value` and drop the answers it makes inconsistent (they are asked again)."""
+    answers[code] = value
+    if code == "child_iin" and answers.get("child_birth"):
+        birth = parse_day(answers["child_birth"])
+        if birth is None or isinstance(parse_child_iin(value, birth), Invalid):
+            answers.pop("child_birth", None)
+    if code == "cert_from" and answers.get("cert_to") and answers["cert_to"] < value:
+        answers.pop("cert_to", None)
+    if code == "relation" and value != "guardian":
+        files[:] = [item for item in files if item.get("kind") != "guardianship"]
+
+
+def first_missing(answers: Mapping[str, Any], files: list[dict[str, Any]]) -> str | None:
+    """The first active step without an answer (optional steps count as answered when skipped)."""
+    for step in active_steps(answers):
+        if not has_value(step.code, answers, files):
+            return step.code
+    return None
+
+
+def parse_file(message: Message, kind: str) -> dict[str, Any] | Rejected:
+    """A photo or an accepted document of at most 20 MB, as an attachment record."""
+    if message.photo:
+        photo = message.photo[-1]
+        if photo.file_size and photo.file_size > MAX_FILE_SIZE:
+            return Rejected("file_too_big", {"size": _megabytes(photo.file_size)})
+        return {
+            "kind": kind,
+            "media": "photo",
+            "file_id": photo.file_id,
+            "file_unique_id": photo.file_unique_id,
+            "mime_type": "image/jpeg",
+            "file_name": None,
+            "file_size": photo.file_size,
+        }
+    document = message.document
+    if document is not None:
+        mime = (document.mime_type or "").lower()
+        name = (document.file_name or "").lower()
+        if mime in ALLOWED_MIME:
+            accepted = True
+        elif mime in ("", "application/octet-stream"):
+            accepted = name.endswith(ALLOWED_EXTENSIONS)
+        else:
+            accepted = False
+        if not accepted:
+            return Rejected("file_type")
+        if document.file_size and document.file_size > MAX_FILE_SIZE:
+            return Rejected("file_too_big", {"size": _megabytes(document.file_size)})
+        return {
+            "kind": kind,
+            "media": "document",
+            "file_id": document.file_id,
+            "file_unique_id": document.file_unique_id,
+            "mime_type": document.mime_type,
+            "file_name": (document.file_name or "")[:255] or None,
+            "file_size": document.file_size,
+        }
+    if message.text is not None:
+        return Rejected("not_file")
+    return Rejected("file_type")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".replace(".", ",")
