@@ -45,6 +45,7 @@ WORDS = {
         "end_before_start": "Последний месяц справки не может быть раньше её первого месяца (09.2025).",
         "month_format": "напишите месяц в виде ММ.ГГГГ",
         "month_impossible": "Такого месяца нет.",
+        "empty": "Ответ пустой.",
         "date_impossible": "Такой даты нет в календаре.",
         "future": "Дата рождения не может быть в будущем.",
         "not_text": "Пожалуйста, ответьте текстом или кнопками ниже.",
@@ -84,6 +85,7 @@ WORDS = {
         "end_before_start": "Анықтаманың соңғы айы оның бірінші айынан (09.2025) бұрын болмайды.",
         "month_format": "Айды АА.ЖЖЖЖ түрінде жазыңыз",
         "month_impossible": "Мұндай ай жоқ.",
+        "empty": "Жауап бос.",
         "date_impossible": "Күнтізбеде мұндай күн жоқ.",
         "future": "Туған күн болашақта болмайды.",
         "not_text": "Мәтінмен немесе төмендегі батырмалармен жауап беріңіз.",
@@ -193,7 +195,13 @@ async def test_worked_example_4_nothing_payable(running: RunningBot, tg: FakeTel
 async def test_bad_input_back_and_cancel(running: RunningBot, tg: FakeTelegram, language: str) -> None:
     w = WORDS[language]
     user, _ = await begin(tg, 4005, language)
-    for bad, reason in (("abc", w["month_format"]), ("13.2025", w["month_impossible"]), ("x" * 5000, w["month_format"])):
+    for bad, reason in (
+        ("abc", w["month_format"]),
+        ("🗓🗓", w["month_format"]),
+        ("   ", w["empty"]),
+        ("13.2025", w["month_impossible"]),
+        ("x" * 5000, w["month_format"]),
+    ):
         replies = await user.send(bad)
         assert reason in replies[0].text and w["step"].format(n=1) in replies[0].text
     replies = await user.send_sticker()
