@@ -159,7 +159,10 @@ def _estimate_block(tr: Tr, view: ApplicationView, today: dt.date) -> list[str]:
     result = estimates.compute(request)
     if result is None:
         return []
-    header = "<b>" + _("Estimated payments (the schedule is set after approval):") + "</b>"
+    if app.status == "approved":
+        header = "<b>" + _("Estimated payments (the Department has not entered the schedule yet):") + "</b>"
+    else:
+        header = "<b>" + _("Estimated payments (the schedule is set after approval):") + "</b>"
     return [header, *estimates.schedule_blocks(tr, result, request)]
 
 
