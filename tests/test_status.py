@@ -230,3 +230,17 @@ async def test_long_status_is_split_without_losing_anything(
             assert f"N{n}-{h}: справка & <печать>" in text
     assert text.count("слово") == 1000 and "КОНЕЦ" in text
     assert replies[-1].keyboard_buttons and not replies[0].keyboard_buttons
+
+
+def test_split_never_cuts_an_entity_or_a_tag() -> None:
+    from bot.services.status_view import split_blocks, text_length
+
+    block = "<b>head</b>\n" + "a&amp;" * 1500 + "\n" + "ж" * 5000
+    parts = split_blocks(["intro", block, "tail"])
+    assert all(text_length(part) <= 4096 for part in parts)
+    joined = "".join(parts)
+    assert joined.count("&amp;") == 1500 and joined.count("ж") == 5000
+    for part in parts:
+        assert part.count("&") == part.count("&amp;") == part.count("amp;")  # whole entities only
+        assert part.count("<b>") == part.count("</b>")
+    assert parts[0].startswith("intro") and parts[-1].endswith("tail")
