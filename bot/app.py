@@ -101,6 +101,10 @@ class Application:
         dispatcher.include_routers(*build_routers(settings))
         app = cls(settings, engine, context, bot, dispatcher, sql_storage)
         dispatcher["application"] = app
+        from bot.services.reminders import run_scheduler
+        from bot.services.sender import run_sender
+
+        app.background.extend([run_sender, run_scheduler])
         return app
 
     async def start_background(self) -> None:

@@ -9,10 +9,23 @@ from bot.settings import Settings
 
 def build_routers(settings: Settings) -> list[Router]:
     """Fresh routers for one Dispatcher (a Router can belong to one parent only)."""
-    from handlers import apply, documents, eligibility, errors, estimate, fallback, privacy, start, status
+    from handlers import (
+        apply,
+        documents,
+        eligibility,
+        errors,
+        estimate,
+        fallback,
+        privacy,
+        relay,
+        staff,
+        start,
+        status,
+    )
 
     return [
         errors.router(),
+        staff.router(settings),
         start.router(),
         privacy.router(),
         apply.router(),
@@ -20,5 +33,6 @@ def build_routers(settings: Settings) -> list[Router]:
         estimate.router(),
         documents.router(),
         status.router(),
+        relay.router(),
         fallback.router(),
     ]

@@ -1,38 +1,73 @@
-"""The card of a submitted application in the staff chat (STAFF_CHAT_ID).
+"""The card of an application in the staff chat (STAFF_CHAT_ID).
 
-First version (apply wizard): the card text and the attachments. The staff
-side extends it with buttons and the audit of staff actions.
-Nothing here is logged with personal data: only ids and exception types.
+One message per application: number, applicant and child, the eligibility
+check and the estimate of core on the application's data, the payment schedule
+after approval, the current status with who changed it and when, and inline
+buttons for the actions the core status machine allows in that status. The card
+is edited in place after each action. The attachments follow it as replies.
+
+Publishing goes through the outbox (`publish_card()` / `enqueue_publish()`):
+the card is sent exactly once, paced with everything else sent to the group,
+and survives a restart. The staff chat is shared, so its texts are in the
+default locale (Settings.default_locale). Nothing here logs personal data.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
-from aiogram.types import ReplyParameters
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.context import AppContext
-from bot.db.models import Application, Attachment, RelayLink
-from bot.formatting import day, money
-from bot.i18n import N_, gettext_in
+from bot.db.models import Application, AuditEntry, Overpayment, PaymentQuarter, TerminationEvent
+from bot.formatting import day, moment, money
+from bot.i18n import N_
+from bot.services import outbox
 from bot.services.applications import RELATION_LABELS
+from bot.services.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
+from bot.services.status_view import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
+from core.eligibility import Answer, Representative, ScreeningAnswers, Verdict, screen
+from core.months import Month
+from core.schedule import Estimate, EstimateRequest, Stop, StopReason, estimate
+from core.status import Action, Actor, Status, allowed_actions
+
+if TYPE_CHECKING:
+    from bot.services.outbox import Claimed
 
 log = logging.getLogger(__name__)
 
-STATUS_LABELS = {
-    "draft": N_("draft"),
-    "submitted": N_("submitted"),
-    "in_review": N_("in review"),
-    "documents_requested": N_("documents requested"),
-    "approved": N_("approved"),
-    "rejected": N_("refused"),
-    "withdrawn": N_("withdrawn"),
+
+class CardAction(CallbackData, prefix="stf"):
+    """A button on a card: `action` is a short code, `app` the application id."""
+
+    action: str
+    app: int
+
+
+# Button of an action of the core status machine → (code, label).
+ACTION_BUTTONS: dict[Action, tuple[str, str]] = {
+    Action.TAKE: ("take", N_("🔎 Take")),
+    Action.REQUEST_DOCUMENTS: ("docs", N_("📎 Request documents")),
+    Action.PROVIDE_DOCUMENTS: ("provided", N_("📥 Documents received")),
+    Action.APPROVE: ("approve", N_("✅ Approve")),
+    Action.REJECT: ("reject", N_("⛔ Refuse")),
 }
+PAY = ("pay", N_("💰 Mark quarter paid"))
+OVERPAY = ("overpay", N_("⚠️ Record overpayment"))
+STOP = ("stop", N_("⏹ Termination event"))
+HISTORY = ("history", N_("📜 History"))
 
 ATTACHMENT_LABELS = {
     "certificate": N_("School certificate"),
@@ -40,98 +75,458 @@ ATTACHMENT_LABELS = {
     "extra": N_("Additional document"),
 }
 
+VERDICT_TEXTS = {
+    Verdict.ELIGIBLE: N_("✅ eligible"),
+    Verdict.NOT_ELIGIBLE: N_("⛔ not eligible"),
+    Verdict.NEEDS_CHECK: N_("❓ needs a check"),
+}
+
+ACTION_TEXTS = {
+    "submit": N_("submitted"),
+    "take": N_("taken into review"),
+    "request_documents": N_("documents requested"),
+    "provide_documents": N_("documents received"),
+    "approve": N_("approved"),
+    "reject": N_("refused"),
+    "withdraw": N_("withdrawn"),
+    "quarter_paid": N_("quarter paid"),
+    "overpayment": N_("overpayment recorded"),
+    "terminate": N_("termination event"),
+    "message": N_("message to the applicant"),
+    "answer": N_("answer of the applicant"),
+}
+
+# Representative of core for the relation stored by the wizard (domain.md §5).
+_REPRESENTATIVES = {
+    "mother": Representative.PARENT,
+    "father": Representative.PARENT,
+    "parent": Representative.PARENT,
+    "adoptive_parent": Representative.ADOPTIVE_PARENT,
+    "guardian": Representative.GUARDIAN,
+}
+
+
+def staff_language(app: AppContext) -> str:
+    return app.settings.default_locale
+
+
+@dataclass
+class CardData:
+    application: Application
+    quarters: Sequence[PaymentQuarter]
+    audit: Sequence[AuditEntry]
+    overpayments: Sequence[Overpayment]
+    stops: Sequence[TerminationEvent]
+
+
+async def load_card(session: AsyncSession, application_id: int) -> CardData | None:
+    application = await session.scalar(
+        select(Application)
+        .where(Application.id == application_id)
+        .options(
+            selectinload(Application.attachments),
+            selectinload(Application.quarters),
+            selectinload(Application.audit),
+        )
+    )
+    if application is None:
+        return None
+    overpayments = (
+        await session.scalars(
+            select(Overpayment).where(Overpayment.application_id == application_id).order_by(Overpayment.id)
+        )
+    ).all()
+    stops = (
+        await session.scalars(
+            select(TerminationEvent)
+            .where(TerminationEvent.application_id == application_id)
+            .order_by(TerminationEvent.on)
+        )
+    ).all()
+    return CardData(
+        application=application,
+        quarters=sorted(application.quarters, key=lambda q: (q.school_year, q.quarter)),
+        audit=sorted(application.audit, key=lambda e: e.id),
+        overpayments=overpayments,
+        stops=stops,
+    )
+
+
+# ------------------------------------------------------------------ core facts
+
+
+def stops_of(events: Sequence[TerminationEvent]) -> tuple[Stop, ...]:
+    found = []
+    for event in events:
+        try:
+            found.append(Stop(StopReason(event.reason), event.on))
+        except ValueError:
+            continue
+    return tuple(found)
+
+
+def estimate_request(application: Application, stops: Sequence[Stop] = ()) -> EstimateRequest | None:
+    if application.child_birth is None or not application.certificate_end:
+        return None
+    try:
+        return EstimateRequest(
+            applied=application.applied_on,
+            certificate_end=Month.parse_iso(application.certificate_end),
+            birth=application.child_birth,
+            certificate_start=Month.parse_iso(application.certificate_start)
+            if application.certificate_start
+            else None,
+            disability_until=application.disability_until,
+            stops=tuple(stops),
+        )
+    except ValueError:
+        return None
+
+
+def schedule_for(application: Application, stops: Sequence[Stop] = ()) -> Estimate | None:
+    """core's schedule (p.4, p.5, p.7) for the application, None if it cannot be computed."""
+    request = estimate_request(application, stops)
+    if request is None:
+        return None
+    try:
+        return estimate(request)
+    except Exception as error:  # an MRP outside the table: the card still shows the rest
+        log.warning("estimate for application %s failed: %s", application.id, type(error).__name__)
+        return None
+
+
+def screening_of(application: Application) -> Any:
+    """core's screening on what the application states (the three p.3/p.5
+    questions the application does not ask stay "unknown": staff check them)."""
+    until = application.disability_until
+    return screen(
+        ScreeningAnswers(
+            on=application.applied_on,
+            birth=application.child_birth,
+            disability=Answer.YES,
+            disability_until=until,
+            home_education=Answer.YES if application.certificate_end else Answer.UNKNOWN,
+            representative=_REPRESENTATIVES.get(application.relation or "", Representative.UNKNOWN),
+            resident=Answer.YES if application.address else Answer.UNKNOWN,
+            state_support=Answer.UNKNOWN,
+            parental_rights_deprived=Answer.UNKNOWN,
+            state_institution=Answer.UNKNOWN,
+        )
+    )
+
+
+# ----------------------------------------------------------------------- texts
+
 
 def _month(value: str | None) -> str:
-    """'2025-09' → '09.2025'."""
-    if not value or len(value) != 7:
+    try:
+        return Month.parse_iso(value or "").display()
+    except ValueError:
         return "—"
-    return f"{value[5:7]}.{value[0:4]}"
 
 
-def card_text(app: AppContext, application: Application, language: str) -> str:
+def _v(value: object) -> str:
+    return html.escape(str(value)) if value not in (None, "") else "—"
+
+
+def _quarter_title(_: Tr, school_year: str, quarter: int, months: Sequence[Any]) -> str:
+    return _(
+        "Q{quarter} {school_year} ({months})",
+        quarter=quarter,
+        school_year=html.escape(school_year),
+        months=", ".join(_month(str(m)) for m in months),
+    )
+
+
+def card_text(app: AppContext, data: CardData | Application, language: str | None = None) -> str:
     """The card as HTML; every value escaped."""
-
-    def t(message: str, **params: str) -> str:
-        return gettext_in(app.i18n, language, message, **params)
-
-    def v(value: object) -> str:
-        return html.escape(str(value)) if value not in (None, "") else "—"
-
-    applicant = " ".join(
-        part for part in (application.applicant_surname, application.applicant_name, application.applicant_patronymic) if part
-    )
-    relation = RELATION_LABELS.get(application.relation or "")
-    disability = (
-        day(application.disability_until) if application.disability_until else t("indefinite")
-    )
-    total: Decimal | None = application.estimate_total
+    if isinstance(data, Application):
+        data = CardData(data, list(data.quarters), list(data.audit), [], [])
+    language = language or staff_language(app)
+    _ = Tr(app.i18n, language)
+    a = data.application
+    applicant = " ".join(p for p in (a.applicant_surname, a.applicant_name, a.applicant_patronymic) if p)
+    relation = RELATION_LABELS.get(a.relation or "")
+    status = STATUS_TEXTS.get(a.status)
     lines = [
-        t("📝 Application {number}").format(number=f"<b>{v(application.number)}</b>"),
-        t("Status: {status}").format(status=v(t(STATUS_LABELS.get(application.status, application.status)))),
-        t("Sent: {date}").format(date=day(application.applied_on)),
-        "",
-        f"<b>{v(t('Applicant'))}</b>",
-        t("Full name: {value}").format(value=v(applicant)),
-        t("IIN: {value}").format(value=v(application.applicant_iin)),
-        t("Phone: {value}").format(value=v(application.phone)),
-        t("Address: {value}").format(value=v(application.address)),
-        t("Relation to the child: {value}").format(value=v(t(relation) if relation else None)),
-        "",
-        f"<b>{v(t('Child'))}</b>",
-        t("Full name: {value}").format(value=v(application.child_name)),
-        t("IIN: {value}").format(value=v(application.child_iin)),
-        t("Date of birth: {value}").format(value=day(application.child_birth) if application.child_birth else "—"),
-        t("Disability end date: {value}").format(value=v(disability)),
-        t("School: {value}").format(value=v(application.school)),
-        t("Certificate: No. {number} of {date}, term {start} – {end}").format(
-            number=v(application.certificate_number),
-            date=day(application.certificate_date) if application.certificate_date else "—",
-            start=_month(application.certificate_start),
-            end=_month(application.certificate_end),
-        ),
-        "",
-        t("IBAN: {value}").format(value=v(application.iban)),
-        t("Estimated total: {amount}").format(amount=v(money(total, language)) if total is not None else "—"),
-        t("Files attached: {count}").format(count=str(len(application.attachments))),
+        _("📝 Application {number}", number=f"<b>{_v(a.number)}</b>"),
+        _("Status: {status}", status="<b>" + (_(status) if status else _v(a.status)) + "</b>"),
     ]
-    return "\n".join(lines)
+    last = next((e for e in reversed(data.audit) if e.actor in ("staff", "system")), None)
+    if last is not None:
+        action = ACTION_TEXTS.get(last.action)
+        lines.append(
+            _(
+                "Last action: {action} — {who}, {when}",
+                action=_(action) if action else _v(last.action),
+                who=_v(last.actor_name or (last.actor_id if last.actor_id else _("system"))),
+                when=moment(last.created_at),
+            )
+        )
+    if a.status == "rejected" and a.refusal_ground:
+        words = GROUND_TEXTS.get(a.refusal_ground)
+        lines.append(
+            _(
+                "Ground: {paragraph} — {explanation}",
+                paragraph=paragraph(_, f"p.8({a.refusal_ground})"),
+                explanation=_(words) if words else str(a.refusal_ground),
+            )
+        )
+    if a.parent_unreachable:
+        lines.append("<b>" + _("⚠️ The applicant has blocked the bot: contact them by phone.") + "</b>")
+    if a.personal_data_erased_at is not None:
+        lines.append(_("🔒 The applicant asked to erase personal data."))
+    lines += [
+        _("Sent: {date} · language: {language}", date=day(a.applied_on), language=_v(a.language)),
+        "",
+        "<b>" + _("Applicant") + "</b>",
+        _("Full name: {value}", value=_v(applicant)),
+        _("IIN: {value}", value=_v(a.applicant_iin)),
+        _("Phone: {value}", value=_v(a.phone)),
+        _("Address: {value}", value=_v(a.address)),
+        _("Relation to the child: {value}", value=_v(_(relation) if relation else a.relation)),
+        "",
+        "<b>" + _("Child") + "</b>",
+        _("Full name: {value}", value=_v(a.child_name)),
+        _("IIN: {value}", value=_v(a.child_iin)),
+        _("Date of birth: {value}", value=day(a.child_birth) if a.child_birth else "—"),
+        _(
+            "Disability until: {value}",
+            value=day(a.disability_until) if a.disability_until else _("indefinite"),
+        ),
+        _("School: {value}", value=_v(a.school)),
+        _(
+            "Certificate: No. {number} of {date}, term {start} – {end}",
+            number=_v(a.certificate_number),
+            date=day(a.certificate_date) if a.certificate_date else "—",
+            start=_month(a.certificate_start),
+            end=_month(a.certificate_end),
+        ),
+        _("IBAN: {value}", value=_v(a.iban)),
+        "",
+    ]
+    screening = screening_of(a)
+    verdict = VERDICT_TEXTS.get(screening.result)
+    lines.append(_("Eligibility check on the application's data: {verdict}", verdict=_(verdict) if verdict else ""))
+    for reason in screening.reasons:
+        if reason.code.startswith("unknown_"):
+            text = CLARIFY_TEXTS.get(reason.code.removeprefix("unknown_"))
+            prefix = _("to check:")
+        else:
+            text = REASON_TEXTS.get(reason.code, (None, None))[0]
+            prefix = "⛔"
+        lines.append(
+            f"  • {prefix} {_(text) if text else _v(reason.code)} ({paragraph(_, reason.paragraph)})"
+        )
+    stops = stops_of(data.stops)
+    if data.quarters:
+        lines += ["", "<b>" + _("Payment schedule:") + "</b>"]
+        for q in data.quarters:
+            if q.status == "paid":
+                state = _("paid {date}", date=moment(q.paid_at)[:10] if q.paid_at else "")
+            elif q.status == "cancelled":
+                state = _("cancelled")
+            else:
+                state = _("planned")
+            lines.append(
+                f"• {_quarter_title(_, q.school_year, q.quarter, q.months)}: "
+                f"{money(Decimal(q.amount), language)} — {state}"
+            )
+        total = sum((Decimal(q.amount) for q in data.quarters if q.status != "cancelled"), Decimal("0"))
+        paid = sum((Decimal(q.amount) for q in data.quarters if q.status == "paid"), Decimal("0"))
+        lines.append(_("Total: {total}; paid: {paid}", total=money(total, language), paid=money(paid, language)))
+    else:
+        result = schedule_for(a, stops)
+        if result is not None:
+            lines += ["", "<b>" + _("Estimate (core, p.4, p.5, p.7):") + "</b>"]
+            for q in result.quarters:
+                lines.append(
+                    f"• {_quarter_title(_, q.school_year, q.quarter, [str(m) for m in q.months])}: "
+                    f"{money(q.amount, language)}"
+                )
+            lines.append(_("Total: {amount}", amount=money(result.total, language)))
+            for note in result.notes:
+                if note.code == "mrp_not_known":
+                    lines.append(
+                        _("Estimate: the MRP for {year} is not yet known.", year=_v(note.params.get("year")))
+                    )
+    for event in data.stops:
+        reason = STOP_REASON_TEXTS.get(event.reason)
+        lines.append(
+            _(
+                "⏹ Termination ({paragraph}): {reason}, {date}",
+                paragraph=paragraph(_, "p.5"),
+                reason=_(reason) if reason else _v(event.reason),
+                date=day(event.on),
+            )
+        )
+    for item in data.overpayments:
+        lines.append(
+            _(
+                "⚠️ Overpayment ({paragraph}): {amount} — {reason}",
+                paragraph=paragraph(_, "p.9"),
+                amount=money(Decimal(item.amount), language),
+                reason=_v(item.reason),
+            )
+        )
+    lines += ["", _("Files attached: {count}", count=len(a.attachments))]
+    text = "\n".join(lines)
+    if len(text) > 4000:  # never cut HTML blindly: drop the estimate lines instead
+        text = "\n".join(line for line in lines if not line.startswith("• "))
+    return text
+
+
+def card_keyboard(app: AppContext, data: CardData, language: str | None = None) -> InlineKeyboardMarkup:
+    """Buttons for the actions allowed in the current status (core.status)."""
+    _ = Tr(app.i18n, language or staff_language(app))
+    a = data.application
+    buttons: list[tuple[str, str]] = []
+    try:
+        status = Status(a.status)
+    except ValueError:
+        status = None
+    if status is not None:
+        for action in allowed_actions(status, Actor.STAFF):
+            if action in ACTION_BUTTONS:
+                buttons.append(ACTION_BUTTONS[action])
+    if a.status == Status.APPROVED.value:
+        if any(q.status == "planned" for q in data.quarters):
+            buttons.append(PAY)
+        buttons.append(OVERPAY)
+        buttons.append(STOP)
+    buttons.append(HISTORY)
+    rows: list[list[InlineKeyboardButton]] = []
+    for code, label in buttons:
+        button = InlineKeyboardButton(text=_(label), callback_data=CardAction(action=code, app=a.id).pack())
+        if rows and len(rows[-1]) < 2:
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def history_text(app: AppContext, data: CardData, language: str | None = None) -> str:
+    """The audit log of an application (staff view)."""
+    _ = Tr(app.i18n, language or staff_language(app))
+    lines = [_("📜 History of application {number}:", number=_v(data.application.number))]
+    for entry in data.audit:
+        action = ACTION_TEXTS.get(entry.action)
+        who = entry.actor_name or (str(entry.actor_id) if entry.actor_id else entry.actor)
+        if entry.actor == "parent":
+            who = _("applicant")
+        elif entry.actor == "system":
+            who = _("system")
+        line = f"• {moment(entry.created_at)} — {_(action) if action else _v(entry.action)} — {_v(who)}"
+        if entry.old_status != entry.new_status and entry.new_status:
+            old = STATUS_TEXTS.get(entry.old_status or "")
+            new = STATUS_TEXTS.get(entry.new_status)
+            line += f" ({_(old) if old else '—'} → {_(new) if new else _v(entry.new_status)})"
+        if entry.ground:
+            line += " " + paragraph(_, f"p.8({entry.ground})")
+        if entry.comment:
+            line += "\n  " + _v(entry.comment[:500])
+        lines.append(line)
+    text = "\n".join(lines)
+    while len(text) > 4000 and len(lines) > 2:  # keep the newest entries
+        lines.pop(1)
+        text = "\n".join([lines[0], "…", *lines[1:]])
+    return text
+
+
+# -------------------------------------------------------------------- publish
+
+
+async def enqueue_publish(session: AsyncSession, app: AppContext, application_id: int) -> bool:
+    """Queue the card of an application (once: dedupe key) in the caller's transaction."""
+    if app.settings.staff_chat_id is None:
+        return False
+    return await outbox.enqueue(
+        session,
+        chat_id=app.settings.staff_chat_id,
+        kind="card_publish",
+        payload={"method": "publish", "link": True},
+        application_id=application_id,
+        dedupe_key=f"card:{application_id}",
+    )
 
 
 async def publish_card(bot: Bot, app: AppContext, application_id: int) -> None:
-    """Send the card and the attachments to the staff chat; remember the card's message id."""
+    """Post the card of a submitted application to the staff chat (through the outbox)."""
+    if app.settings.staff_chat_id is None:
+        return
+    async with app.sessionmaker() as session, session.begin():
+        await enqueue_publish(session, app, application_id)
+    outbox.wake(app.sessionmaker)
+
+
+async def send_card(bot: Bot, app: AppContext, row: Claimed, request_timeout: int | None = None) -> int | None:
+    """Sender hook for a "publish" row: send the card, return its message id."""
+    chat_id = app.settings.staff_chat_id
+    if chat_id is None or row.application_id is None:
+        return None
+    async with app.sessionmaker() as session:
+        data = await load_card(session, row.application_id)
+    if data is None or data.application.staff_card_message_id is not None:
+        return None
+    sent = await bot.send_message(
+        chat_id,
+        card_text(app, data),
+        reply_markup=card_keyboard(app, data),
+        request_timeout=request_timeout,
+    )
+    return sent.message_id
+
+
+async def after_publish(session: AsyncSession, app: AppContext, row: Claimed, message_id: int) -> None:
+    """In the sender's transaction: remember the card, queue its attachments as replies."""
+    application = await session.get(Application, row.application_id, options=[selectinload(Application.attachments)])
+    if application is None or app.settings.staff_chat_id is None:
+        return
+    application.staff_card_message_id = message_id
+    _ = Tr(app.i18n, staff_language(app))
+    files = list(application.attachments)
+    for index, attachment in enumerate(files, start=1):
+        label = ATTACHMENT_LABELS.get(attachment.kind, ATTACHMENT_LABELS["extra"])
+        caption = f"{html.escape(application.number)} · {html.escape(_(label))} ({index}/{len(files)})"
+        await outbox.enqueue(
+            session,
+            chat_id=app.settings.staff_chat_id,
+            kind="card_attachment",
+            payload={
+                "method": "photo" if attachment.media == "photo" else "document",
+                "file_id": attachment.file_id,
+                "caption": caption,
+                "reply_to": message_id,
+                "link": True,
+            },
+            application_id=application.id,
+            dedupe_key=f"card-file:{attachment.id}",
+        )
+
+
+async def refresh_card(
+    bot: Bot, app: AppContext, application_id: int, request_timeout: int | None = None
+) -> None:
+    """Edit the card in place (status, who, when, buttons). 'Not modified' is fine."""
     chat_id = app.settings.staff_chat_id
     if chat_id is None:
         return
-    language = app.settings.default_locale
     async with app.sessionmaker() as session:
-        application = await session.scalar(
-            select(Application)
-            .where(Application.id == application_id)
-            .options(selectinload(Application.attachments))
+        data = await load_card(session, application_id)
+    if data is None or data.application.staff_card_message_id is None:
+        return
+    try:
+        await bot.edit_message_text(
+            text=card_text(app, data),
+            chat_id=chat_id,
+            message_id=data.application.staff_card_message_id,
+            reply_markup=card_keyboard(app, data),
+            request_timeout=request_timeout,
         )
-        if application is None:
-            return
-        card = await bot.send_message(chat_id, card_text(app, application, language))
-        application.staff_card_message_id = card.message_id
-        session.add(RelayLink(chat_id=chat_id, message_id=card.message_id, application_id=application.id))
-        await session.commit()
-        attachments: list[Attachment] = list(application.attachments)
-        number = application.number
+    except TelegramBadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
 
-    for index, attachment in enumerate(attachments, start=1):
-        label = gettext_in(app.i18n, language, ATTACHMENT_LABELS.get(attachment.kind, ATTACHMENT_LABELS["extra"]))
-        caption = f"{html.escape(number)} · {html.escape(label)} ({index}/{len(attachments)})"
-        reply = ReplyParameters(message_id=card.message_id, allow_sending_without_reply=True)
-        try:
-            if attachment.media == "photo":
-                sent = await bot.send_photo(chat_id, attachment.file_id, caption=caption, reply_parameters=reply)
-            else:
-                sent = await bot.send_document(chat_id, attachment.file_id, caption=caption, reply_parameters=reply)
-        except Exception as error:  # one lost file must not hide the others
-            log.warning(
-                "staff card %s: attachment %s not copied (%s)", application_id, attachment.id, type(error).__name__
-            )
-            continue
-        async with app.sessionmaker() as session:
-            session.add(RelayLink(chat_id=chat_id, message_id=sent.message_id, application_id=application_id))
-            await session.commit()
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,435 @@
+"""What the parent is told, in the parent's language (domain.md §7).
+
+A notification is an outbox row whose payload names a template (`render.kind`)
+and its parameters (JSON: amounts as strings, dates ISO). The sender renders it
+at delivery time with `render_row()` in the user's CURRENT stored language
+(`users.language`), falling back to the language of the application
+(`payload.language`) — so a parent who switches language before delivery reads
+it in the new one. `notify()` writes the row in the caller's transaction.
+
+Texts name the paragraph of decision 11-36 they rest on; a refusal names the
+p.8 ground in plain words and the appeal route (p.10 → p.14 of the Rules No. 84);
+payments name the quarter, its months and the amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.catalogues import LANGUAGES
+from bot.db.models import Application
+from bot.formatting import day, money, month_name
+from bot.i18n import N_, gettext_in
+from bot.services import outbox
+from bot.services.eligibility import Tr, paragraph
+from bot.services.status_view import GROUND_TEXTS, STOP_REASON_TEXTS
+from core.months import Month
+from core.policy import default_policy
+
+if TYPE_CHECKING:
+    from bot.context import AppContext
+    from bot.services.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+
+def parent_language(application: Application, stored: str | None = None) -> str:
+    """The user's stored language if set, else the language of the application."""
+    if stored in LANGUAGES:
+        return str(stored)
+    return application.language if application.language in LANGUAGES else "ru"
+
+
+def department(language: str) -> str:
+    """The payer of p.2 in the given language."""
+    names = default_policy().department
+    return html.escape(names.get(language) or names.get("ru") or "")
+
+
+def _months(params: Mapping[str, Any], language: str) -> str:
+    names = []
+    for value in params.get("months") or []:
+        try:
+            names.append(month_name(Month.parse_iso(str(value)), language))
+        except ValueError:
+            continue
+    return ", ".join(names)
+
+
+def _quarter_lines(_: Tr, quarters: list[Mapping[str, Any]], language: str) -> list[str]:
+    lines = []
+    for quarter in quarters:
+        lines.append(
+            "• "
+            + _(
+                "quarter {quarter} of the school year {school_year} ({months}): {amount}",
+                quarter=quarter["quarter"],
+                school_year=html.escape(str(quarter["school_year"])),
+                months=_months(quarter, language),
+                amount=money(Decimal(str(quarter["amount"])), language),
+            )
+        )
+    return lines
+
+
+def _appeal(_: Tr) -> str:
+    return _(
+        "You can appeal this decision ({paragraph}): a complaint to the head of the Department or to the "
+        "authorised body for the quality of state services, as p.14 of the Rules No. 84 provides, "
+        "or to court.",
+        paragraph=paragraph(_, "p.10"),
+    )
+
+
+def _ground(_: Tr, ground: int) -> str:
+    words = GROUND_TEXTS.get(ground)
+    return _(
+        "Ground: {paragraph} — {explanation}.",
+        paragraph=paragraph(_, f"p.8({ground})"),
+        explanation=_(words) if words else str(ground),
+    )
+
+
+def _comment(_: Tr, comment: str | None) -> list[str]:
+    if not comment:
+        return []
+    return [_("Comment of the Department: {comment}", comment=html.escape(comment))]
+
+
+# One renderer per kind: (tr, params, language) -> HTML text.
+
+
+def _taken(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return _(
+        "🔎 Your application {number} has been taken into review by {department}. "
+        "We will write to you here when there is a decision.",
+        number=html.escape(p["number"]),
+        department=department(language),
+    )
+
+
+def _documents_requested(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    lines = [
+        _(
+            "📎 The Department asks for documents for application {number}.",
+            number=html.escape(p["number"]),
+        ),
+        _("What is needed: {what}", what=html.escape(p.get("comment") or "")),
+        "",
+        _(
+            "Send them here as a photo or a PDF file in reply to this message. "
+            "The application stays under consideration."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def _documents_received(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return _(
+        "📨 Thank you: your documents for application {number} were passed to the Department. "
+        "The application is back in review.",
+        number=html.escape(p["number"]),
+    )
+
+
+def _approved(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    quarters = list(p.get("quarters") or [])
+    lines = [
+        _(
+            "✅ Your application {number} is approved by {department}.",
+            number=html.escape(p["number"]),
+            department=department(language),
+        ),
+    ]
+    if quarters:
+        lines += ["", _("Payment schedule ({paragraph}):", paragraph=paragraph(_, "p.7"))]
+        lines += _quarter_lines(_, quarters, language)
+        lines.append(_("Total: {amount}", amount=money(Decimal(str(p["total"])), language)))
+        lines += [
+            "",
+            _(
+                "The money is paid to the bank account given in the application. "
+                "We will tell you here when each quarter is paid."
+            ),
+        ]
+    else:
+        lines += ["", _("No payment is due under the current certificate ({paragraph}).", paragraph=paragraph(_, "p.4"))]
+    lines += _comment(_, p.get("comment"))
+    return "\n".join(lines)
+
+
+def _rejected(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    lines = [
+        _(
+            "⛔ Your application {number} is refused by {department}.",
+            number=html.escape(p["number"]),
+            department=department(language),
+        ),
+        _ground(_, int(p["ground"])),
+        *_comment(_, p.get("comment")),
+        "",
+        _appeal(_),
+    ]
+    if int(p["ground"]) == 4:
+        lines += ["", _("If you give your consent, you can apply again: /apply")]
+    return "\n".join(lines)
+
+
+def _quarter_paid(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return "\n".join(
+        [
+            _(
+                "💰 Paid: quarter {quarter} of the school year {school_year} ({months}) — {amount}.",
+                quarter=p["quarter"],
+                school_year=html.escape(str(p["school_year"])),
+                months=_months(p, language),
+                amount=money(Decimal(str(p["amount"])), language),
+            ),
+            _(
+                "Application {number}. The money goes to the bank account given in the application.",
+                number=html.escape(p["number"]),
+            ),
+        ]
+    )
+
+
+def _overpayment(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return "\n".join(
+        [
+            _(
+                "⚠️ The Department recorded an overpaid amount under application {number}: {amount}.",
+                number=html.escape(p["number"]),
+                amount=money(Decimal(str(p["amount"])), language),
+            ),
+            _("Reason: {reason}", reason=html.escape(p.get("reason") or "")),
+            "",
+            _(
+                "Overpaid amounts are to be returned voluntarily or through court ({paragraph}). "
+                "Please contact the Department to return it voluntarily.",
+                paragraph=paragraph(_, "p.9"),
+            ),
+        ]
+    )
+
+
+def _terminated(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    reason = STOP_REASON_TEXTS.get(p["reason"])
+    lines = [
+        _(
+            "ℹ️ Payments under application {number} stop from {month} ({paragraph}): {reason} on {date}.",
+            number=html.escape(p["number"]),
+            month=month_name(Month.parse_iso(p["stop_month"]), language),
+            paragraph=paragraph(_, "p.5"),
+            reason=_(reason) if reason else html.escape(str(p["reason"])),
+            date=day(_date(p["on"])),
+        )
+    ]
+    quarters = list(p.get("cancelled") or [])
+    if quarters:
+        lines.append(_("Quarters no longer paid:"))
+        lines += _quarter_lines(_, quarters, language)
+    return "\n".join(lines)
+
+
+def _staff_message(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return "\n".join(
+        [
+            _(
+                "✉️ Message from {department} about application {number}:",
+                department=department(language),
+                number=html.escape(p["number"]),
+            ),
+            "",
+            html.escape(p.get("text") or ""),
+            "",
+            _("To answer, reply to this message (text, photo or file)."),
+        ]
+    )
+
+
+def _reminder_certificate_end(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return _(
+        "⏰ Reminder: the school certificate of application {number} ends on {date}. Payment runs to the "
+        "month the certificate's term ends ({paragraph}). For further months bring a new certificate "
+        "and apply again: /apply",
+        number=html.escape(p["number"]),
+        date=day(_date(p["event"])),
+        paragraph=paragraph(_, "p.4"),
+    )
+
+
+def _reminder_age_18(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    event = _date(p["event"])
+    return _(
+        "⏰ Reminder: the child turns 18 on {date}. Payment under application {number} stops from the "
+        "month after that ({paragraph}); the month of the birthday is still paid.",
+        date=day(event),
+        number=html.escape(p["number"]),
+        paragraph=paragraph(_, "p.5"),
+    )
+
+
+def _reminder_disability_end(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return _(
+        "⏰ Reminder: the child's disability term ends on {date}. Payment under application {number} "
+        "stops from the month after that ({paragraph}). If the disability is extended, send the new "
+        "term to the Department.",
+        date=day(_date(p["event"])),
+        number=html.escape(p["number"]),
+        paragraph=paragraph(_, "p.5"),
+    )
+
+
+def _reminder_new_school_year(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return _(
+        "⏰ A new school year has begun. The school certificate of application {number} ended in May, so "
+        "payment has stopped ({paragraph}). If your child continues home education, take a new certificate "
+        "from the school and apply again: /apply",
+        number=html.escape(p["number"]),
+        paragraph=paragraph(_, "p.4"),
+    )
+
+
+def _date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
+    "taken": _taken,
+    "documents_requested": _documents_requested,
+    "documents_received": _documents_received,
+    "approved": _approved,
+    "rejected": _rejected,
+    "quarter_paid": _quarter_paid,
+    "overpayment": _overpayment,
+    "terminated": _terminated,
+    "staff_message": _staff_message,
+    "reminder_certificate_end": _reminder_certificate_end,
+    "reminder_age_18": _reminder_age_18,
+    "reminder_disability_end": _reminder_disability_end,
+    "reminder_new_school_year": _reminder_new_school_year,
+}
+
+
+def render(context: AppContext, kind: str, params: Mapping[str, Any], language: str) -> str:
+    """The text of a notification in `language`."""
+    return RENDERERS[kind](Tr(context.i18n, language), params, language)
+
+
+def render_row(context: AppContext, row: Claimed) -> dict[str, Any]:
+    """Sender hook: the payload fields of a "render" row, in the user's current language."""
+    spec = row.payload["render"]
+    fallback = row.payload.get("language")
+    language = row.language if row.language in LANGUAGES else fallback
+    if language not in LANGUAGES:
+        language = context.settings.default_locale
+    return {"text": render(context, spec["kind"], spec.get("params") or {}, str(language))}
+
+
+async def notify(
+    session: AsyncSession,
+    application: Application,
+    kind: str,
+    params: Mapping[str, Any],
+    *,
+    dedupe_key: str | None = None,
+    link: bool = False,
+) -> bool:
+    """Queue a notification for the parent of `application` (caller's transaction)."""
+    payload: dict[str, Any] = {
+        "render": {"kind": kind, "params": {"number": application.number, **params}},
+        "language": application.language,
+    }
+    if link:
+        payload["link"] = True
+    return await outbox.enqueue(
+        session,
+        chat_id=application.user_id,
+        kind=kind,
+        payload=payload,
+        application_id=application.id,
+        dedupe_key=dedupe_key,
+    )
+
+
+# ----------------------------------------------------------------- staff side
+
+UNREACHABLE = N_(
+    "⚠️ Application {number}: the applicant has blocked the bot, a message was not delivered "
+    "({kind}). Please contact the applicant by phone."
+)
+
+
+def staff_language(context: AppContext) -> str:
+    """The staff chat is shared: its texts are in the default locale."""
+    return context.settings.default_locale
+
+
+async def notify_staff(
+    session: AsyncSession,
+    context: AppContext,
+    application_id: int | None,
+    text: str,
+    *,
+    kind: str = "staff_notice",
+    dedupe_key: str | None = None,
+    link: bool = True,
+) -> bool:
+    """Queue a message to the staff chat (as a reply to the application's card)."""
+    chat_id = context.settings.staff_chat_id
+    if chat_id is None:
+        return False
+    payload: dict[str, Any] = {"text": text}
+    if link and application_id is not None:
+        payload["link"] = True
+    return await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        kind=kind,
+        payload=payload,
+        application_id=application_id,
+        dedupe_key=dedupe_key,
+    )
+
+
+async def refresh_card_later(session: AsyncSession, context: AppContext, application_id: int) -> None:
+    """Queue an in-place update of the card (paced like any message to the group)."""
+    chat_id = context.settings.staff_chat_id
+    if chat_id is None:
+        return
+    await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        kind="card_refresh",
+        payload={"method": "card"},
+        application_id=application_id,
+    )
+
+
+async def parent_unreachable(session: AsyncSession, context: AppContext, row: Claimed) -> None:
+    """403 from a parent's chat: mark the application(s) and tell staff on the card."""
+    if row.application_id is not None:
+        where = Application.id == row.application_id
+    else:
+        where = Application.user_id == row.chat_id
+    await session.execute(
+        update(Application).where(where).values(parent_unreachable=True).execution_options(synchronize_session=False)
+    )
+    if row.application_id is None:
+        return
+    number = await session.scalar(select(Application.number).where(Application.id == row.application_id))
+    language = staff_language(context)
+    text = gettext_in(context.i18n, language, UNREACHABLE, number=html.escape(number or "?"), kind=html.escape(row.kind))
+    await notify_staff(
+        session, context, row.application_id, text, kind="parent_unreachable", dedupe_key=f"unreachable:{row.id}"
+    )
+    await refresh_card_later(session, context, row.application_id)
+    log.info("application %s: parent unreachable (403)", row.application_id)

@@ -1,0 +1,357 @@
+"""The transactional outbox (architecture.md, Notifications).
+
+A message to a parent or to the staff chat is a row of `outbox`, written with
+`enqueue()` in the SAME transaction as the change that causes it (a status
+change, a payment, a reminder). The sender task (bot/services/sender.py)
+delivers rows; this module holds the row operations it needs:
+
+    pending ──claim──▶ sending ──▶ sent
+       ▲                  │  └───▶ undeliverable (403, permanent 400, too many attempts)
+       └── retry/release ─┘
+
+* `claim()` moves a batch of due rows to `sending` with `claimed_by` and
+  `claimed_until` (a lease) and COMMITS before any API call; with PostgreSQL the
+  rows are picked with `FOR UPDATE SKIP LOCKED`, so several bot processes can
+  share one database without taking the same row. A row whose lease ran out
+  (the process died) becomes claimable again.
+* `finish()` writes the outcomes of many sends in one transaction.
+
+Payload of a row (JSON):
+    {"text": "<html>"}                               plain message (parse mode HTML)
+    {"render": {"kind": ..., "params": {...}}, "language": "kk"}
+                                                      rendered at send time in the
+                                                      user's CURRENT language
+    {"method": "copy", "from_chat_id": .., "message_id": .., "caption": ..}
+    {"method": "photo" | "document", "file_id": .., "caption": ..}
+    {"method": "card"}                                re-render the staff card of
+                                                      `application_id` in place
+    optional: "reply_to" (message id), "reply_markup" (dict), "link" (true: remember
+    the sent message in relay_links for `application_id`, so replies to it are routed)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import Application, OutboxMessage, RelayLink, User
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+UNDELIVERABLE = "undeliverable"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive datetimes (stored in UTC): make them aware."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    application_id: int | None = None,
+    dedupe_key: str | None = None,
+    not_before: dt.datetime | None = None,
+) -> bool:
+    """Add a row to the outbox in the caller's transaction (the caller commits).
+
+    With `dedupe_key` the row is inserted only if no row has that key yet
+    (INSERT … ON CONFLICT DO NOTHING): returns False when it already existed.
+    """
+    values: dict[str, Any] = {
+        "chat_id": chat_id,
+        "application_id": application_id,
+        "kind": kind,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": not_before or utcnow(),
+        "created_at": utcnow(),
+    }
+    if dedupe_key is None:
+        session.add(OutboxMessage(**values))
+        return True
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    inserted = (await session.execute(statement)).scalar_one_or_none()
+    return inserted is not None
+
+
+# --------------------------------------------------------------------- wake-up
+
+_WAKERS: dict[int, Callable[[], None]] = {}
+
+
+def register_waker(sessionmaker: async_sessionmaker[AsyncSession], callback: Callable[[], None]) -> None:
+    _WAKERS[id(sessionmaker)] = callback
+
+
+def unregister_waker(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    _WAKERS.pop(id(sessionmaker), None)
+
+
+def wake(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Tell this process's sender that new rows were committed (it also polls)."""
+    callback = _WAKERS.get(id(sessionmaker))
+    if callback is not None:
+        callback()
+
+
+# ----------------------------------------------------------------------- claim
+
+
+@dataclass
+class Claimed:
+    """A claimed row, small: what the sender needs to deliver it."""
+
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    application_id: int | None
+    language: str | None = None  # the user's stored language, for "render" rows
+    card_message_id: int | None = None  # the staff card, for rows to the staff chat
+
+
+async def claim(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    worker: str,
+    limit: int,
+    lease: float,
+    staff_chat_id: int | None = None,
+    exclude_chats: Iterable[int] = (),
+    now: dt.datetime | None = None,
+) -> list[Claimed]:
+    """Claim up to `limit` due rows (oldest first) for `worker`; committed on return.
+
+    Due: pending with next_attempt_at ≤ now, or sending with an expired lease.
+    """
+    now = now or utcnow()
+    excluded = list(exclude_chats)[:500]
+    async with sessionmaker() as session, session.begin():
+        postgres = session.get_bind().dialect.name == "postgresql"
+        due = or_(
+            and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_until < now),
+        )
+        pick = select(OutboxMessage.id).where(due)
+        if excluded:
+            pick = pick.where(OutboxMessage.chat_id.not_in(excluded))
+        pick = pick.order_by(OutboxMessage.id).limit(limit)
+        if postgres:
+            pick = pick.with_for_update(skip_locked=True)
+        statement = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(pick.scalar_subquery()))
+            .where(due)
+            .values(
+                status=SENDING,
+                claimed_by=worker,
+                claimed_until=now + dt.timedelta(seconds=lease),
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(
+                OutboxMessage.id,
+                OutboxMessage.chat_id,
+                OutboxMessage.kind,
+                OutboxMessage.payload,
+                OutboxMessage.attempts,
+                OutboxMessage.application_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        rows = [
+            Claimed(
+                id=r.id,
+                chat_id=r.chat_id,
+                kind=r.kind,
+                payload=dict(r.payload or {}),
+                attempts=r.attempts,
+                application_id=r.application_id,
+            )
+            for r in (await session.execute(statement)).all()
+        ]
+        rows.sort(key=lambda r: r.id)
+        users = sorted({r.chat_id for r in rows if r.chat_id > 0 and "render" in r.payload})
+        if users:
+            languages = dict(
+                (await session.execute(select(User.id, User.language).where(User.id.in_(users)))).all()
+            )
+            for row in rows:
+                row.language = languages.get(row.chat_id)
+        cards = sorted(
+            {r.application_id for r in rows if r.application_id and r.chat_id == staff_chat_id}
+        )
+        if cards:
+            card_ids = dict(
+                (
+                    await session.execute(
+                        select(Application.id, Application.staff_card_message_id).where(
+                            Application.id.in_(cards)
+                        )
+                    )
+                ).all()
+            )
+            for row in rows:
+                if row.chat_id == staff_chat_id and row.application_id:
+                    row.card_message_id = card_ids.get(row.application_id)
+    return rows
+
+
+# --------------------------------------------------------------------- outcome
+
+
+@dataclass
+class Outcome:
+    """What happened to one claimed row; written by `finish()`."""
+
+    row: Claimed
+    status: str  # SENT | PENDING (retry / release) | UNDELIVERABLE
+    message_id: int | None = None
+    next_attempt_at: dt.datetime | None = None
+    error: str | None = None
+    count_attempt: bool = True  # False: a release or a 429 does not use up an attempt
+    forbidden: bool = False  # 403: the user blocked the bot
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def finish(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    worker: str,
+    outcomes: Sequence[Outcome],
+    on_forbidden: Any = None,
+    on_published: Any = None,
+) -> None:
+    """Write outcomes in ONE transaction. A row is updated only while this worker
+    still holds it (`claimed_by`), so a late answer never overwrites another's.
+
+    `on_forbidden(session, outcome)` is awaited for 403 outcomes inside the same
+    transaction (mark the parent unreachable, tell staff on the card);
+    `on_published(session, outcome)` for sent "publish" rows (the staff card).
+    """
+    if not outcomes:
+        return
+    table = OutboxMessage.__table__
+    now = utcnow()
+    sent = [o for o in outcomes if o.status == SENT]
+    retry = [o for o in outcomes if o.status == PENDING]
+    dead = [o for o in outcomes if o.status == UNDELIVERABLE]
+    async with sessionmaker() as session, session.begin():
+        if sent:
+            await session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.claimed_by == worker)
+                .values(
+                    status=SENT,
+                    sent_at=now,
+                    telegram_message_id=bindparam("b_mid"),
+                    claimed_until=None,
+                    last_error=None,
+                ),
+                [{"b_id": o.row.id, "b_mid": o.message_id} for o in sent],
+            )
+            links = [
+                RelayLink(
+                    chat_id=o.row.chat_id,
+                    message_id=o.message_id,
+                    application_id=o.row.application_id,
+                    created_at=now,
+                )
+                for o in sent
+                if o.row.payload.get("link") and o.row.application_id and o.message_id
+            ]
+            session.add_all(links)
+            if on_published is not None:
+                for outcome in sent:
+                    if outcome.row.payload.get("method") == "publish" and outcome.message_id:
+                        await on_published(session, outcome)
+        if retry:
+            await session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.claimed_by == worker)
+                .values(
+                    status=PENDING,
+                    claimed_by=None,
+                    claimed_until=None,
+                    next_attempt_at=bindparam("b_next"),
+                    last_error=bindparam("b_error"),
+                    attempts=table.c.attempts - bindparam("b_undo"),
+                ),
+                [
+                    {
+                        "b_id": o.row.id,
+                        "b_next": o.next_attempt_at or now,
+                        "b_error": (o.error or "")[:300] or None,
+                        "b_undo": 0 if o.count_attempt else 1,
+                    }
+                    for o in retry
+                ],
+            )
+        if dead:
+            await session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.claimed_by == worker)
+                .values(status=UNDELIVERABLE, claimed_until=None, last_error=bindparam("b_error")),
+                [{"b_id": o.row.id, "b_error": (o.error or "undeliverable")[:300]} for o in dead],
+            )
+            if on_forbidden is not None:
+                for outcome in dead:
+                    if outcome.forbidden:
+                        await on_forbidden(session, outcome)
+
+
+async def release_all(
+    sessionmaker: async_sessionmaker[AsyncSession], worker: str, ids: Sequence[int]
+) -> None:
+    """Give back claimed rows that were never sent (graceful stop)."""
+    if not ids:
+        return
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.claimed_by == worker)
+            .where(OutboxMessage.status == SENDING)
+            .values(
+                status=PENDING,
+                claimed_by=None,
+                claimed_until=None,
+                attempts=OutboxMessage.attempts - 1,
+                next_attempt_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def counts(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """Rows per status (diagnostics, benchmarks)."""
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        return {status: count for status, count in rows.all()}

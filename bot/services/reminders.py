@@ -1,0 +1,165 @@
+"""The scheduler inside the bot (no cron): reminders of domain.md §7, the 18th
+birthday, and cards that were never published.
+
+`run_scheduler()` is a background task of Application: it runs `run_once()` at
+start-up and then every `Settings.scheduler_interval` seconds. Each run:
+
+1. queues the reminders due today (core.reminders: one month before the
+   certificate ends, the month before the 18th birthday, one month before the
+   disability term ends, 1 September after a certificate that ended in May) for
+   approved applications. The outbox row's `dedupe_key`
+   ("reminder:<application>:<kind>:<date>") is unique, so a reminder is never
+   queued twice, however often the scheduler runs or how many processes run it;
+2. records the 18th birthday as a p.5 termination event (system, once) when it
+   falls within the payable period and no such event exists yet;
+3. queues the staff card of any sent application that has none (e.g. the bot
+   stopped between the submission and the card).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bot.context import AppContext
+from bot.db.models import Application, TerminationEvent
+from bot.services import outbox
+from bot.services.notifications import notify
+from bot.services.staff_cards import enqueue_publish
+from bot.services.transitions import SYSTEM, StaffActionError, record_termination
+from core.months import Month
+from core.reminders import ReminderFacts, due_reminders
+from core.schedule import StopReason
+from core.termination import eighteenth_birthday
+
+if TYPE_CHECKING:
+    from bot.app import Application as BotApplication
+
+log = logging.getLogger(__name__)
+
+# A birthday found later than this (the bot was off) is still recorded, but old ones are not.
+BIRTHDAY_CATCH_UP = dt.timedelta(days=31)
+ACTIVE = ("submitted", "in_review", "documents_requested", "approved")
+
+
+def _month(value: str | None) -> Month | None:
+    try:
+        return Month.parse_iso(value) if value else None
+    except ValueError:
+        return None
+
+
+async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, int]:
+    """One pass of the scheduler; returns what it queued (for logs and tests)."""
+    today = today or app.clock.today()
+    queued = {"reminders": 0, "birthdays": 0, "cards": 0}
+    async with app.sessionmaker() as session:
+        approved = list(
+            (
+                await session.scalars(
+                    select(Application).where(
+                        Application.status == "approved", Application.personal_data_erased_at.is_(None)
+                    )
+                )
+            ).all()
+        )
+        events = (
+            await session.scalars(
+                select(TerminationEvent).where(TerminationEvent.application_id.in_([a.id for a in approved]))
+            )
+        ).all() if approved else []
+        newest_end: dict[int, Month] = {}
+        for row in (
+            await session.execute(
+                select(Application.user_id, Application.certificate_end).where(Application.status.in_(ACTIVE))
+            )
+        ).all():
+            month = _month(row.certificate_end)
+            if month is not None and (row.user_id not in newest_end or month > newest_end[row.user_id]):
+                newest_end[row.user_id] = month
+    stopped: dict[int, dt.date] = {}
+    has_age_event: set[int] = set()
+    for event in events:
+        if event.reason in (StopReason.STATE_INSTITUTION.value, StopReason.DEATH.value):
+            stopped[event.application_id] = min(event.on, stopped.get(event.application_id, event.on))
+        if event.reason == StopReason.AGE_18.value:
+            has_age_event.add(event.application_id)
+
+    async with app.sessionmaker() as session, session.begin():
+        for application in approved:
+            certificate_end = _month(application.certificate_end)
+            if certificate_end is not None and newest_end.get(application.user_id, certificate_end) > certificate_end:
+                continue  # a newer application of the family covers the next period
+            facts = ReminderFacts(
+                certificate_end=certificate_end,
+                birth=application.child_birth,
+                disability_until=application.disability_until,
+                stopped_on=stopped.get(application.id),
+            )
+            for reminder in due_reminders(facts, today):
+                if await notify(
+                    session,
+                    application,
+                    f"reminder_{reminder.kind.value}",
+                    {"event": reminder.event.isoformat()},
+                    dedupe_key=f"reminder:{application.id}:{reminder.key}",
+                ):
+                    queued["reminders"] += 1
+
+    for application in approved:
+        if application.child_birth is None or application.id in has_age_event or application.id in stopped:
+            continue
+        birthday = eighteenth_birthday(application.child_birth)
+        certificate_end = _month(application.certificate_end)
+        if not (today - BIRTHDAY_CATCH_UP <= birthday <= today):
+            continue
+        if certificate_end is not None and Month.of(birthday) > certificate_end:
+            continue
+        try:
+            await record_termination(
+                app,
+                application.id,
+                StopReason.AGE_18,
+                birthday,
+                SYSTEM,
+                dedupe_key=f"terminated:{application.id}:age_18",
+            )
+            queued["birthdays"] += 1
+        except StaffActionError as error:
+            log.info("18th birthday of application %s not recorded: %s", application.id, error.code)
+
+    if app.settings.staff_chat_id is not None:
+        async with app.sessionmaker() as session, session.begin():
+            missing = (
+                await session.scalars(
+                    select(Application.id).where(
+                        Application.staff_card_message_id.is_(None),
+                        Application.status.in_(("submitted", "in_review", "documents_requested")),
+                    )
+                )
+            ).all()
+            for application_id in missing:
+                if await enqueue_publish(session, app, application_id):
+                    queued["cards"] += 1
+    if any(queued.values()):
+        outbox.wake(app.sessionmaker)
+        log.info("scheduler: %s", queued)
+    return queued
+
+
+async def run_scheduler(application: BotApplication) -> None:
+    """Background task of Application: `run_once()` now and every scheduler_interval."""
+    context = application.context
+    interval = max(context.settings.scheduler_interval, 1.0)
+    while True:
+        try:
+            await run_once(context)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the database is down: try again next time
+            log.warning("scheduler run failed: %s", type(error).__name__)
+        await asyncio.sleep(interval)

@@ -1,0 +1,558 @@
+"""The outbox sender: delivers `outbox` rows within Telegram's limits, exactly once.
+
+Runs inside the bot (`Application.background`). One loop per process:
+
+1. claim a small batch of due rows (bot/services/outbox.py: committed, with a
+   lease, `FOR UPDATE SKIP LOCKED` on PostgreSQL) — only when the local buffer
+   runs low, so claimed rows are few and the lease is short;
+2. send each row when the pacer allows it (below);
+3. hand the outcome to the flusher, which writes all outcomes available at that
+   moment in one transaction (group commit: no transaction per row under load,
+   no waiting when idle).
+
+Pacing (Bot FAQ: ≈30 msg/s per bot, 1 msg/s per private chat, 20 msg/min per
+group; Settings.outbox_*): a global token spacing of 1/`outbox_global_rate`
+plus a sliding one-second window, at least `outbox_private_interval` seconds
+between the end of one request to a private chat and the start of the next, at
+most `outbox_group_per_minute` requests per rolling minute per group. Windows
+are counted on request END times and in-flight requests count as present, so
+the server's own count (taken when a request arrives) can never exceed ours:
+the pacer does not provoke 429. The pacing is per process: with N processes
+sharing one database divide `outbox_global_rate` by N.
+
+Errors: 429 → the chat (and, briefly, everything) pauses for `retry_after` and
+the row is retried without using up an attempt; 5xx, network errors and
+timeouts → retried with exponential back-off and jitter, up to
+`outbox_max_attempts`; 403 → undeliverable, the parent is marked unreachable and
+staff are told on the application's card; other 400 → undeliverable.
+
+Exactly once: a row is claimed (committed) before its API call, and marked sent
+right after the answer arrives. The ONLY window for a duplicate is a crash (or
+a lost connection to the database) after Telegram accepted the message and
+before the flusher's commit — normally a few milliseconds; after such a crash
+the lease (`outbox_claim_seconds`) expires and the row is sent again. A network
+timeout on the API call itself is the same window (the message may have been
+delivered without our knowing), so it is retried, at least once. Rows never go
+out twice otherwise: a crash BEFORE the API call only delays the row until its
+lease expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import math
+import os
+import random
+import socket
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import InlineKeyboardMarkup, ReplyParameters
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import outbox
+from bot.services.outbox import PENDING, SENT, UNDELIVERABLE, Claimed, Outcome
+
+if TYPE_CHECKING:
+    from bot.app import Application
+    from bot.context import AppContext
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+INF = math.inf
+
+
+# ----------------------------------------------------------------------- pacer
+
+
+@dataclass
+class _Chat:
+    inflight: int = 0
+    last_end: float = -INF
+    ends: deque[float] = field(default_factory=deque)  # groups: recent request ends
+    blocked_until: float = -INF
+
+
+class Pacer:
+    """When may the next message to a chat go? (monotonic seconds)"""
+
+    def __init__(
+        self,
+        global_rate: float,
+        private_interval: float,
+        group_per_minute: int,
+        *,
+        group_window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.spacing = 1.0 / global_rate if global_rate > 0 else 0.0
+        self.window_limit = int(global_rate) + 1 if global_rate > 0 else 0
+        self.private_interval = private_interval
+        self.group_limit = group_per_minute
+        self.group_window = group_window
+        self.clock = clock
+        self.next_global = -INF
+        self.global_ends: deque[float] = deque()
+        self.inflight = 0
+        self.paused_until = -INF
+        self.chats: dict[int, _Chat] = {}
+
+    def _chat(self, chat_id: int) -> _Chat:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            chat = self.chats[chat_id] = _Chat()
+        return chat
+
+    def global_ready(self, now: float) -> float:
+        ready = max(self.next_global, self.paused_until)
+        if self.window_limit:
+            ends = self.global_ends
+            while ends and ends[0] <= now - 1.0:
+                ends.popleft()
+            busy = len(ends) + self.inflight
+            if busy >= self.window_limit:
+                if self.inflight >= self.window_limit:
+                    return INF  # wait for a request to finish
+                ready = max(ready, ends[busy - self.window_limit] + 1.0)
+        return ready
+
+    def chat_ready(self, chat_id: int, now: float) -> float:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            return -INF
+        ready = chat.blocked_until
+        if chat_id > 0:
+            if chat.inflight:
+                return INF
+            return max(ready, chat.last_end + self.private_interval)
+        ends = chat.ends
+        while ends and ends[0] <= now - self.group_window:
+            ends.popleft()
+        busy = len(ends) + chat.inflight
+        if busy >= self.group_limit:
+            index = busy - self.group_limit
+            if index >= len(ends):
+                return INF
+            ready = max(ready, ends[index] + self.group_window)
+        return ready
+
+    def start(self, chat_id: int, now: float) -> None:
+        self.next_global = max(self.next_global, now) + self.spacing if self.spacing else now
+        self.inflight += 1
+        self._chat(chat_id).inflight += 1
+
+    def finish(self, chat_id: int, now: float) -> None:
+        self.inflight -= 1
+        if self.window_limit:
+            self.global_ends.append(now)
+        chat = self._chat(chat_id)
+        chat.inflight -= 1
+        chat.last_end = now
+        if chat_id < 0:
+            chat.ends.append(now)
+
+    def block(self, chat_id: int, seconds: float) -> None:
+        now = self.clock()
+        chat = self._chat(chat_id)
+        chat.blocked_until = max(chat.blocked_until, now + seconds)
+        self.paused_until = max(self.paused_until, now + min(seconds, 1.0))
+
+    def prune(self, now: float) -> None:
+        """Forget idle private chats (memory stays small with 10 000 users)."""
+        stale = [
+            cid
+            for cid, chat in self.chats.items()
+            if cid > 0
+            and not chat.inflight
+            and chat.last_end + self.private_interval < now
+            and chat.blocked_until < now
+        ]
+        for cid in stale:
+            del self.chats[cid]
+
+
+# ---------------------------------------------------------------------- sender
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class OutboxSender:
+    """Delivers outbox rows for one Application (one process may run one)."""
+
+    def __init__(
+        self,
+        context: AppContext,
+        bot: Bot,
+        *,
+        renderer: Callable[[AppContext, Claimed], dict[str, Any]] | None = None,
+        group_window: float = 60.0,
+    ) -> None:
+        self.context = context
+        self.bot = bot
+        settings = context.settings
+        self.settings: Settings = settings
+        self.worker = worker_name()
+        self.pacer = Pacer(
+            settings.outbox_global_rate,
+            settings.outbox_private_interval,
+            settings.outbox_group_per_minute,
+            group_window=group_window,
+        )
+        self.renderer = renderer
+        self.buffer: dict[int, deque[Claimed]] = {}
+        self.buffered = 0
+        self.excluded: dict[int, float] = {}  # chat → monotonic time until which not to claim
+        self.outcomes: list[Outcome] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.wakeup = asyncio.Event()
+        self.rows_hint = True
+        self.flushed = asyncio.Event()
+        self._flush_needed = asyncio.Event()
+        self._stopping = False
+        self.sent = 0
+        self.retried = 0
+        self.throttled = 0
+
+    # ------------------------------------------------------------- main loop
+    async def run(self) -> None:
+        outbox.register_waker(self.context.sessionmaker, self.hint)
+        flusher = asyncio.create_task(self._flush_loop(), name="outbox-flush")
+        try:
+            await self._loop()
+        finally:
+            self._stopping = True
+            outbox.unregister_waker(self.context.sessionmaker)
+            await asyncio.shield(self._shutdown(flusher))
+
+    def hint(self) -> None:
+        """New rows were committed in this process: claim soon."""
+        self.rows_hint = True
+        self.wakeup.set()
+
+    async def _loop(self) -> None:
+        settings = self.settings
+        batch = max(1, settings.outbox_batch_size)
+        lease = max(settings.outbox_claim_seconds, 1.0)
+        horizon = min(lease / 3, 10.0)
+        last_claim = -INF
+        next_prune = time.monotonic() + 30
+        while True:
+            now = time.monotonic()
+            if now > next_prune:
+                self.pacer.prune(now)
+                self.excluded = {c: t for c, t in self.excluded.items() if t > now}
+                next_prune = now + 30
+            if self.buffered <= batch // 2 and (
+                self.rows_hint or now - last_claim >= settings.outbox_poll_interval
+            ):
+                self.rows_hint = False
+                last_claim = now
+                try:
+                    claimed = await outbox.claim(
+                        self.context.sessionmaker,
+                        worker=self.worker,
+                        limit=batch - self.buffered,
+                        lease=lease,
+                        staff_chat_id=settings.staff_chat_id,
+                        exclude_chats=[c for c, t in self.excluded.items() if t > now],
+                    )
+                except Exception as error:  # the database is down: try again later
+                    log.warning("outbox claim failed: %s", type(error).__name__)
+                    claimed = []
+                    await asyncio.sleep(settings.outbox_poll_interval)
+                self._accept(claimed, horizon)
+                if claimed and len(claimed) >= batch // 2:
+                    self.rows_hint = True  # more may be waiting
+            chat_id, ready = self._next_chat()
+            now = time.monotonic()
+            if chat_id is None:
+                await self._sleep(settings.outbox_poll_interval - (now - last_claim))
+                continue
+            if ready > now:
+                await self._sleep(min(ready - now, max(settings.outbox_poll_interval, 0.05)))
+                continue
+            queue = self.buffer[chat_id]
+            row = queue.popleft()
+            if not queue:
+                del self.buffer[chat_id]
+            self.buffered -= 1
+            self.pacer.start(chat_id, now)
+            task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        self.wakeup.clear()
+        if self.rows_hint and self.buffered <= max(1, self.settings.outbox_batch_size) // 2:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self.wakeup.wait()
+
+    def _next_chat(self) -> tuple[int | None, float]:
+        """The buffered chat that may go first, and when (global limit included)."""
+        if not self.buffer:
+            return None, INF
+        now = time.monotonic()
+        best, best_ready = None, INF
+        for chat_id in self.buffer:
+            ready = self.pacer.chat_ready(chat_id, now)
+            if ready < best_ready:
+                best, best_ready = chat_id, ready
+                if ready <= now:
+                    break
+        if best is None:
+            return next(iter(self.buffer)), INF
+        return best, max(best_ready, self.pacer.global_ready(now))
+
+    def _accept(self, claimed: list[Claimed], horizon: float) -> None:
+        """Buffer claimed rows; give back at once those that could not go soon."""
+        now = time.monotonic()
+        wall = outbox.utcnow()
+        releases: list[Outcome] = []
+        for row in claimed:
+            queue = self.buffer.get(row.chat_id)
+            position = len(queue) if queue else 0
+            ready = self.pacer.chat_ready(row.chat_id, now)
+            if row.chat_id > 0:
+                eta = max(ready, now) + position * self.pacer.private_interval
+            else:
+                per_window = max(self.pacer.group_limit, 1)
+                eta = max(ready, now) + (position // per_window) * self.pacer.group_window
+            if eta == INF:
+                eta = now + 1.0
+            if eta - now > horizon:
+                delay = eta - now
+                releases.append(
+                    Outcome(
+                        row,
+                        PENDING,
+                        next_attempt_at=wall + dt.timedelta(seconds=delay),
+                        error=None,
+                        count_attempt=False,
+                    )
+                )
+                self.excluded[row.chat_id] = max(self.excluded.get(row.chat_id, 0.0), now + delay)
+                continue
+            self.buffer.setdefault(row.chat_id, deque()).append(row)
+            self.buffered += 1
+        if releases:
+            self._record(releases)
+
+    # -------------------------------------------------------------- delivery
+    async def _deliver(self, row: Claimed) -> None:
+        outcome: Outcome
+        try:
+            if self.settings.outbox_send_delay > 0:
+                await asyncio.sleep(self.settings.outbox_send_delay)
+            message_id = await self._call(row)
+            outcome = Outcome(row, SENT, message_id=message_id)
+            self.sent += 1
+        except TelegramRetryAfter as error:
+            self.throttled += 1
+            seconds = float(error.retry_after)
+            self.pacer.block(row.chat_id, seconds)
+            self._exclude(row.chat_id, seconds)
+            outcome = Outcome(
+                row,
+                PENDING,
+                next_attempt_at=outbox.utcnow() + dt.timedelta(seconds=seconds),
+                error=f"429 retry after {error.retry_after}",
+                count_attempt=False,
+            )
+        except TelegramForbiddenError as error:
+            outcome = Outcome(row, UNDELIVERABLE, error=f"403 {error.message}"[:300], forbidden=row.chat_id > 0)
+        except TelegramBadRequest as error:
+            text = error.message.lower()
+            if row.payload.get("method") in ("card", "publish") and "not modified" in text:
+                outcome = Outcome(row, SENT)
+            else:
+                log.warning("outbox row %s (%s) rejected: 400", row.id, row.kind)
+                outcome = Outcome(row, UNDELIVERABLE, error=f"400 {error.message}"[:300])
+        except (TelegramNotFound, TelegramUnauthorizedError) as error:
+            outcome = self._retry(row, f"{type(error).__name__}")
+        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as error:
+            outcome = self._retry(row, f"{type(error).__name__}: {getattr(error, 'message', '')}"[:300])
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug rendering the row: retry with back-off, never loop hot
+            log.exception("outbox row %s (%s) failed: %s", row.id, row.kind, type(error).__name__)
+            outcome = self._retry(row, type(error).__name__)
+        finally:
+            self.pacer.finish(row.chat_id, time.monotonic())
+            self.wakeup.set()
+        self._record([outcome])
+
+    def _exclude(self, chat_id: int, seconds: float) -> None:
+        until = time.monotonic() + seconds
+        self.excluded[chat_id] = max(self.excluded.get(chat_id, 0.0), until)
+
+    def _retry(self, row: Claimed, error: str) -> Outcome:
+        self.retried += 1
+        if row.attempts >= self.settings.outbox_max_attempts:
+            log.warning("outbox row %s (%s) gave up after %d attempts", row.id, row.kind, row.attempts)
+            return Outcome(row, UNDELIVERABLE, error=f"gave up: {error}"[:300])
+        cap = min(
+            self.settings.outbox_backoff_base * (2 ** max(row.attempts - 1, 0)),
+            self.settings.outbox_backoff_max,
+        )
+        delay = random.uniform(cap / 2, cap)  # "equal jitter": spreads retries
+        self._exclude(row.chat_id, delay)
+        return Outcome(
+            row, PENDING, next_attempt_at=outbox.utcnow() + dt.timedelta(seconds=delay), error=error
+        )
+
+    async def _call(self, row: Claimed) -> int | None:
+        payload = dict(row.payload)
+        if "render" in payload and self.renderer is not None:
+            payload.update(self.renderer(self.context, row))
+        timeout = int(max(self.settings.outbox_request_timeout, 1))
+        reply_to = payload.get("reply_to") or row.card_message_id
+        reply = (
+            ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
+        markup = payload.get("reply_markup")
+        keyboard = InlineKeyboardMarkup.model_validate(markup) if markup else None
+        method = payload.get("method", "message")
+        if method == "message":
+            sent = await self.bot.send_message(
+                row.chat_id,
+                payload["text"],
+                reply_parameters=reply,
+                reply_markup=keyboard,
+                request_timeout=timeout,
+            )
+            return sent.message_id
+        if method == "copy":
+            copied = await self.bot.copy_message(
+                row.chat_id,
+                int(payload["from_chat_id"]),
+                int(payload["message_id"]),
+                caption=payload.get("caption"),
+                reply_parameters=reply,
+                request_timeout=timeout,
+            )
+            return copied.message_id
+        if method == "photo":
+            sent = await self.bot.send_photo(
+                row.chat_id,
+                payload["file_id"],
+                caption=payload.get("caption"),
+                reply_parameters=reply,
+                request_timeout=timeout,
+            )
+            return sent.message_id
+        if method == "document":
+            sent = await self.bot.send_document(
+                row.chat_id,
+                payload["file_id"],
+                caption=payload.get("caption"),
+                reply_parameters=reply,
+                request_timeout=timeout,
+            )
+            return sent.message_id
+        if method == "publish":
+            from bot.services.staff_cards import send_card
+
+            return await send_card(self.bot, self.context, row, request_timeout=timeout)
+        if method == "card":
+            from bot.services.staff_cards import refresh_card
+
+            if row.application_id is not None:
+                await refresh_card(self.bot, self.context, row.application_id, request_timeout=timeout)
+            return None
+        raise ValueError(f"unknown outbox method {method!r}")
+
+    # ---------------------------------------------------------------- flusher
+    def _record(self, outcomes: list[Outcome]) -> None:
+        self.outcomes.extend(outcomes)
+        self._flush_needed.set()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self._flush_needed.wait()
+            self._flush_needed.clear()
+            await self._flush_once()
+
+    async def _flush_once(self) -> None:
+        if not self.outcomes:
+            self.flushed.set()
+            return
+        batch, self.outcomes = self.outcomes, []
+        for attempt in range(5):
+            try:
+                await outbox.finish(
+                    self.context.sessionmaker,
+                    self.worker,
+                    batch,
+                    on_forbidden=self._on_forbidden,
+                    on_published=self._on_published,
+                )
+                break
+            except Exception as error:
+                log.warning("outbox flush failed (%s), attempt %d", type(error).__name__, attempt + 1)
+                await asyncio.sleep(min(0.2 * 2**attempt, 3.0))
+        else:
+            log.error("outbox flush gave up for %d rows; their leases will expire", len(batch))
+        self.flushed.set()
+
+    async def _on_forbidden(self, session: AsyncSession, outcome: Outcome) -> None:
+        from bot.services.notifications import parent_unreachable
+
+        await parent_unreachable(session, self.context, outcome.row)
+
+    async def _on_published(self, session: AsyncSession, outcome: Outcome) -> None:
+        from bot.services.staff_cards import after_publish
+
+        if outcome.message_id is not None:
+            await after_publish(session, self.context, outcome.row, outcome.message_id)
+
+    async def _shutdown(self, flusher: asyncio.Task[None]) -> None:
+        """Graceful stop: let in-flight sends finish, write outcomes, give back the rest."""
+        tasks = list(self.tasks)
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.settings.outbox_request_timeout)
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await flusher
+        with contextlib.suppress(Exception):
+            await self._flush_once()
+        unsent = [row.id for queue in self.buffer.values() for row in queue]
+        self.buffer.clear()
+        self.buffered = 0
+        with contextlib.suppress(Exception):
+            await outbox.release_all(self.context.sessionmaker, self.worker, unsent)
+
+
+async def run_sender(application: Application) -> None:
+    """Background task of Application: the outbox sender."""
+    from bot.services.notifications import render_row
+
+    sender = OutboxSender(application.context, application.bot, renderer=render_row)
+    application.outbox_sender = sender  # type: ignore[attr-defined]
+    await sender.run()

@@ -1,0 +1,578 @@
+"""Staff actions on an application: status change + audit + notification, in ONE transaction.
+
+Every function opens one transaction: the application row is changed with a
+guarded UPDATE (`WHERE status = <old>`, so two staff members pressing at once
+cannot both win), the audit entry is written, and the parent's notification is
+queued in the outbox (bot/services/notifications.py) — all committed together
+or not at all. After the commit the sender is woken up.
+
+- `perform()` — take, request documents, documents received, approve, refuse
+  (core.status decides what is allowed; a refusal needs a p.8 ground);
+  approval stores the quarterly schedule of domain.md §4 (core.schedule).
+- `mark_quarter_paid()`, `record_overpayment()` (p.9), `record_termination()`
+  (p.5: cancels later quarters, recomputes the event's quarter).
+- `send_staff_message()` — a staff reply relayed to the parent (audit "message").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.db.models import (
+    Application,
+    Attachment,
+    AuditEntry,
+    Overpayment,
+    PaymentQuarter,
+    RelayLink,
+    TerminationEvent,
+)
+from bot.services import outbox
+from bot.services.notifications import notify, refresh_card_later
+from bot.services.staff_cards import schedule_for, stops_of
+from core.months import Month
+from core.schedule import Estimate, Stop, StopReason
+from core.status import (
+    Action,
+    ActionNotAllowed,
+    Actor,
+    GroundRequired,
+    QuarterStatus,
+    RefusalGround,
+    Status,
+    TransitionError,
+    apply_action,
+    change_quarter_status,
+)
+
+log = logging.getLogger(__name__)
+
+NOTIFY_KIND = {
+    Action.TAKE: "taken",
+    Action.REQUEST_DOCUMENTS: "documents_requested",
+    Action.PROVIDE_DOCUMENTS: "documents_received",
+    Action.APPROVE: "approved",
+    Action.REJECT: "rejected",
+}
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """Who acts (audit): Telegram id and display name; None id = the system."""
+
+    id: int | None
+    name: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return "staff" if self.id is not None else "system"
+
+
+SYSTEM = StaffMember(None, None)
+
+
+class StaffActionError(Exception):
+    """An action that cannot be done: `code` says why (shown to staff, translated)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Done:
+    application_id: int
+    number: str
+    old_status: str
+    new_status: str
+
+
+async def _locked(session: AsyncSession, application_id: int) -> Application:
+    query = select(Application).where(Application.id == application_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    application = await session.scalar(query)
+    if application is None:
+        raise StaffActionError("not_found")
+    return application
+
+
+def _quarter_params(q: PaymentQuarter) -> dict[str, Any]:
+    return {
+        "school_year": q.school_year,
+        "quarter": q.quarter,
+        "months": list(q.months or []),
+        "amount": f"{Decimal(q.amount):.2f}",
+    }
+
+
+def _audit(
+    application_id: int,
+    who: StaffMember,
+    action: str,
+    old: str | None,
+    new: str | None,
+    *,
+    ground: int | None = None,
+    comment: str | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEntry:
+    return AuditEntry(
+        application_id=application_id,
+        actor=who.actor,
+        actor_id=who.id,
+        actor_name=who.name,
+        action=action,
+        old_status=old,
+        new_status=new,
+        ground=ground,
+        comment=comment,
+        created_at=at or outbox.utcnow(),
+    )
+
+
+def moment_of(app: AppContext) -> dt.datetime:
+    """Now by the bot's clock (tests pin the date), in UTC: audit and payment times."""
+    return app.clock.now().astimezone(dt.UTC)
+
+
+async def _change_status(session: AsyncSession, application: Application, old: str, new: str, **values: Any) -> None:
+    result = await session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.status == old)
+        .values(status=new, updated_at=outbox.utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaffActionError("conflict")
+    application.status = new
+    for key, value in values.items():
+        setattr(application, key, value)
+
+
+def _schedule_rows(application: Application, result: Estimate) -> list[PaymentQuarter]:
+    return [
+        PaymentQuarter(
+            application_id=application.id,
+            school_year=q.school_year,
+            quarter=q.quarter,
+            months=[str(m) for m in q.months],
+            amount=q.amount,
+            status=QuarterStatus.PLANNED.value,
+        )
+        for q in result.quarters
+        if q.amount > 0
+    ]
+
+
+async def perform(
+    app: AppContext,
+    application_id: int,
+    action: Action,
+    who: StaffMember,
+    *,
+    ground: int | None = None,
+    comment: str | None = None,
+    actor: Actor = Actor.STAFF,
+) -> Done:
+    """A status action of core.status by staff (or the parent for provide_documents)."""
+    async with app.sessionmaker() as session, session.begin():
+        application = await _locked(session, application_id)
+        done = await _perform_in(session, app, application, action, who, ground=ground, comment=comment, actor=actor)
+    outbox.wake(app.sessionmaker)
+    log.info("application %s: %s (%s → %s)", application_id, action.value, done.old_status, done.new_status)
+    return done
+
+
+async def _perform_in(
+    session: AsyncSession,
+    app: AppContext,
+    application: Application,
+    action: Action,
+    who: StaffMember,
+    *,
+    ground: int | None = None,
+    comment: str | None = None,
+    actor: Actor = Actor.STAFF,
+) -> Done:
+    old = application.status
+    try:
+        refusal = RefusalGround(ground) if ground is not None else None
+        new = apply_action(Status(old), action, actor, refusal).value
+    except GroundRequired:
+        raise StaffActionError("ground_required") from None
+    except (ActionNotAllowed, TransitionError, ValueError):
+        raise StaffActionError("not_allowed") from None
+    values: dict[str, Any] = {}
+    if action is Action.TAKE and who.id is not None:
+        values["assigned_staff_id"] = who.id
+    if action is Action.REJECT:
+        values["refusal_ground"] = int(refusal) if refusal is not None else None
+    await _change_status(session, application, old, new, **values)
+    entry = _audit(
+        application.id,
+        who,
+        action.value,
+        old,
+        new,
+        ground=int(refusal) if action is Action.REJECT and refusal is not None else None,
+        comment=comment,
+        at=moment_of(app),
+    )
+    if actor is Actor.PARENT:
+        entry.actor, entry.actor_id, entry.actor_name = Actor.PARENT.value, application.user_id, None
+    session.add(entry)
+    params: dict[str, Any] = {}
+    if comment:
+        params["comment"] = comment
+    if action is Action.REJECT and refusal is not None:
+        params["ground"] = int(refusal)
+    if action is Action.APPROVE:
+        stops = stops_of(
+            (
+                await session.scalars(
+                    select(TerminationEvent).where(TerminationEvent.application_id == application.id)
+                )
+            ).all()
+        )
+        result = schedule_for(application, stops)
+        rows = _schedule_rows(application, result) if result is not None else []
+        session.add_all(rows)
+        params["quarters"] = [_quarter_params(q) for q in rows]
+        params["total"] = f"{sum((Decimal(q.amount) for q in rows), Decimal('0')):.2f}"
+    kind = NOTIFY_KIND.get(action)
+    if kind is not None:
+        await notify(session, application, kind, params, link=action is Action.REQUEST_DOCUMENTS)
+    if actor is Actor.PARENT:
+        await refresh_card_later(session, app, application.id)
+    return Done(application.id, application.number, old, new)
+
+
+async def mark_quarter_paid(app: AppContext, quarter_id: int, who: StaffMember) -> Done:
+    """Staff mark one planned quarter paid; the parent is told (quarter, months, amount)."""
+    async with app.sessionmaker() as session, session.begin():
+        quarter = await session.get(PaymentQuarter, quarter_id)
+        if quarter is None:
+            raise StaffActionError("not_found")
+        application = await _locked(session, quarter.application_id)
+        if application.status != Status.APPROVED.value:
+            raise StaffActionError("not_allowed")
+        try:
+            change_quarter_status(QuarterStatus(quarter.status), QuarterStatus.PAID)
+        except (TransitionError, ValueError):
+            raise StaffActionError("already_paid") from None
+        result = await session.execute(
+            update(PaymentQuarter)
+            .where(PaymentQuarter.id == quarter.id, PaymentQuarter.status == QuarterStatus.PLANNED.value)
+            .values(status=QuarterStatus.PAID.value, paid_at=moment_of(app), paid_by=who.id)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaffActionError("already_paid")
+        title = f"{quarter.school_year} Q{quarter.quarter}: {Decimal(quarter.amount):.2f}"
+        session.add(
+            _audit(
+                application.id, who, "quarter_paid", application.status, application.status, comment=title, at=moment_of(app)
+            )
+        )
+        await notify(session, application, "quarter_paid", _quarter_params(quarter), dedupe_key=f"paid:{quarter.id}")
+        done = Done(application.id, application.number, application.status, application.status)
+    outbox.wake(app.sessionmaker)
+    return done
+
+
+async def record_overpayment(
+    app: AppContext, application_id: int, amount: Decimal, reason: str, who: StaffMember
+) -> Done:
+    """p.9: an overpaid amount; the parent is asked to return it voluntarily."""
+    if amount <= 0:
+        raise StaffActionError("amount")
+    async with app.sessionmaker() as session, session.begin():
+        application = await _locked(session, application_id)
+        if application.status != Status.APPROVED.value:
+            raise StaffActionError("not_allowed")
+        session.add(
+            Overpayment(
+                application_id=application.id,
+                amount=amount,
+                reason=reason,
+                staff_id=who.id,
+                created_at=moment_of(app),
+            )
+        )
+        session.add(
+            _audit(
+                application.id,
+                who,
+                "overpayment",
+                application.status,
+                application.status,
+                comment=f"{amount:.2f} — {reason}",
+                at=moment_of(app),
+            )
+        )
+        await notify(session, application, "overpayment", {"amount": f"{amount:.2f}", "reason": reason})
+        done = Done(application.id, application.number, application.status, application.status)
+    outbox.wake(app.sessionmaker)
+    return done
+
+
+async def record_termination(
+    app: AppContext,
+    application_id: int,
+    reason: StopReason,
+    on: dt.date,
+    who: StaffMember,
+    *,
+    dedupe_key: str | None = None,
+) -> Done:
+    """p.5: payment stops from the month after the event. Planned quarters after it
+    are cancelled; the quarter of the event keeps only its payable months."""
+    async with app.sessionmaker() as session, session.begin():
+        application = await _locked(session, application_id)
+        if application.status != Status.APPROVED.value:
+            raise StaffActionError("not_allowed")
+        events = (
+            await session.scalars(select(TerminationEvent).where(TerminationEvent.application_id == application.id))
+        ).all()
+        if any(e.reason == reason.value and e.on == on for e in events):
+            raise StaffActionError("duplicate")
+        session.add(
+            TerminationEvent(
+                application_id=application.id,
+                reason=reason.value,
+                on=on,
+                staff_id=who.id,
+                created_at=moment_of(app),
+            )
+        )
+        stops = (*stops_of(events), Stop(reason, on))
+        result = schedule_for(application, stops)
+        payable = {(q.school_year, q.quarter): q for q in (result.quarters if result else ())}
+        quarters = (
+            await session.scalars(select(PaymentQuarter).where(PaymentQuarter.application_id == application.id))
+        ).all()
+        cancelled: list[dict[str, Any]] = []
+        for quarter in quarters:
+            if quarter.status != QuarterStatus.PLANNED.value:
+                continue
+            new = payable.get((quarter.school_year, quarter.quarter))
+            if new is None or new.amount <= 0:
+                cancelled.append(_quarter_params(quarter))
+                quarter.status = change_quarter_status(QuarterStatus.PLANNED, QuarterStatus.CANCELLED).value
+            elif new.amount != Decimal(quarter.amount):
+                quarter.amount = new.amount
+                quarter.months = [str(m) for m in new.months]
+        stop_month = Month.of(on).next()
+        session.add(
+            _audit(
+                application.id,
+                who,
+                "terminate",
+                application.status,
+                application.status,
+                comment=f"{reason.value} {on.isoformat()}",
+                at=moment_of(app),
+            )
+        )
+        await notify(
+            session,
+            application,
+            "terminated",
+            {"reason": reason.value, "on": on.isoformat(), "stop_month": str(stop_month), "cancelled": cancelled},
+            dedupe_key=dedupe_key,
+        )
+        await refresh_card_later(session, app, application.id)
+        done = Done(application.id, application.number, application.status, application.status)
+    outbox.wake(app.sessionmaker)
+    return done
+
+
+async def send_staff_message(
+    app: AppContext,
+    application_id: int,
+    who: StaffMember,
+    text: str,
+    *,
+    copy_from: tuple[int, int] | None = None,
+) -> Done:
+    """A staff reply relayed to the parent as a message from the Department
+    (and the staff member's file copied after it, if any)."""
+    async with app.sessionmaker() as session, session.begin():
+        application = await session.get(Application, application_id)
+        if application is None:
+            raise StaffActionError("not_found")
+        session.add(
+            _audit(
+                application.id,
+                who,
+                "message",
+                application.status,
+                application.status,
+                comment=text or ("[file]" if copy_from else ""),
+                at=moment_of(app),
+            )
+        )
+        await notify(session, application, "staff_message", {"text": text}, link=True)
+        if copy_from is not None:
+            await outbox.enqueue(
+                session,
+                chat_id=application.user_id,
+                kind="staff_file",
+                payload={"method": "copy", "from_chat_id": copy_from[0], "message_id": copy_from[1], "link": True},
+                application_id=application.id,
+            )
+        done = Done(application.id, application.number, application.status, application.status)
+    outbox.wake(app.sessionmaker)
+    return done
+
+
+def parse_amount(text: str | None) -> Decimal | None:
+    """'15 728,50' / '15728.5' / '15 728 ₸' → Decimal('15728.50'); None if not an amount."""
+    if not text:
+        return None
+    cleaned = (
+        text.replace("₸", "").replace("тг", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    )
+    cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except ArithmeticError:
+        return None
+    if not value.is_finite() or value <= 0 or value >= Decimal("1e9"):
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+# ------------------------------------------------------------------ the parent's answers
+
+QUESTION_DAYS = 7  # a staff question stays open this long for plain (non-reply) messages
+
+
+async def open_question(app: AppContext, user_id: int) -> int | None:
+    """The application of this parent with an open staff question: documents
+    requested, or a staff message in the last QUESTION_DAYS days (newest first)."""
+    async with app.sessionmaker() as session:
+        requested = await session.scalar(
+            select(Application.id)
+            .where(Application.user_id == user_id, Application.status == Status.DOCUMENTS_REQUESTED.value)
+            .order_by(Application.id.desc())
+            .limit(1)
+        )
+        if requested is not None:
+            return int(requested)
+        since = moment_of(app) - dt.timedelta(days=QUESTION_DAYS)
+        asked = await session.scalar(
+            select(AuditEntry.application_id)
+            .join(Application, Application.id == AuditEntry.application_id)
+            .where(
+                Application.user_id == user_id,
+                AuditEntry.actor == "staff",
+                AuditEntry.action.in_(("message", "request_documents")),
+                AuditEntry.created_at >= since,
+            )
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        )
+        return int(asked) if asked is not None else None
+
+
+async def linked_application(app: AppContext, chat_id: int, message_id: int, user_id: int) -> int | None:
+    """The application a bot message in the parent's chat belongs to (relay_links)."""
+    async with app.sessionmaker() as session:
+        found = await session.scalar(
+            select(RelayLink.application_id)
+            .join(Application, Application.id == RelayLink.application_id)
+            .where(RelayLink.chat_id == chat_id, RelayLink.message_id == message_id, Application.user_id == user_id)
+        )
+        return int(found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class ParentFile:
+    file_id: str
+    file_unique_id: str | None
+    media: str  # photo | document
+    mime_type: str | None = None
+    file_name: str | None = None
+    file_size: int | None = None
+
+
+async def parent_answer(
+    app: AppContext,
+    application_id: int,
+    user_id: int,
+    *,
+    text: str,
+    header: str,
+    message_id: int,
+    file: ParentFile | None,
+) -> Done:
+    """The parent's answer goes to the card's thread (outbox), is audited, a file is
+    kept as an attachment; a file while documents are requested moves the
+    application back to review (provide_documents) and the parent is told — one transaction."""
+    staff_chat = app.settings.staff_chat_id
+    async with app.sessionmaker() as session, session.begin():
+        application = await _locked(session, application_id)
+        if application.user_id != user_id:
+            raise StaffActionError("not_found")
+        old = application.status
+        session.add(
+            AuditEntry(
+                application_id=application.id,
+                actor=Actor.PARENT.value,
+                actor_id=user_id,
+                action="answer",
+                old_status=old,
+                new_status=old,
+                comment=(text[:1000] if text else "[file]"),
+                created_at=moment_of(app),
+            )
+        )
+        if staff_chat is not None:
+            if file is None:
+                payload: dict[str, Any] = {"text": f"{header}\n\n{html.escape(text)}", "link": True}
+            else:
+                caption = header + (f"\n{html.escape(text)}" if text else "")
+                payload = {
+                    "method": "copy",
+                    "from_chat_id": user_id,
+                    "message_id": message_id,
+                    "caption": caption[:1000],
+                    "link": True,
+                }
+            await outbox.enqueue(
+                session, chat_id=staff_chat, kind="parent_answer", payload=payload, application_id=application.id
+            )
+        new = old
+        if file is not None:
+            session.add(
+                Attachment(
+                    application_id=application.id,
+                    kind="extra",
+                    file_id=file.file_id,
+                    file_unique_id=file.file_unique_id,
+                    media=file.media,
+                    mime_type=file.mime_type,
+                    file_name=file.file_name,
+                    file_size=file.file_size,
+                    created_at=moment_of(app),
+                )
+            )
+            if old == Status.DOCUMENTS_REQUESTED.value:
+                done = await _perform_in(
+                    session, app, application, Action.PROVIDE_DOCUMENTS, StaffMember(user_id), actor=Actor.PARENT
+                )
+                new = done.new_status
+        result = Done(application.id, application.number, old, new)
+    outbox.wake(app.sessionmaker)
+    return result

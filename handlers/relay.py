@@ -1,0 +1,110 @@
+"""The parent's answers to the Department go back to the application's card.
+
+A message in the private chat is taken here only when
+* it replies to a message the Department sent about an application (relay_links), or
+* the parent is in no dialog (no FSM state) and has an application with an open
+  staff question (documents requested, or a staff message in the last days).
+Everything else is left alone: this router sits right before the fallback, after
+the apply wizard and the other conversations, and never takes commands.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.i18n import N_, gettext_in
+from bot.services.notifications import staff_language
+from bot.services.transitions import (
+    ParentFile,
+    StaffActionError,
+    linked_application,
+    open_question,
+    parent_answer,
+)
+
+log = logging.getLogger(__name__)
+
+HEADER = N_("💬 Answer of the applicant, application {number}:")  # in the staff language
+
+
+def _file(message: Message) -> ParentFile | None:
+    if message.photo:
+        photo = message.photo[-1]
+        return ParentFile(photo.file_id, photo.file_unique_id, "photo", file_size=photo.file_size)
+    if message.document:
+        doc = message.document
+        return ParentFile(doc.file_id, doc.file_unique_id, "document", doc.mime_type, doc.file_name, doc.file_size)
+    return None
+
+
+class AnswerToDepartment(Filter):
+    """Injects `relay_application` when the message is an answer to the Department."""
+
+    async def __call__(self, message: Message, app: AppContext, state: FSMContext) -> bool | dict[str, Any]:
+        user = message.from_user
+        if user is None or app.settings.staff_chat_id is None:
+            return False
+        text = message.text or ""
+        if text.startswith("/"):
+            return False
+        if not (text.strip() or message.photo or message.document or message.caption):
+            return False
+        replied = message.reply_to_message
+        if replied is not None:
+            found = await linked_application(app, message.chat.id, replied.message_id, user.id)
+            if found is not None:
+                return {"relay_application": found}
+        if await state.get_state() is not None:
+            return False
+        found = await open_question(app, user.id)
+        return {"relay_application": found} if found is not None else False
+
+
+async def on_answer(message: Message, relay_application: int, app: AppContext) -> None:
+    user = message.from_user
+    assert user is not None
+    file = _file(message)
+    text = (message.text or message.caption or "").strip()[:3500]
+    number = await _number(app, relay_application)
+    header = gettext_in(app.i18n, staff_language(app), HEADER, number=html.escape(number))
+    try:
+        done = await parent_answer(
+            app,
+            relay_application,
+            user.id,
+            text=text,
+            header=header,
+            message_id=message.message_id,
+            file=file,
+        )
+    except StaffActionError:
+        await message.answer(_("Sorry, this application was not found."))
+        return
+    if done.old_status != done.new_status:
+        return  # the parent gets the "documents received" notification instead
+    await message.answer(
+        _("✉️ Passed to the Department (application {number}).").format(number=html.escape(done.number))
+    )
+
+
+async def _number(app: AppContext, application_id: int) -> str:
+    from bot.db.models import Application
+
+    async with app.sessionmaker() as session:
+        application = await session.get(Application, application_id)
+        return application.number if application else "?"
+
+
+def router() -> Router:
+    r = Router(name="relay")
+    r.message.register(on_answer, F.chat.type == "private", AnswerToDepartment())
+    return r

@@ -1,0 +1,760 @@
+"""The Department's staff in the staff chat (STAFF_CHAT_ID): card buttons, dialogs,
+relayed replies, /find, /export, /stats.
+
+Only users in STAFF_USER_IDS may act, and only inside STAFF_CHAT_ID: any other
+press of a staff button (or callback data forged in a private chat) is refused
+with answerCallbackQuery and changes nothing. Actions go through
+bot/services/transitions.py (status + audit + outbox in one transaction); the
+card is edited in place afterwards. Dialog prompts are replies with ForceReply,
+so they work with the bot's group privacy mode on.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from decimal import Decimal
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    User,
+)
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select
+
+from bot.context import AppContext
+from bot.db.models import Application, PaymentQuarter, RelayLink
+from bot.formatting import day, money
+from bot.i18n import N_
+from bot.services import outbox, staff_export
+from bot.services.notifications import refresh_card_later
+from bot.services.staff_cards import (
+    CardAction,
+    history_text,
+    load_card,
+    refresh_card,
+    schedule_for,
+    stops_of,
+)
+from bot.services.status_view import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
+from bot.services.transitions import (
+    StaffActionError,
+    StaffMember,
+    mark_quarter_paid,
+    parse_amount,
+    perform,
+    record_overpayment,
+    record_termination,
+    send_staff_message,
+)
+from core.schedule import StopReason
+from core.status import Action
+from core.validators import Invalid, parse_date, parse_text
+
+log = logging.getLogger(__name__)
+
+
+class GroundPick(CallbackData, prefix="stg"):
+    app: int
+    ground: int
+
+
+class QuarterPick(CallbackData, prefix="stq"):
+    app: int
+    quarter: int
+
+
+class StopPick(CallbackData, prefix="sts"):
+    app: int
+    reason: str
+
+
+class ApproveConfirm(CallbackData, prefix="sta"):
+    app: int
+
+
+class DialogCancel(CallbackData, prefix="stx"):
+    app: int
+
+
+PREFIXES = ("stf:", "stg:", "stq:", "sts:", "sta:", "stx:")
+
+
+class StaffDialog(StatesGroup):
+    reject_comment = State()
+    docs_what = State()
+    overpay_amount = State()
+    overpay_reason = State()
+    stop_date = State()
+
+
+ERROR_TEXTS = {
+    "not_found": N_("This application was not found."),
+    "not_allowed": N_("This action is not possible in the current status of the application."),
+    "conflict": N_("Someone has just changed this application: look at the card again."),
+    "ground_required": N_("A refusal needs one ground of p.8 (1–4)."),
+    "already_paid": N_("This quarter is already marked paid or cancelled."),
+    "amount": N_("The amount must be a positive number of tenge."),
+    "duplicate": N_("This termination event is already recorded."),
+}
+
+STOP_CHOICES = (
+    (StopReason.STATE_INSTITUTION, N_("Study in a state institution")),
+    (StopReason.DISABILITY_END, N_("End of the disability term")),
+    (StopReason.AGE_18, N_("The child turned 18")),
+    (StopReason.DEATH, N_("Death of the child")),
+)
+
+
+def authorised(app: AppContext, chat_id: int | None, user: User | None) -> bool:
+    staff_chat = app.settings.staff_chat_id
+    return staff_chat is not None and chat_id == staff_chat and user is not None and app.is_staff(user.id)
+
+
+def member(user: User) -> StaffMember:
+    return StaffMember(user.id, user.full_name[:200] if user.full_name else None)
+
+
+def error_text(error: StaffActionError) -> str:
+    message = ERROR_TEXTS.get(error.code)
+    return _(message) if message else error.code
+
+
+class StaffButton(Filter):
+    """Callback data of any staff button."""
+
+    async def __call__(self, query: CallbackQuery) -> bool:
+        return bool(query.data and query.data.startswith(PREFIXES))
+
+
+class NotAuthorised(Filter):
+    async def __call__(self, query: CallbackQuery, app: AppContext) -> bool:
+        chat_id = query.message.chat.id if query.message is not None else None
+        return not authorised(app, chat_id, query.from_user)
+
+
+async def on_refused(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    """Anyone but staff, or outside the staff chat: refuse, change nothing."""
+    log.info("staff button refused for user %s", query.from_user.id)
+    callback_answer.text = _("Only the Department's staff can do this, in the staff chat.")
+    callback_answer.show_alert = True
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _card_reply(card_id: int | None) -> ReplyParameters | None:
+    return ReplyParameters(message_id=card_id, allow_sending_without_reply=True) if card_id else None
+
+
+async def _refresh(bot: Bot, app: AppContext, application_id: int) -> None:
+    try:
+        await refresh_card(bot, app, application_id)
+    except Exception as error:  # throttled or gone: the sender will do it
+        log.warning("card %s not refreshed now (%s): queued", application_id, type(error).__name__)
+        async with app.sessionmaker() as session, session.begin():
+            await refresh_card_later(session, app, application_id)
+        outbox.wake(app.sessionmaker)
+
+
+async def _application(app: AppContext, application_id: int) -> Application | None:
+    async with app.sessionmaker() as session:
+        return await session.get(Application, application_id)
+
+
+def _cancel_button(application_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=DialogCancel(app=application_id).pack())
+
+
+def _mention(user: User) -> str:
+    return f'<a href="tg://user?id={user.id}">{html.escape(user.full_name or str(user.id))}</a>'
+
+
+async def _prompt(
+    bot: Bot, app: AppContext, state: FSMContext, user: User, step: State, application: Application, text: str, **data: Any
+) -> None:
+    """Ask a staff member for a typed answer: a ForceReply addressed to them."""
+    chat_id = app.settings.staff_chat_id
+    assert chat_id is not None
+    sent = await bot.send_message(
+        chat_id,
+        f"{_mention(user)}, {text}",
+        reply_markup=ForceReply(selective=True, input_field_placeholder=application.number),
+        reply_parameters=_card_reply(application.staff_card_message_id),
+    )
+    await state.set_state(step)
+    await state.update_data(app=application.id, prompt=sent.message_id, **data)
+
+
+async def _do(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    app: AppContext,
+    application_id: int,
+    action: Action,
+    **kwargs: Any,
+) -> bool:
+    try:
+        done = await perform(app, application_id, action, member(query.from_user), **kwargs)
+    except StaffActionError as error:
+        callback_answer.text = error_text(error)
+        callback_answer.show_alert = True
+        await _refresh(bot, app, application_id)
+        return False
+    status = STATUS_TEXTS.get(done.new_status)
+    callback_answer.text = _("Done: {number} — {status}.").format(
+        number=done.number, status=_(status) if status else done.new_status
+    )
+    await _refresh(bot, app, application_id)
+    return True
+
+
+# ------------------------------------------------------------------ card buttons
+
+
+async def on_card_button(
+    query: CallbackQuery,
+    callback_data: CardAction,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
+    bot: Bot,
+    state: FSMContext,
+) -> None:
+    application = await _application(app, callback_data.app)
+    if application is None:
+        callback_answer.text = error_text(StaffActionError("not_found"))
+        callback_answer.show_alert = True
+        return
+    code = callback_data.action
+    card = _card_reply(application.staff_card_message_id)
+    chat_id = app.settings.staff_chat_id
+    assert chat_id is not None
+    if code == "take":
+        await _do(query, callback_answer, bot, app, application.id, Action.TAKE)
+    elif code == "provided":
+        await _do(query, callback_answer, bot, app, application.id, Action.PROVIDE_DOCUMENTS)
+    elif code == "docs":
+        if application.status != "in_review":
+            callback_answer.text = error_text(StaffActionError("not_allowed"))
+            callback_answer.show_alert = True
+            return
+        await _prompt(
+            bot, app, state, query.from_user, StaffDialog.docs_what, application,
+            _("what documents are missing for application {number}? Reply to this message; the applicant "
+              "will receive your words.").format(number=html.escape(application.number)),
+        )
+    elif code == "approve":
+        if application.status != "in_review":
+            callback_answer.text = error_text(StaffActionError("not_allowed"))
+            callback_answer.show_alert = True
+            return
+        async with app.sessionmaker() as session:
+            data = await load_card(session, application.id)
+        result = schedule_for(application, stops_of(data.stops if data else ()))
+        total = money(result.total, app.settings.default_locale) if result is not None else "—"
+        await bot.send_message(
+            chat_id,
+            _("Approve application {number}? The payment schedule will be stored: total {total}.").format(
+                number=html.escape(application.number), total=total
+            ),
+            reply_parameters=card,
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=_("✅ Yes, approve"), callback_data=ApproveConfirm(app=application.id).pack()
+                        ),
+                        _cancel_button(application.id),
+                    ]
+                ]
+            ),
+        )
+    elif code == "reject":
+        if application.status not in ("submitted", "in_review", "documents_requested"):
+            callback_answer.text = error_text(StaffActionError("not_allowed"))
+            callback_answer.show_alert = True
+            return
+        rows = [
+            [
+                InlineKeyboardButton(
+                    text=f"{number}) {_(GROUND_TEXTS[number])}"[:60],
+                    callback_data=GroundPick(app=application.id, ground=number).pack(),
+                )
+            ]
+            for number in (1, 2, 3, 4)
+        ]
+        rows.append([_cancel_button(application.id)])
+        lines = [_("Refusal of application {number}: choose the ground of p.8.").format(number=html.escape(application.number))]
+        lines += [f"{number}) {html.escape(_(GROUND_TEXTS[number]))}" for number in (1, 2, 3, 4)]
+        await bot.send_message(
+            chat_id, "\n".join(lines), reply_parameters=card, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+        )
+    elif code == "pay":
+        async with app.sessionmaker() as session:
+            quarters = (
+                await session.scalars(
+                    select(PaymentQuarter)
+                    .where(PaymentQuarter.application_id == application.id, PaymentQuarter.status == "planned")
+                    .order_by(PaymentQuarter.school_year, PaymentQuarter.quarter)
+                )
+            ).all()
+        if not quarters or application.status != "approved":
+            callback_answer.text = _("No planned quarter to mark paid.")
+            callback_answer.show_alert = True
+            return
+        rows = [
+            [
+                InlineKeyboardButton(
+                    text=_("Q{quarter} {school_year} — {amount}").format(
+                        quarter=q.quarter,
+                        school_year=q.school_year,
+                        amount=money(Decimal(q.amount), app.settings.default_locale),
+                    ),
+                    callback_data=QuarterPick(app=application.id, quarter=q.id).pack(),
+                )
+            ]
+            for q in quarters
+        ]
+        rows.append([_cancel_button(application.id)])
+        await bot.send_message(
+            chat_id,
+            _("Application {number}: which quarter was paid?").format(number=html.escape(application.number)),
+            reply_parameters=card,
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        )
+    elif code == "overpay":
+        if application.status != "approved":
+            callback_answer.text = error_text(StaffActionError("not_allowed"))
+            callback_answer.show_alert = True
+            return
+        await _prompt(
+            bot, app, state, query.from_user, StaffDialog.overpay_amount, application,
+            _("overpayment under application {number} (p.9): reply with the amount in tenge, "
+              "for example 15728,00.").format(number=html.escape(application.number)),
+        )
+    elif code == "stop":
+        if application.status != "approved":
+            callback_answer.text = error_text(StaffActionError("not_allowed"))
+            callback_answer.show_alert = True
+            return
+        rows = [
+            [InlineKeyboardButton(text=_(label), callback_data=StopPick(app=application.id, reason=reason.value).pack())]
+            for reason, label in STOP_CHOICES
+        ]
+        rows.append([_cancel_button(application.id)])
+        await bot.send_message(
+            chat_id,
+            _("Application {number}: which event stops the payment (p.5)?").format(number=html.escape(application.number)),
+            reply_parameters=card,
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        )
+    elif code == "history":
+        async with app.sessionmaker() as session:
+            data = await load_card(session, application.id)
+        if data is not None:
+            await bot.send_message(chat_id, history_text(app, data), reply_parameters=card)
+    elif code == "repost":
+        await _repost(bot, app, application.id)
+    else:
+        callback_answer.text = _("This button is no longer active.")
+
+
+async def _repost(bot: Bot, app: AppContext, application_id: int) -> None:
+    """Post the card again (a fresh message at the bottom of the chat) and use it from now on."""
+    from bot.services.staff_cards import card_keyboard, card_text
+
+    chat_id = app.settings.staff_chat_id
+    assert chat_id is not None
+    async with app.sessionmaker() as session:
+        data = await load_card(session, application_id)
+    if data is None:
+        return
+    sent = await bot.send_message(chat_id, card_text(app, data), reply_markup=card_keyboard(app, data))
+    async with app.sessionmaker() as session, session.begin():
+        application = await session.get(Application, application_id)
+        if application is not None:
+            application.staff_card_message_id = sent.message_id
+            session.add(RelayLink(chat_id=chat_id, message_id=sent.message_id, application_id=application_id))
+
+
+async def _close_picker(query: CallbackQuery, text: str) -> None:
+    """Replace a picker's buttons by what was chosen."""
+    if query.message is not None and isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(text, reply_markup=None)
+        except Exception as error:
+            log.info("picker not edited: %s", type(error).__name__)
+
+
+async def on_approve_confirm(
+    query: CallbackQuery, callback_data: ApproveConfirm, callback_answer: CallbackAnswer, app: AppContext, bot: Bot
+) -> None:
+    if await _do(query, callback_answer, bot, app, callback_data.app, Action.APPROVE):
+        application = await _application(app, callback_data.app)
+        number = application.number if application else "?"
+        await _close_picker(
+            query,
+            _("✅ Application {number} approved by {who}.").format(
+                number=html.escape(number), who=html.escape(query.from_user.full_name)
+            ),
+        )
+
+
+async def on_ground(
+    query: CallbackQuery, callback_data: GroundPick, callback_answer: CallbackAnswer, app: AppContext, bot: Bot, state: FSMContext
+) -> None:
+    application = await _application(app, callback_data.app)
+    if application is None or callback_data.ground not in GROUND_TEXTS:
+        callback_answer.text = error_text(StaffActionError("not_found"))
+        callback_answer.show_alert = True
+        return
+    if application.status not in ("submitted", "in_review", "documents_requested"):
+        callback_answer.text = error_text(StaffActionError("not_allowed"))
+        callback_answer.show_alert = True
+        return
+    words = _(GROUND_TEXTS[callback_data.ground])
+    await _close_picker(
+        query,
+        _("Refusal of application {number}: ground p.8({ground}) — {words}.").format(
+            number=html.escape(application.number), ground=callback_data.ground, words=html.escape(words)
+        ),
+    )
+    await _prompt(
+        bot, app, state, query.from_user, StaffDialog.reject_comment, application,
+        _("reply with a comment for the applicant: why the application of {number} is refused.").format(
+            number=html.escape(application.number)
+        ),
+        ground=callback_data.ground,
+    )
+
+
+async def on_quarter(
+    query: CallbackQuery, callback_data: QuarterPick, callback_answer: CallbackAnswer, app: AppContext, bot: Bot
+) -> None:
+    async with app.sessionmaker() as session:
+        quarter = await session.get(PaymentQuarter, callback_data.quarter)
+    if quarter is None or quarter.application_id != callback_data.app:
+        callback_answer.text = error_text(StaffActionError("not_found"))
+        callback_answer.show_alert = True
+        return
+    try:
+        done = await mark_quarter_paid(app, quarter.id, member(query.from_user))
+    except StaffActionError as error:
+        callback_answer.text = error_text(error)
+        callback_answer.show_alert = True
+        return
+    callback_answer.text = _("Marked paid.")
+    await _close_picker(
+        query,
+        _("💰 {number}: quarter {quarter} of {school_year} marked paid by {who}.").format(
+            number=html.escape(done.number),
+            quarter=quarter.quarter,
+            school_year=html.escape(quarter.school_year),
+            who=html.escape(query.from_user.full_name),
+        ),
+    )
+    await _refresh(bot, app, callback_data.app)
+
+
+async def on_stop_reason(
+    query: CallbackQuery, callback_data: StopPick, callback_answer: CallbackAnswer, app: AppContext, bot: Bot, state: FSMContext
+) -> None:
+    application = await _application(app, callback_data.app)
+    labels = {reason.value: label for reason, label in STOP_CHOICES}
+    if application is None or callback_data.reason not in labels:
+        callback_answer.text = error_text(StaffActionError("not_found"))
+        callback_answer.show_alert = True
+        return
+    await _close_picker(
+        query,
+        _("Application {number}: {event}.").format(
+            number=html.escape(application.number), event=html.escape(_(labels[callback_data.reason]))
+        ),
+    )
+    await _prompt(
+        bot, app, state, query.from_user, StaffDialog.stop_date, application,
+        _("reply with the date of the event as DD.MM.YYYY.") ,
+        reason=callback_data.reason,
+    )
+
+
+async def on_dialog_cancel(
+    query: CallbackQuery, callback_data: DialogCancel, callback_answer: CallbackAnswer, state: FSMContext
+) -> None:
+    await state.clear()
+    callback_answer.text = _("Cancelled.")
+    await _close_picker(query, _("Cancelled."))
+
+
+# ------------------------------------------------------------------ messages in the staff chat
+
+
+async def on_cancel_command(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.reply(_("Cancelled."))
+
+
+async def on_staff_message(message: Message, app: AppContext, bot: Bot, state: FSMContext) -> None:
+    """A staff member's message in the staff chat: a dialog answer or a reply to relay."""
+    user = message.from_user
+    if user is None or not authorised(app, message.chat.id, user):
+        return
+    current = await state.get_state()
+    data = await state.get_data()
+    replied = message.reply_to_message
+    if current is not None:
+        prompt = data.get("prompt")
+        if replied is None or replied.message_id == prompt:
+            await _dialog_answer(message, app, bot, state, current, data)
+            return
+        await state.clear()  # the staff member moved on: an abandoned dialog is dropped
+    if replied is None:
+        return
+    async with app.sessionmaker() as session:
+        application_id = await session.scalar(
+            select(RelayLink.application_id).where(
+                RelayLink.chat_id == message.chat.id, RelayLink.message_id == replied.message_id
+            )
+        )
+    if application_id is None:
+        return
+    await _relay_to_parent(message, app, application_id)
+
+
+async def _relay_to_parent(message: Message, app: AppContext, application_id: int) -> None:
+    user = message.from_user
+    assert user is not None
+    text = message.text or message.caption or ""
+    has_file = bool(message.photo or message.document or message.video or message.voice or message.audio)
+    if not text.strip() and not has_file:
+        return
+    copy_from = (message.chat.id, message.message_id) if has_file else None
+    try:
+        done = await send_staff_message(app, application_id, member(user), text.strip()[:3500], copy_from=copy_from)
+    except StaffActionError as error:
+        await message.reply(error_text(error))
+        return
+    await message.reply(_("✉️ Sent to the applicant of {number}.").format(number=html.escape(done.number)))
+
+
+async def _dialog_answer(
+    message: Message, app: AppContext, bot: Bot, state: FSMContext, current: str, data: dict[str, Any]
+) -> None:
+    user = message.from_user
+    assert user is not None
+    application_id = int(data.get("app", 0))
+    text = message.text or ""
+    if text.strip().lower() in ("/cancel", "отмена", "бас тарту", "cancel"):
+        await state.clear()
+        await message.reply(_("Cancelled."))
+        return
+    if current in (StaffDialog.reject_comment.state, StaffDialog.docs_what.state, StaffDialog.overpay_reason.state):
+        parsed = parse_text(text, max_length=1000)
+        if isinstance(parsed, Invalid):
+            await message.reply(_("Please reply with a text (up to 1000 characters)."))
+            return
+        try:
+            if current == StaffDialog.reject_comment.state:
+                done = await perform(
+                    app, application_id, Action.REJECT, member(user), ground=int(data["ground"]), comment=parsed
+                )
+                reply = _("⛔ {number} refused, ground p.8({ground}). The applicant is notified.").format(
+                    number=html.escape(done.number), ground=int(data["ground"])
+                )
+            elif current == StaffDialog.docs_what.state:
+                done = await perform(app, application_id, Action.REQUEST_DOCUMENTS, member(user), comment=parsed)
+                reply = _("📎 Documents requested for {number}. The applicant is notified.").format(
+                    number=html.escape(done.number)
+                )
+            else:
+                amount = Decimal(str(data["amount"]))
+                done = await record_overpayment(app, application_id, amount, parsed, member(user))
+                reply = _("⚠️ Overpayment of {amount} recorded for {number}. The applicant is notified.").format(
+                    amount=money(amount, app.settings.default_locale), number=html.escape(done.number)
+                )
+        except StaffActionError as error:
+            await state.clear()
+            await message.reply(error_text(error))
+            await _refresh(bot, app, application_id)
+            return
+        await state.clear()
+        await message.reply(reply)
+        await _refresh(bot, app, application_id)
+        return
+    if current == StaffDialog.overpay_amount.state:
+        amount = parse_amount(text)
+        if amount is None:
+            await message.reply(_("Please reply with an amount in tenge, for example 15728,00."))
+            return
+        application = await _application(app, application_id)
+        if application is None:
+            await state.clear()
+            return
+        await _prompt(
+            bot, app, state, user, StaffDialog.overpay_reason, application,
+            _("reply with the reason of the overpayment of {amount} (the applicant will see it).").format(
+                amount=money(amount, app.settings.default_locale)
+            ),
+            amount=str(amount),
+        )
+        return
+    if current == StaffDialog.stop_date.state:
+        parsed_date = parse_date(text)
+        if isinstance(parsed_date, Invalid):
+            await message.reply(_("Please reply with the date as DD.MM.YYYY, for example 10.02.2026."))
+            return
+        if parsed_date > app.clock.today():
+            await message.reply(_("The date of the event cannot be in the future."))
+            return
+        try:
+            done = await record_termination(
+                app, application_id, StopReason(data["reason"]), parsed_date, member(user)
+            )
+        except StaffActionError as error:
+            await state.clear()
+            await message.reply(error_text(error))
+            return
+        await state.clear()
+        reason = STOP_REASON_TEXTS.get(str(data["reason"]))
+        await message.reply(
+            _("⏹ {number}: payment stops after {date} ({reason}). The applicant is notified.").format(
+                number=html.escape(done.number), date=day(parsed_date), reason=html.escape(_(reason) if reason else "")
+            )
+        )
+        await _refresh(bot, app, application_id)
+        return
+    await state.clear()
+
+
+# ------------------------------------------------------------------ commands
+
+
+async def on_find(message: Message, command: CommandObject, app: AppContext) -> None:
+    if not authorised(app, message.chat.id, message.from_user):
+        await message.reply(_("This command is for the Department's staff in the staff chat."))
+        return
+    query = (command.args or "").strip()
+    if not query:
+        await message.reply(_("Usage: /find <application number or IIN>, e.g. /find ALA-2025-000123"))
+        return
+    found = await staff_export.find(app.sessionmaker, query)
+    if not found:
+        await message.reply(_("Nothing found for {query}.").format(query=html.escape(query)))
+        return
+    lines = [_("Found: {count}").format(count=len(found))]
+    rows = []
+    for application in found:
+        status = STATUS_TEXTS.get(application.status)
+        lines.append(
+            f"• <b>{html.escape(application.number)}</b> — {html.escape(_(status) if status else application.status)}"
+            f" — {html.escape(application.child_name or '—')} — {day(application.applied_on)}"
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("📌 Card {number}").format(number=application.number),
+                    callback_data=CardAction(action="repost", app=application.id).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=_("📜 History"), callback_data=CardAction(action="history", app=application.id).pack()
+                ),
+            ]
+        )
+    card = found[0].staff_card_message_id if len(found) == 1 else None
+    await message.answer(
+        "\n".join(lines),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        reply_parameters=_card_reply(card) or ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True),
+    )
+
+
+async def on_export(message: Message, command: CommandObject, app: AppContext) -> None:
+    if not authorised(app, message.chat.id, message.from_user):
+        await message.reply(_("This command is for the Department's staff in the staff chat."))
+        return
+    try:
+        flt = staff_export.parse_filter(command.args)
+    except staff_export.BadFilter as error:
+        await message.reply(
+            _(
+                "I did not understand “{value}”. Usage: /export [status …] [from [to]], e.g. "
+                "{example}. Statuses: {statuses}."
+            ).format(
+                value=html.escape(str(error)),
+                example="/export approved 09.2025 12.2025",
+                statuses=", ".join(staff_export.STATUSES),
+            )
+        )
+        return
+    result = await staff_export.export(app.sessionmaker, flt)
+    today = app.clock.today().isoformat()
+    summary = _("Applications: {count}; audit entries: {audit}.").format(count=result.count, audit=result.audit_count)
+    await message.answer_document(
+        BufferedInputFile(result.applications_csv, filename=f"applications-{today}.csv"), caption=summary
+    )
+    await message.answer_document(BufferedInputFile(result.audit_csv, filename=f"audit-{today}.csv"))
+
+
+async def on_stats(message: Message, app: AppContext) -> None:
+    if not authorised(app, message.chat.id, message.from_user):
+        await message.reply(_("This command is for the Department's staff in the staff chat."))
+        return
+    result = await staff_export.stats(app.sessionmaker)
+    language = app.settings.default_locale
+    lines = ["<b>" + _("Applications by status:") + "</b>"]
+    for code in staff_export.STATUSES:
+        count = result.by_status.get(code, 0)
+        if count:
+            status = STATUS_TEXTS.get(code)
+            lines.append(f"• {html.escape(_(status) if status else code)}: {count}")
+    if len(lines) == 1:
+        lines.append("—")
+    lines += ["", "<b>" + _("Amounts per quarter (approved / paid):") + "</b>"]
+    for school_year, quarter, approved, paid in result.quarters:
+        lines.append(
+            _("• Q{quarter} {school_year}: {approved} / {paid}").format(
+                quarter=quarter, school_year=html.escape(school_year), approved=money(approved, language), paid=money(paid, language)
+            )
+        )
+    if not result.quarters:
+        lines.append("—")
+    if result.overpaid:
+        lines += ["", _("Overpaid amounts recorded (p.9): {amount}").format(amount=money(result.overpaid, language))]
+    await message.answer("\n".join(lines))
+
+
+# ------------------------------------------------------------------ router
+
+
+def router(settings: Any = None) -> Router:
+    r = Router(name="staff")
+    r.callback_query.register(on_refused, StaffButton(), NotAuthorised())
+    r.callback_query.register(on_card_button, CardAction.filter())
+    r.callback_query.register(on_approve_confirm, ApproveConfirm.filter())
+    r.callback_query.register(on_ground, GroundPick.filter())
+    r.callback_query.register(on_quarter, QuarterPick.filter())
+    r.callback_query.register(on_stop_reason, StopPick.filter())
+    r.callback_query.register(on_dialog_cancel, DialogCancel.filter())
+    staff_chat = getattr(settings, "staff_chat_id", None)
+    if staff_chat is not None:
+        in_staff_chat = F.chat.id == staff_chat
+        r.message.register(on_find, in_staff_chat, Command("find"))
+        r.message.register(on_export, in_staff_chat, Command("export"))
+        r.message.register(on_stats, in_staff_chat, Command("stats"))
+        r.message.register(on_cancel_command, in_staff_chat, Command("cancel"))
+        r.message.register(on_staff_message, in_staff_chat)
+    return r
