@@ -165,10 +165,16 @@ async def claim(
             pick = pick.where(OutboxMessage.chat_id.not_in(excluded))
         pick = pick.order_by(OutboxMessage.id).limit(limit)
         if postgres:
-            pick = pick.with_for_update(skip_locked=True)
+            # A CTE is evaluated once; `id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)`
+            # would be re-run by PostgreSQL for every row and take them all.
+            picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+            chosen = OutboxMessage.id == picked.c.id
+        else:
+            # SQLite has one writer at a time: the UPDATE itself is atomic.
+            chosen = OutboxMessage.id.in_(pick.scalar_subquery())
         statement = (
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(pick.scalar_subquery()))
+            .where(chosen)
             .where(due)
             .values(
                 status=SENDING,
