@@ -38,9 +38,13 @@ BackgroundTask = Callable[["Application"], Awaitable[None]]
 
 def _storage(settings: Settings, app_storage: SqlAlchemyStorage) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-        redis_storage = RedisStorage.from_url(settings.redis_url)
+        # with_destiny: the apply wizard keeps its draft under its own destiny (handlers/apply.py)
+        redis_storage = RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        )
         return redis_storage, RedisEventIsolation(redis=redis_storage.redis)
     return app_storage, SimpleEventIsolation()
 
@@ -75,6 +79,9 @@ class Application:
         clock: Clock | None = None,
         migrate: bool = True,
     ) -> Application:
+        from bot.services.privacy import quiet_data_loggers
+
+        quiet_data_loggers()  # no SQL parameters (personal data) in the logs, even at DEBUG
         engine = create_engine(settings.database_url)
         if migrate:
             await upgrade_to_head(engine)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from bot.clock import Clock
 from bot.db.models import Application, AuditEntry, Consent
-from tests.conftest import STAFF_CHAT_ID, RunningBot
+from bot.settings import Settings
+from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
 from tests.test_apply_support import (
     APPLICANT_IIN,
     CHILD_IIN,
@@ -17,6 +23,7 @@ from tests.test_apply_support import (
     answer_all,
     begin,
     joined,
+    make_iin,
     step_text,
 )
 from tests.tgfake.server import FakeTelegram
@@ -41,27 +48,58 @@ async def wait_staff_card(tg: FakeTelegram, number: str) -> None:
 
 EXPECTED = {
     "ru": {
-        "consent": ["Согласие на сбор и обработку персональных данных", "статья 8 Закона",
-                    "ГУ «Отдел занятости и социальных программ города Алатау»",
-                    "/consent", "/deletedata", "ИИН", "IBAN"],
+        "consent": [
+            "Согласие на сбор и обработку персональных данных",
+            "статья 8 Закона",
+            "ГУ «Отдел занятости и социальных программ города Алатау»",
+            "/consent",
+            "/deletedata",
+            "ИИН",
+            "IBAN",
+        ],
         "first": "Ваша фамилия",
-        "summary": ["Пожалуйста, проверьте заявление перед отправкой.", "Фамилия: Әбдіқадырова",
-                    "Кем приходится ребёнку: Мать", "Срок окончания инвалидности: 31.12.2027",
-                    "Срок справки: с: 09.2025", "Срок справки: по: 05.2026",
-                    "Справка из учебного заведения: файлов: 1", "100\xa0656,00\xa0₸"],
-        "sent": ["Ваше заявление отправлено. Его номер — ALA-2025-000001.",
-                 "Государственную корпорацию «Правительство для граждан»", "eGov", "п.6"],
+        "summary": [
+            "Пожалуйста, проверьте заявление перед отправкой.",
+            "Фамилия: Әбдіқадырова",
+            "Кем приходится ребёнку: Мать",
+            "Срок окончания инвалидности: 31.12.2027",
+            "Срок справки: с: 09.2025",
+            "Срок справки: по: 05.2026",
+            "Справка из учебного заведения: файлов: 1",
+            "100\xa0656,00\xa0₸",
+        ],
+        "sent": [
+            "Ваше заявление отправлено. Его номер — ALA-2025-000001.",
+            "Государственную корпорацию «Правительство для граждан»",
+            "eGov",
+            "п.6",
+        ],
     },
     "kk": {
-        "consent": ["Дербес деректерді жинауға және өңдеуге келісім", "8-бабы",
-                    "«Алатау қаласының жұмыспен қамту және әлеуметтік бағдарламалар бөлімі» ММ",
-                    "/consent", "/deletedata", "ЖСН", "IBAN"],
+        "consent": [
+            "Дербес деректерді жинауға және өңдеуге келісім",
+            "8-бабы",
+            "«Алатау қаласының жұмыспен қамту және әлеуметтік бағдарламалар бөлімі» ММ",
+            "/consent",
+            "/deletedata",
+            "ЖСН",
+            "IBAN",
+        ],
         "first": "Тегіңіз",
-        "summary": ["Жіберер алдында өтінішіңізді тексеріңіз.", "Тегі: Әбдіқадырова",
-                    "Балаға кім болады: Анасы", "Мүгедектіктің аяқталу мерзімі: 31.12.2027",
-                    "Оқу орнының анықтамасы: файлдар: 1", "100\xa0656,00\xa0₸"],
-        "sent": ["Өтінішіңіз жіберілді. Оның нөмірі — ALA-2025-000001.",
-                 "«Азаматтарға арналған үкімет» мемлекеттік корпорациясы", "eGov", "6-тармақ"],
+        "summary": [
+            "Жіберер алдында өтінішіңізді тексеріңіз.",
+            "Тегі: Әбдіқадырова",
+            "Балаға кім болады: Анасы",
+            "Мүгедектіктің аяқталу мерзімі: 31.12.2027",
+            "Оқу орнының анықтамасы: файлдар: 1",
+            "100\xa0656,00\xa0₸",
+        ],
+        "sent": [
+            "Өтінішіңіз жіберілді. Оның нөмірі — ALA-2025-000001.",
+            "«Азаматтарға арналған үкімет» мемлекеттік корпорациясы",
+            "eGov",
+            "6-тармақ",
+        ],
     },
 }
 
@@ -149,3 +187,225 @@ async def test_consent_is_recorded_with_version_language_and_answer(
     assert consent.answered_text == LABELS["kk"]["agree"]
     assert consent.withdrawn_at is None and consent.created_at is not None
     assert audit == []
+
+
+async def test_guardian_is_asked_for_the_guardianship_document(
+    running: RunningBot, tg: FakeTelegram
+) -> None:
+    user = tg.user(2003, language_code="kk")
+    await begin(user, "kk")
+    summary = await answer_all(user, "kk", Person(relation="guardian", patronymic=""))
+    text = joined(summary)
+    assert "Балаға кім болады: Қорғаншы / қамқоршы" in text
+    assert "Әкесінің аты: —" in text  # skipped
+    assert "Қорғаншылықты (қамқоршылықты) растайтын құжат: файлдар: 1" in text
+    replies = await user.press(LABELS["kk"]["send"])
+    assert "ALA-2025-000001" in joined(replies)
+    application = (await applications(running))[0]
+    assert application.relation == "guardian" and application.applicant_patronymic is None
+    assert [(a.kind, a.media) for a in application.attachments] == [
+        ("certificate", "document"),
+        ("guardianship", "photo"),
+    ]
+
+
+async def test_guardian_steps_are_counted(running: RunningBot, tg: FakeTelegram) -> None:
+    user = tg.user(2004, language_code="ru")
+    await begin(user, "ru")
+    for answer in ("Иванова", "Мария", "⏭ Пропустить", APPLICANT_IIN, "87012345678", "Абая 1"):
+        await user.send(answer)
+    replies = await user.send("опекун")  # typed, not pressed
+    assert step_text("ru", 8, 19) in joined(replies)
+
+
+async def test_back_keeps_the_answers_and_offers_to_keep_them(
+    running: RunningBot, tg: FakeTelegram
+) -> None:
+    user = tg.user(2005, language_code="ru")
+    labels = LABELS["ru"]
+    await begin(user, "ru")
+    await user.send("Иванова")
+    await user.send("Мария")
+    replies = await user.send(labels["back"])
+    text = joined(replies)
+    assert step_text("ru", 2, 18) in text and "Ваш ответ сейчас: Мария" in text
+    assert [labels["keep"]] in user.keyboard
+    replies = await user.send(labels["back"])
+    assert "Ваш ответ сейчас: Иванова" in joined(replies)
+    assert user.keyboard[-1] == [labels["cancel"]]  # no "Back" on the first step
+    await user.send(labels["keep"])
+    replies = await user.send("Анна")  # a new name
+    assert step_text("ru", 3, 18) in joined(replies)
+    await user.send(labels["skip"])
+    replies = await user.send(labels["back"])
+    assert step_text("ru", 3, 18) in joined(replies)
+    assert [labels["skip"]] in user.keyboard and [labels["keep"]] in user.keyboard
+
+
+async def test_resume_after_a_restart_of_the_bot(running: RunningBot, tg: FakeTelegram) -> None:
+    user = tg.user(2006, language_code="kk")
+    labels = LABELS["kk"]
+    await begin(user, "kk")
+    for answer in ("Сейітова", "Әсел", labels["skip"], APPLICANT_IIN, "+77011112233"):
+        await user.send(answer)
+    await running.restart()
+    # the wizard state survived: the next answer is taken as step 6
+    replies = await user.send("Абай көшесі 5")
+    assert step_text("kk", 7, 18) in joined(replies)
+    await running.restart()
+    replies = await user.send("/apply")
+    text = joined(replies)
+    assert "Сізде аяқталмаған өтініш бар, 18 қадамның 7-қадамынан жалғастырамыз." in text
+    assert replies[0].inline_buttons == [[labels["start_over"]]]
+    assert step_text("kk", 7, 18) in text
+    await user.send(labels["mother"])
+    for answer in (
+        "Сейітов Алмас",
+        CHILD_IIN,
+        "02.03.2015",
+        labels["indefinite"],
+        "№ 3 мектеп",
+        "15",
+        "01.09.2025",
+        "09.2025",
+        "05.2026",
+        IBAN.lower(),
+    ):
+        await user.send(answer)
+    await user.send_photo()
+    summary = await user.send("дайын")  # typed
+    text = joined(summary)
+    assert "Тегі: Сейітова" in text and "Телефон: +77011112233" in text
+    assert "Мүгедектіктің аяқталу мерзімі: мерзімсіз" in text
+    await running.restart()
+    replies = await user.send("жіберу")  # typed "send" after another restart
+    assert "ALA-2025-000001" in joined(replies)
+    application = (await applications(running))[0]
+    assert application.disability_until is None and application.iban == IBAN
+
+
+async def test_cancel_pauses_and_start_over_forgets(running: RunningBot, tg: FakeTelegram) -> None:
+    user = tg.user(2007, language_code="ru")
+    labels = LABELS["ru"]
+    await begin(user, "ru")
+    await user.send("Иванова")
+    await user.send("Мария")
+    replies = await user.send("/cancel")
+    text = joined(replies)
+    assert "Заполнение заявления приостановлено." in text
+    assert "отправьте /apply, чтобы продолжить с шага 3" in text
+    assert "/deletedata" in text
+    assert [labels["menu_apply"]] != user.keyboard[0] and any(
+        labels["menu_apply"] in row for row in user.keyboard
+    )
+    # outside the wizard a text is not taken as an answer
+    replies = await user.send("Петровна")
+    assert "Шаг" not in joined(replies)
+    replies = await user.send(labels["menu_apply"])
+    assert "продолжаем с шага 3 из 18" in joined(replies)
+    replies = await user.press(labels["start_over"])
+    text = joined(replies)
+    assert "Прежние ответы удалены." in text and step_text("ru", 1, 18) in text
+    assert "Ваш ответ сейчас" not in text
+
+
+async def test_edit_from_the_summary_returns_to_the_summary(
+    running: RunningBot, tg: FakeTelegram
+) -> None:
+    user = tg.user(2008, language_code="ru")
+    labels = LABELS["ru"]
+    await begin(user, "ru")
+    summary = await answer_all(user, "ru", Person())
+    edit_buttons = [text for row in summary[-1].inline_buttons for text in row]
+    assert "✏️ IBAN" in edit_buttons and "✏️ Фамилия" in edit_buttons
+    for row in summary[-1].reply_markup["inline_keyboard"]:
+        for button in row:
+            assert len(button["callback_data"].encode()) <= 64
+            assert button["callback_data"].isascii()  # never translated text
+
+    replies = await user.press("✏️ Номер справки")
+    text = joined(replies)
+    assert "Номер справки из учебного заведения" in text and "Ваш ответ сейчас: № 15/2025" in text
+    replies = await user.send("№ 99")
+    text = joined(replies)
+    assert "Пожалуйста, проверьте заявление" in text and "Номер справки: № 99" in text
+
+    # relation → guardian: the guardianship document is asked, then the summary again
+    await user.press("✏️ Кем приходится ребёнку")
+    replies = await user.send(labels["guardian"])
+    assert "документ, подтверждающий опеку" in joined(replies)
+    await user.send_document("opeka.png", "image/png")
+    replies = await user.send(labels["done"])
+    assert "Документ об опеке (попечительстве): файлов: 1" in joined(replies)
+
+    # a new child IIN that does not match the birth date asks the date again
+    other_child = make_iin(dt.date(2016, 5, 20), "6", 77)
+    await user.press("✏️ ИИН ребёнка")
+    replies = await user.send(other_child)
+    assert "Дата рождения ребёнка" in joined(replies)
+    replies = await user.send("20.05.2016")
+    assert "Дата рождения ребёнка: 20.05.2016" in joined(replies)
+
+    # back while editing returns to the summary unchanged
+    await user.press("✏️ Фамилия")
+    replies = await user.send(labels["back"])
+    assert "Фамилия: Әбдіқадырова" in joined(replies)
+
+    await user.press(labels["send"])
+    application = (await applications(running))[0]
+    assert application.certificate_number == "№ 99" and application.child_iin == other_child
+    assert application.relation == "guardian"
+    assert sorted(a.kind for a in application.attachments) == ["certificate", "guardianship"]
+
+
+async def test_a_long_summary_is_split_and_escaped(running: RunningBot, tg: FakeTelegram) -> None:
+    user = tg.user(2009, language_code="kk")
+    await begin(user, "kk")
+    person = Person(
+        address="&" * 299 + "1",
+        school="<" * 299 + "2",
+        cert_number="&" * 63 + "3",
+        surname="А" * 100,
+        child_name="Б" * 100,
+    )
+    summary = await answer_all(user, "kk", person)
+    # two parts (each under the limit, valid HTML: the fake parses it) and the edit buttons
+    assert len(summary) == 3
+    assert all(len(m.raw_text or "") <= 3800 for m in summary)
+    assert summary[0].keyboard_buttons[0] == [LABELS["kk"]["send"]]
+    assert summary[-1].inline_buttons[-1] == [LABELS["kk"]["send"]]
+    text = joined(summary)
+    assert "&" * 299 + "1" in text and "<" * 299 + "2" in text
+    assert all(len(m.text or "") <= 4096 for m in summary)
+    replies = await user.press(LABELS["kk"]["send"])
+    assert "ALA-2025-000001" in joined(replies)
+
+
+async def test_wizard_on_redis_storage_resumes_and_is_erased(
+    tg: FakeTelegram, make_settings: Callable[..., Settings], redis_url: str
+) -> None:
+    from redis.asyncio import Redis
+
+    user_id = random.randint(10**9, 2 * 10**9)
+    running = RunningBot(tg, make_settings(redis_url=redis_url), Clock(fixed=FIXED_TODAY))
+    await running.start()
+    client = Redis.from_url(redis_url)
+    try:
+        user = tg.user(user_id, language_code="ru")
+        await begin(user, "ru")
+        for answer in ("Иванова", "Мария", LABELS["ru"]["skip"]):
+            await user.send(answer)
+        keys = [key.decode() for key in await client.keys(f"fsm:{user_id}:{user_id}:*")]
+        assert any(key.endswith(":apply:data") for key in keys)
+        await running.restart()
+        replies = await user.send("/apply")
+        assert "продолжаем с шага 4 из 18" in joined(replies)
+        await user.send("/deletedata")
+        assert await client.keys(f"fsm:{user_id}:{user_id}:*") == []
+        replies = await user.send("/apply")
+        assert step_text("ru", 1, 18) in joined(replies) and "незавершённое" not in joined(replies)
+    finally:
+        await running.stop()
+        for key in await client.keys(f"fsm:{user_id}:{user_id}:*"):
+            await client.delete(key)
+        await client.aclose()

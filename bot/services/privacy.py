@@ -101,3 +101,17 @@ async def notify_staff(
             await session.commit()
     log.info("privacy %s: %d staff notice(s) queued", reason, len(rows))
     return len(rows)
+
+
+# Loggers that write SQL parameters or rows (names, IINs, IBANs of the wizard and of
+# applications) when they inherit DEBUG/INFO from LOG_LEVEL. They stay at WARNING unless
+# a developer sets their level explicitly.
+DATA_LOGGERS = ("sqlalchemy", "aiosqlite", "asyncpg")
+
+
+def quiet_data_loggers() -> None:
+    """Keep database loggers from writing personal data into the logs at any LOG_LEVEL."""
+    for name in DATA_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
