@@ -1,0 +1,505 @@
+"""Benchmark (not a test): the full bot against a bare aiogram echo bot, 200 parents at once.
+
+Run: ``.venv/bin/python bench/dialog.py [--users N]`` (``make bench`` runs it with 200 users).
+
+What runs
+    Both bots poll the SAME fake Telegram Bot API (tests/tgfake ``FakeTelegram``,
+    ``callback_timeout=None``) over real HTTP on 127.0.0.1, as in production:
+    * full: ``bot.app.Application.create(settings)`` (BOT_API_URL = the fake, a temp
+      SQLite DATABASE_URL, STAFF_CHAT_ID = a fake group, fixed date 2025-11-15) run by
+      ``Application.run_polling()`` — migrations, FSM in SQLite, i18n, the outbox sender
+      and the reminder scheduler included;
+    * echo: tests/tgfake/echo.py ``build_echo_dispatcher()`` polled by ``dp.start_polling``.
+    Each bot runs in its own child process (so that its peak RSS is its own); the fake
+    server and the simulated users share that process and its event loop, as in the tests.
+
+The dialogue (24 updates per user, the same kinds for both bots)
+    /start → press the language → /apply → press "I agree" → 17 typed answers (valid
+    IINs and IBANs generated with the checksums of tests/core/core_testkit.py, unique per
+    user) → a PDF document → "Done" → press "Send the application".  The echo bot gets
+    the same texts, its "Ping" button pressed where the wizard's buttons are pressed and
+    the same document (which it downloads, as the wizard does).  Half of the users speak
+    Kazakh, half Russian.  The full run is checked: every user must have a submitted
+    application in the database, every echo user must have got a reply to every update.
+
+Polling mode: handle_as_tasks=True (production, ``Application.run_polling()`` default)
+    aiogram then confirms updates to getUpdates BEFORE handling them, so the fake's own
+    "handled" detection (exact only with handle_as_tasks=False) is not used.  Instead the
+    bench wraps ``Dispatcher.feed_update`` (the outermost call of an update: the FSM lock,
+    every middleware, the handler and every Bot API request it awaits) and resolves a
+    per-update future when it returns; the user then takes the next step.
+    ``--sequential`` runs both bots with handle_as_tasks=False for comparison.
+
+Latency (the same measure for both bots)
+    per update: from the moment the simulated user queued it at the fake server to the
+    moment ``feed_update`` returned for it ("queue → handled"): long-poll delivery,
+    waiting behind other updates, the FSM lock and the handling itself.  Fire-and-forget
+    work (the staff card, sent later by the outbox sender) is not part of it.
+
+Two phases per bot, new users each time
+    1. throughput: the users answer at once (no think time) — updates/s is the capacity.
+       The latency of this phase is mostly queueing (Little's law: ≈ users / throughput),
+       it is printed but it is not the target.
+    2. latency: the same dialogue at a fixed offered load (``--rate`` updates/s in total,
+       default 100, exponential think times between one user's steps) — p50/p99
+       "queue → handled" at that load are the figures checked against the target.
+    Throughput ratio (full/echo) of phase 1 target ≥ 0.5; p99 of phase 2 target < 50 ms.
+
+Peak RSS: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of each child process (bot + fake
+server + simulated users); the figure before the bot was built is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.tgfake.echo import build_echo_dispatcher  # noqa: E402
+from tests.tgfake.models import ChatState, FakeMessage  # noqa: E402
+from tests.tgfake.people import FakeUser  # noqa: E402
+from tests.tgfake.server import FakeTelegram  # noqa: E402
+
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 50.0
+STAFF_CHAT_ID = -1001234567890
+STAFF_IDS = "501,502"
+TODAY = dt.date(2025, 11, 15)
+BOT_TOKEN = "123456789:BENCH-token"
+ACTION_TIMEOUT = 120.0
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Recorder:
+    """Queue time of every update and a future resolved when the bot handled it."""
+
+    queued: dict[int, float] = field(default_factory=dict)
+    waiting: dict[int, asyncio.Future[None]] = field(default_factory=dict)
+    e2e: list[float] = field(default_factory=list)  # queue → handled, seconds
+    inside: list[float] = field(default_factory=list)  # feed_update only, seconds
+    unknown: int = 0
+
+    def reset(self) -> None:
+        self.e2e.clear()
+        self.inside.clear()
+
+    def expect(self, update_id: int, future: asyncio.Future[None]) -> None:
+        self.queued[update_id] = time.perf_counter()
+        self.waiting[update_id] = future
+
+    def handled(self, update_id: int, entered: float) -> None:
+        now = time.perf_counter()
+        queued = self.queued.pop(update_id, None)
+        future = self.waiting.pop(update_id, None)
+        if queued is None or future is None:
+            self.unknown += 1
+            return
+        self.e2e.append(now - queued)
+        self.inside.append(now - entered)
+        if not future.done():
+            future.set_result(None)
+
+
+def instrument(dispatcher: Any, recorder: Recorder) -> None:
+    """Wrap ``feed_update`` (called by the polling loop for each update) on the instance."""
+    original = dispatcher.feed_update
+
+    async def feed_update(bot: Any, update: Any, **kwargs: Any) -> Any:
+        entered = time.perf_counter()
+        try:
+            return await original(bot, update, **kwargs)
+        finally:
+            recorder.handled(update.update_id, entered)
+
+    dispatcher.feed_update = feed_update
+
+
+class BenchTelegram(FakeTelegram):
+    """The fake server whose user actions wait for ``feed_update`` to return
+    (exact with handle_as_tasks=True too) instead of getUpdates confirmation + quiet."""
+
+    def __init__(self, recorder: Recorder, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.recorder = recorder
+
+    async def deliver(
+        self, chat: ChatState, kind: str, payload: dict[str, Any], timeout: float | None = None
+    ) -> list[FakeMessage]:
+        if not self._is_allowed(kind):
+            raise AssertionError(f"the bot does not receive {kind} updates")
+        start = len(chat.bot_log)
+        update_id, _confirmed = self.push_update(kind, payload)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.recorder.expect(update_id, done)  # no await since push_update: cannot be late
+        try:
+            await asyncio.wait_for(done, ACTION_TIMEOUT if timeout is None else timeout)
+        except TimeoutError:
+            raise AssertionError(self.report(f"update {update_id} ({kind}) not handled")) from None
+        return chat.bot_log[start:]
+
+
+def percentile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+# --------------------------------------------------------------------------- the dialogue
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # text | press | document
+    value: str = ""  # text, or callback data (prefix) of the inline button to press
+
+
+def iin(birth: dt.date, sex: str, serial: int) -> str:
+    from tests.core.core_testkit import make_iin
+
+    return make_iin(birth, sex, serial)
+
+
+def iban(n: int) -> str:
+    from tests.core.core_testkit import make_iban
+
+    value = make_iban(f"125KZT{n:010d}")
+    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
+def wizard_steps(n: int, language: str) -> list[Step]:
+    """The full application of parent number ``n`` (like tests/test_apply.py)."""
+    from tests.test_apply_support import LABELS
+
+    labels = LABELS[language]
+    answers = [
+        "Әбдіқадырова",
+        "Айгерим",
+        "Серікқызы",
+        iin(dt.date(1985, 3, 15), "female", 10 + 20 * n),
+        "+7 701 234 56 78",
+        "ул. Абая 10, кв. 5",
+        labels["mother"],
+        "Әбдіқадыров Нұрлан Серікұлы",
+        iin(dt.date(2015, 3, 2), "male", 10 + 20 * n),
+        "02.03.2015",
+        "31.12.2027",
+        "Школа-лицей № 7 <Алатау> & Co",
+        f"№ {n}/2025",
+        "01.09.2025",
+        "09.2025",
+        "05.2026",
+        iban(n),
+    ]
+    return [
+        Step("text", "/start"),
+        Step("press", f"lang:{language}"),
+        Step("text", "/apply"),
+        Step("press", "consent:yes"),
+        *(Step("text", answer) for answer in answers),
+        Step("document"),
+        Step("text", labels["done"]),
+        Step("press", "apply:send"),
+    ]
+
+
+def echo_steps(n: int, language: str) -> list[Step]:
+    """The same kinds of updates, in the same order, for the echo bot."""
+    return [Step(s.kind, "ping") if s.kind == "press" else s for s in wizard_steps(n, language)]
+
+
+async def press(user: FakeUser, data: str) -> list[FakeMessage]:
+    """Press the inline button whose callback data starts with ``data`` (latest message)."""
+    for message in reversed(user.chat.bot_log):
+        if message.deleted:
+            continue
+        markup = message.reply_markup or {}
+        for row in markup.get("inline_keyboard") or ():
+            for button in row:
+                found = button.get("callback_data")
+                if found and str(found).startswith(data):
+                    return await user.press_data(str(found), message=message)
+    raise AssertionError(f"user {user.id}: no button {data!r}; last: {user.last_text!r}")
+
+
+async def walk(user: FakeUser, steps: list[Step], think: Callable[[], float] | None) -> int:
+    done = 0
+    for step in steps:
+        if think is not None:
+            await asyncio.sleep(think())
+        if step.kind == "text":
+            replies = await user.send(step.value)
+        elif step.kind == "press":
+            replies = await press(user, step.value)
+        else:
+            replies = await user.send_document("certificate.pdf", "application/pdf")
+        if not replies:
+            raise AssertionError(f"user {user.id}: no reply to {step}")
+        done += 1
+    return done
+
+
+# --------------------------------------------------------------------------- one bot
+
+
+@dataclass
+class Phase:
+    users: int
+    updates: int
+    seconds: float
+    cpu: float
+    e2e: list[float]
+    inside: list[float]
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "users": self.users,
+            "updates": self.updates,
+            "seconds": self.seconds,
+            "ups": self.updates / self.seconds,
+            "cpu_ms_per_update": self.cpu / self.updates * 1000,
+            "p50": percentile(self.e2e, 50) * 1000,
+            "p99": percentile(self.e2e, 99) * 1000,
+            "max": max(self.e2e) * 1000,
+            "inside_p50": percentile(self.inside, 50) * 1000,
+            "inside_p99": percentile(self.inside, 99) * 1000,
+        }
+
+
+async def run_phase(
+    tg: BenchTelegram,
+    recorder: Recorder,
+    make_steps: Callable[[int, str], list[Step]],
+    first_id: int,
+    users: int,
+    think: Callable[[], float] | None,
+) -> Phase:
+    people = [
+        (tg.user(first_id + i, f"Parent {i}", language_code="kk" if i % 2 else "ru"), i)
+        for i in range(users)
+    ]
+    scripts = [make_steps(first_id + i, "kk" if i % 2 else "ru") for _, i in people]
+    recorder.reset()
+    cpu0, t0 = cpu_seconds(), time.perf_counter()
+    counts = await asyncio.gather(*(walk(u, s, think) for (u, _), s in zip(people, scripts)))
+    seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+    assert len(recorder.e2e) == sum(counts), (len(recorder.e2e), sum(counts))
+    return Phase(users, sum(counts), seconds, cpu, list(recorder.e2e), list(recorder.inside))
+
+
+async def wait_polling(tg: FakeTelegram, task: asyncio.Task[Any]) -> None:
+    for _ in range(3000):
+        if tg.calls_of("getUpdates"):
+            return
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    raise AssertionError("the bot did not start polling")
+
+
+async def submitted_count(app: Any, first_id: int, users: int) -> int:
+    from sqlalchemy import func, select
+
+    from bot.db.models import Application
+
+    async with app.context.sessionmaker() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Application)
+            .where(Application.status == "submitted")
+            .where(Application.user_id.between(first_id, first_id + users - 1))
+        )
+    return int(count or 0)
+
+
+async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    recorder = Recorder()
+    tg = BenchTelegram(recorder, callback_timeout=None, timeout=ACTION_TIMEOUT)
+    await tg.start()
+    tg.group(STAFF_CHAT_ID, "Staff")
+    handle_as_tasks = not args.sequential
+    rss_base = peak_rss_mb()
+    tmp = tempfile.TemporaryDirectory(prefix="bench-dialog-")
+    app: Any = None
+    if kind == "full":
+        from bot.app import Application
+        from bot.clock import Clock
+        from bot.settings import Settings
+
+        settings = Settings(
+            _env_file=None,
+            bot_token=BOT_TOKEN,
+            bot_api_url=tg.base_url,
+            database_url=f"sqlite+aiosqlite:///{tmp.name}/bench.sqlite3",
+            staff_chat_id=STAFF_CHAT_ID,
+            staff_user_ids=STAFF_IDS,
+        )
+        app = await Application.create(settings, clock=Clock(fixed=TODAY))
+        dispatcher = app.dispatcher
+        instrument(dispatcher, recorder)
+        runner: Awaitable[None] = app.run_polling(
+            handle_signals=False, handle_as_tasks=handle_as_tasks
+        )
+        make_steps = wizard_steps
+    else:
+        dispatcher = build_echo_dispatcher()
+        bot = tg.make_bot(BOT_TOKEN)
+        instrument(dispatcher, recorder)
+        runner = dispatcher.start_polling(
+            bot, handle_as_tasks=handle_as_tasks, handle_signals=False, polling_timeout=10
+        )
+        make_steps = echo_steps
+    task = asyncio.create_task(runner)
+    profiler = None
+    try:
+        await wait_polling(tg, task)
+        if args.profile and kind == "full":
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        throughput = await run_phase(tg, recorder, make_steps, 10_000, args.users, None)
+        verified = True
+        if app is not None:
+            verified = await submitted_count(app, 10_000, args.users) == args.users
+        tg.clear_calls()
+        rng = random.Random(7)
+        mean_think = args.users / args.rate
+        latency = await run_phase(
+            tg, recorder, make_steps, 20_000, args.users, lambda: rng.expovariate(1 / mean_think)
+        )
+        if app is not None:
+            verified = verified and await submitted_count(app, 20_000, args.users) == args.users
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+    finally:
+        if not task.done():
+            await dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if kind == "echo":
+            await bot.session.close()
+        await tg.stop()
+        tmp.cleanup()
+    return {
+        "kind": kind,
+        "handle_as_tasks": handle_as_tasks,
+        "throughput": throughput.summary(),
+        "latency": latency.summary(),
+        "rss_base_mb": rss_base,
+        "rss_peak_mb": peak_rss_mb(),
+        "verified": verified,
+        "server_errors": len(tg.server_errors),
+        "unknown_updates": recorder.unknown,
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+def child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind]
+    command += ["--users", str(args.users), "--rate", str(args.rate)]
+    if args.sequential:
+        command.append("--sequential")
+    if args.profile:
+        command += ["--profile", args.profile]
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the {kind} bot run failed (exit code {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def show(result: dict[str, Any]) -> None:
+    t, lat = result["throughput"], result["latency"]
+    print(
+        f"  {result['kind']:4}  capacity {t['ups']:7.0f} updates/s "
+        f"({t['updates']} updates in {t['seconds']:.1f} s, {t['cpu_ms_per_update']:.2f} ms CPU/update; "
+        f"saturated queue→handled p50 {t['p50']:.0f} ms, p99 {t['p99']:.0f} ms)"
+    )
+    print(
+        f"        at {lat['ups']:.0f} updates/s offered: queue→handled p50 {lat['p50']:.1f} ms, "
+        f"p99 {lat['p99']:.1f} ms, max {lat['max']:.1f} ms "
+        f"(inside feed_update p50 {lat['inside_p50']:.1f} ms, p99 {lat['inside_p99']:.1f} ms)"
+    )
+    print(
+        f"        peak RSS {result['rss_peak_mb']:.0f} MB (fake server + users before the bot: "
+        f"{result['rss_base_mb']:.0f} MB)"
+        + ("" if result["verified"] else "  !! NOT VERIFIED: some dialogues did not complete")
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=200, help="simulated parents (default 200)")
+    parser.add_argument(
+        "--rate", type=float, default=100.0,
+        help="offered load of the latency phase, updates/s over all users (default 100)",
+    )
+    parser.add_argument(
+        "--sequential", action="store_true",
+        help="poll with handle_as_tasks=False (production uses True)",
+    )
+    parser.add_argument("--profile", help="write a cProfile of the full bot's run to this file")
+    parser.add_argument("--worker", choices=("full", "echo"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        result = asyncio.run(run_bot(args.worker, args))
+        print(json.dumps(result))
+        return 0
+
+    started = time.perf_counter()
+    mode = "handle_as_tasks=False" if args.sequential else "handle_as_tasks=True (production)"
+    print(
+        f"dialog bench: {args.users} users × 24 updates (/start … send), both bots polling the "
+        f"fake Bot API, {mode}; latency = queue → feed_update returned"
+    )
+    echo = child("echo", args)
+    full = child("full", args)
+    for result in (full, echo):
+        show(result)
+    ratio = full["throughput"]["ups"] / echo["throughput"]["ups"]
+    p99 = full["latency"]["p99"]
+    ok_ratio, ok_p99 = ratio >= TARGET_RATIO, p99 < TARGET_P99_MS
+    ok = ok_ratio and ok_p99 and full["verified"] and echo["verified"]
+    print(
+        f"  throughput ratio full/echo {ratio:.2f} (target ≥ {TARGET_RATIO}) "
+        f"{'OK' if ok_ratio else 'MISSED'}; full p99 {p99:.1f} ms at "
+        f"{full['latency']['ups']:.0f} updates/s (target < {TARGET_P99_MS:.0f} ms) "
+        f"{'OK' if ok_p99 else 'MISSED'}; {time.perf_counter() - started:.0f} s in all"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
