@@ -8,14 +8,17 @@ member of the staff chat who presses the card's buttons.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 from bot.app import Application as BotApplication
+from bot.clock import Clock
 from bot.db.models import Application, OutboxMessage
 from bot.services.applications import submit
 from bot.services.staff_cards import publish_card
-from tests.conftest import STAFF_CHAT_ID
+from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
 from tests.tgfake.models import FakeMessage
 from tests.tgfake.people import FakeMember, FakeUser
 from tests.tgfake.server import FakeTelegram
@@ -81,6 +84,7 @@ async def submit_application(
     if publish:
         await publish_card(app.bot, context, result.application_id)
         await card_of(app, tg, result.application_id)
+        await wait_outbox_idle(app, tg)  # the attachments too
     return result.application_id
 
 
@@ -150,3 +154,31 @@ def today() -> dt.date:
 
 def fast_settings(make_settings: Any, **overrides: Any) -> Any:
     return make_settings(**{**FAST, **overrides})
+
+
+@contextlib.asynccontextmanager
+async def running_staffbot(tg: FakeTelegram, make_settings: Any, **overrides: Any) -> AsyncIterator[RunningBot]:
+    """The real bot with a fast outbox sender (short poll interval and back-off);
+    test modules wrap it in their own `staffbot` fixture."""
+    bot = RunningBot(tg, fast_settings(make_settings, **overrides), Clock(fixed=FIXED_TODAY))
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+def latest(tg: FakeTelegram, chat_id: int) -> FakeMessage:
+    message = tg.messages(chat_id)[-1]
+    return message
+
+
+def messages_with(tg: FakeTelegram, chat_id: int, fragment: str) -> list[FakeMessage]:
+    return [m for m in tg.messages(chat_id) if fragment in (m.text or "")]
+
+
+def one(messages: list[FakeMessage], fragment: str) -> FakeMessage:
+    """The only message among `messages` whose text contains `fragment`."""
+    found = [m for m in messages if fragment in (m.text or "")]
+    assert len(found) == 1, f"{fragment!r} in {[m.text for m in messages]}"
+    return found[0]
