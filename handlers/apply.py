@@ -343,6 +343,14 @@ SUMMARY_HINT = N_(
 )
 
 
+def typed_field(i18n: I18n, text: str | None, answers: dict[str, Any]) -> str | None:
+    """The step whose label or edit button ("✏️ IBAN") was typed, in any language."""
+    for item in active_steps(answers):
+        if matches(i18n, text, item.label):
+            return item.code
+    return None
+
+
 async def show_summary(turn: Turn, data: dict[str, Any], prefix: str | None = None) -> None:
     lines = summary_lines(turn, data)
     if prefix:
@@ -486,7 +494,6 @@ async def consent_refused(turn: Turn, answered: str) -> None:
         ]
     )
     await turn.say(text, reply_markup=keyboard)
-    await turn.say(html.escape(_("Main menu.")), reply_markup=main_menu())
 
 
 async def resume_or_start(turn: Turn) -> None:
@@ -748,6 +755,11 @@ async def on_wizard_message(
     if code == SUMMARY:
         if text is not None and matches(i18n, text, SEND, SEND_WORDS):
             await send_application(turn)
+            return
+        typed = typed_field(i18n, text, answers)
+        if typed is not None:  # an edit button typed: "IBAN", "✏️ Фамилия"
+            data["editing"] = True
+            await save_and_ask(turn, data, typed)
             return
         await turn.say(
             html.escape(_("Please press «Send the application», or choose an answer to correct.")),

@@ -409,3 +409,63 @@ async def test_wizard_on_redis_storage_resumes_and_is_erased(
         for key in await client.keys(f"fsm:{user_id}:{user_id}:*"):
             await client.delete(key)
         await client.aclose()
+
+
+async def test_double_send_and_stale_buttons_make_one_application(
+    running: RunningBot, tg: FakeTelegram
+) -> None:
+    user = tg.user(2010, language_code="ru")
+    labels = LABELS["ru"]
+    await begin(user, "ru")
+    summary = await answer_all(user, "ru", Person())
+    hint = summary[-1]
+    # typed edit: the label of a field (or its edit button) opens that step
+    replies = await user.send("✏️ IBAN")
+    assert "IBAN вашего банковского счёта" in joined(replies)
+    await user.send(labels["keep"])
+    await user.press(labels["send"], message=hint)
+    replies = await user.press(labels["send"], message=hint)  # a second tap on the old message
+    assert "ALA-2025-000002" not in joined(replies)
+    await user.press("✏️ IBAN", message=hint)
+    assert user.callback_answers[-1].text == "Эта кнопка больше не активна."
+    replies = await user.send("отправить")
+    assert "ALA" not in joined(replies)
+    assert [a.number for a in await applications(running)] == ["ALA-2025-000001"]
+
+
+async def test_a_failed_staff_card_does_not_lose_the_application(
+    running: RunningBot,
+    tg: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import handlers.apply
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("staff chat is down")
+
+    monkeypatch.setattr(handlers.apply, "publish_card", broken)
+    user = tg.user(2011, language_code="kk")
+    await begin(user, "kk")
+    await answer_all(user, "kk", Person())
+    replies = await user.press(LABELS["kk"]["send"])
+    assert "ALA-2025-000001" in joined(replies)
+    assert len(await applications(running)) == 1
+    warnings = [r.getMessage() for r in caplog.records if "staff card" in r.getMessage()]
+    assert warnings and "RuntimeError" in warnings[0] and APPLICANT_IIN not in warnings[0]
+
+
+async def test_without_a_staff_chat_nothing_is_posted(
+    tg: FakeTelegram, make_settings: Callable[..., Settings]
+) -> None:
+    running = RunningBot(tg, make_settings(staff_chat_id=None), Clock(fixed=FIXED_TODAY))
+    await running.start()
+    try:
+        user = tg.user(2012, language_code="ru")
+        await begin(user, "ru")
+        await answer_all(user, "ru", Person())
+        replies = await user.press(LABELS["ru"]["send"])
+        assert "ALA-2025-000001" in joined(replies)
+        assert all(call.chat_id == user.id for call in tg.sent_calls())
+    finally:
+        await running.stop()
