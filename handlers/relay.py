@@ -1,11 +1,13 @@
 """The parent's answers to the Department go back to the application's card.
 
 A message in the private chat is taken here only when
-* it replies to a message the Department sent about an application (relay_links), or
+* it replies to a message the Department sent about an application (relay_links):
+  `reply_router()`, included early by the staff router, so the reply is relayed
+  even in the middle of another dialog (the dialog's state is left as it is); or
 * the parent is in no dialog (no FSM state) and has an application with an open
-  staff question (documents requested, or a staff message in the last days).
-Everything else is left alone: this router sits right before the fallback, after
-the apply wizard and the other conversations, and never takes commands.
+  staff question (documents requested, or a staff message in the last days):
+  `router()`, right before the fallback, after the apply wizard and the others.
+Commands are never taken.
 """
 
 from __future__ import annotations
@@ -46,27 +48,38 @@ def _file(message: Message) -> ParentFile | None:
     return None
 
 
-class AnswerToDepartment(Filter):
-    """Injects `relay_application` when the message is an answer to the Department."""
+class ReplyToDepartment(Filter):
+    """A reply to a message the Department sent about an application (any state)."""
+
+    async def __call__(self, message: Message, app: AppContext) -> bool | dict[str, Any]:
+        user = message.from_user
+        replied = message.reply_to_message
+        if user is None or replied is None or app.settings.staff_chat_id is None:
+            return False
+        if not _relayable(message):
+            return False
+        found = await linked_application(app, message.chat.id, replied.message_id, user.id)
+        return {"relay_application": found} if found is not None else False
+
+
+class AnswerToOpenQuestion(Filter):
+    """No dialog going on, and an application with an open staff question."""
 
     async def __call__(self, message: Message, app: AppContext, state: FSMContext) -> bool | dict[str, Any]:
         user = message.from_user
-        if user is None or app.settings.staff_chat_id is None:
+        if user is None or app.settings.staff_chat_id is None or not _relayable(message):
             return False
-        text = message.text or ""
-        if text.startswith("/"):
-            return False
-        if not (text.strip() or message.photo or message.document or message.caption):
-            return False
-        replied = message.reply_to_message
-        if replied is not None:
-            found = await linked_application(app, message.chat.id, replied.message_id, user.id)
-            if found is not None:
-                return {"relay_application": found}
         if await state.get_state() is not None:
             return False
         found = await open_question(app, user.id)
         return {"relay_application": found} if found is not None else False
+
+
+def _relayable(message: Message) -> bool:
+    text = message.text or ""
+    if text.startswith("/"):
+        return False
+    return bool(text.strip() or message.photo or message.document or message.caption)
 
 
 async def on_answer(message: Message, relay_application: int, app: AppContext) -> None:
@@ -104,7 +117,16 @@ async def _number(app: AppContext, application_id: int) -> str:
         return application.number if application else "?"
 
 
+def reply_router() -> Router:
+    """Replies to the Department's messages: included early (by the staff router), so a
+    reply quoting the Department reaches it even in the middle of another dialog."""
+    r = Router(name="relay-replies")
+    r.message.register(on_answer, F.chat.type == "private", ReplyToDepartment())
+    return r
+
+
 def router() -> Router:
+    """Plain messages while a staff question is open: right before the fallback."""
     r = Router(name="relay")
-    r.message.register(on_answer, F.chat.type == "private", AnswerToDepartment())
+    r.message.register(on_answer, F.chat.type == "private", AnswerToOpenQuestion())
     return r

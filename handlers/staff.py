@@ -757,4 +757,7 @@ def router(settings: Any = None) -> Router:
         r.message.register(on_stats, in_staff_chat, Command("stats"))
         r.message.register(on_cancel_command, in_staff_chat, Command("cancel"))
         r.message.register(on_staff_message, in_staff_chat)
+        from handlers.relay import reply_router
+
+        r.include_router(reply_router())
     return r
