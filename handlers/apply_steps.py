@@ -372,6 +372,8 @@ def parse_answer(
             return Rejected(result.code)
         return result
     if step.kind == "text":
+        if code == "cert_number":  # "№ 15/2025" → "15/2025": the card adds its own "No."
+            text = text.strip().lstrip("№#").strip()
         result = parse_text(text, max_length=step.max_length)
         if isinstance(result, Invalid):
             return Rejected(result.code)
