@@ -170,3 +170,18 @@ async def test_consent_command_before_any_answer(running: RunningBot, tg: FakeTe
     assert replies[-1].inline_buttons == [[LABELS["kk"]["delete"]]]
     replies = await user.send("🔒 Дербес деректер")  # the menu button
     assert "Сіз әлі келісім берген жоқсыз" in joined(replies)
+
+
+async def test_consent_time_is_shown_in_almaty_time(running: RunningBot, tg: FakeTelegram) -> None:
+    import datetime as dt
+    import re
+
+    user = tg.user(2207, language_code="ru")
+    await begin(user, "ru")
+    replies = await user.send("/consent")
+    found = re.search(r"(\d\d\.\d\d\.\d{4}) (\d\d):(\d\d)", joined(replies))
+    assert found is not None and found.group(1) == "15.11.2025"
+    now = running.clock.now()  # Asia/Almaty
+    shown = now.replace(hour=int(found.group(2)), minute=int(found.group(3)))
+    assert abs((now - shown).total_seconds()) < 120 or abs((now - shown).total_seconds()) > 86000
+    assert now.utcoffset() == dt.timedelta(hours=5)

@@ -57,6 +57,11 @@ CONSENT_PARTS = (
 CONSENT_QUESTION = N_("Do you agree to the collection and processing of these personal data?")
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Stored in UTC (SQLite keeps no time zone; bot.formatting.moment shows Almaty time)."""
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def department_name(language: str) -> str:
     """The payer (p.2) from the locality policy, in the user's language."""
     names = default_policy().department
@@ -95,7 +100,7 @@ async def record_answer(
         language=language,
         answer=AGREE if agreed else DISAGREE,
         answered_text=(answered_text or "")[:200],
-        created_at=now,
+        created_at=_utc(now),
     )
     async with sessionmaker() as session:
         session.add(record)
@@ -140,7 +145,7 @@ async def withdraw(
             .where(
                 Consent.user_id == user_id, Consent.answer == AGREE, Consent.withdrawn_at.is_(None)
             )
-            .values(withdrawn_at=now)
+            .values(withdrawn_at=_utc(now))
         )
         await session.commit()
         return bool(result.rowcount)
