@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import re
 import shlex
 import sys
 import tempfile
@@ -39,6 +40,8 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+
 PARENT_ID = 100001
 DEMO_STAFF_CHAT_ID = -1000000000001
 DEMO_STAFF_USER_ID = 900001
@@ -55,7 +58,7 @@ BANNER = """\
      /as staff — сотрудник управления (чат группы), /as parent — родитель;
      /file ИМЯ [РАЗМЕР] — отправить документ, /photo — фото, /reply ТЕКСТ — ответ на карточку;
      /buttons — показать кнопки снова; /quit — выход.
-     \\5 sends the text "5" · Ctrl+D exits · start with /start
+     /press LABEL presses a button by its label · \\5 sends the text "5" · Ctrl+D exits · start with /start
 ═══════════════════════════════════════════════"""
 
 
@@ -74,9 +77,20 @@ class Role:
 class Active:
     """The buttons that numbers press in one chat."""
 
-    choices: list[Choice]
-    message_id: int | None  # inline keyboard: the message carrying it; None: reply keyboard
+    rows: list[list[Choice]]
+    message_id: int | None  # inline keyboard: the message carrying it; None: the reply keyboard
     one_time: bool = False
+
+    @property
+    def choices(self) -> list[Choice]:
+        return flat(self.rows)
+
+
+@dataclass
+class ReplyKeyboard:
+    rows: list[list[Choice]]
+    one_time: bool
+    message_id: int  # the message that brought it
 
 
 def console_settings(settings: Settings) -> tuple[Settings, str | None]:
@@ -118,7 +132,8 @@ class ConsoleChat:
         self.parent_name = {"first_name": "Demo", "last_name": "Parent", "username": "demo_parent"}
         self.role = self._parent(PARENT_ID)
         self.active: dict[int, Active] = {}
-        self.reply_keyboards: dict[int, tuple[list[list[Choice]], bool]] = {}
+        self.reply_keyboards: dict[int, ReplyKeyboard] = {}
+        self.displayed: dict[int, tuple[int | None, list[list[Choice]]]] = {}
         self.force_reply: dict[int, int] = {}
         self.last_with_buttons: dict[int, int] = {}
         self.last_text: dict[int, int] = {}
@@ -169,7 +184,8 @@ class ConsoleChat:
 
     def prompt(self) -> str:
         active = self.active.get(self.role.chat_id)
-        choices = f" [1-{len(active.choices)}]" if active and active.choices else ""
+        count = len(active.choices) if active else 0
+        choices = f" [1-{count}]" if count > 1 else " [1]" if count else ""
         return f"{self.role.name}{choices}> "
 
     def write(self, text: str = "") -> None:
@@ -225,12 +241,14 @@ class ConsoleChat:
             parts.append(shown)
         body = "\n".join(parts)
         numbered = chat_id == self.role.chat_id
+        if rows:
+            self.displayed[chat_id] = (message_id if "inline_keyboard" in (markup or {}) else None, rows)
         self.block(self.head(chat_id, note), body, keyboard_lines(rows, numbered=numbered) if rows else None)
 
     def bot_deleted(self, chat_id: int, message_id: int) -> None:
         active = self.active.get(chat_id)
         if active and active.message_id == message_id:
-            del self.active[chat_id]
+            self._fall_back(chat_id)
         self.write(f"{self.head(chat_id, 'deleted a message')}".rstrip(":"))
 
     def callback_answer(self, chat_id: int, text: str, alert: bool) -> None:
@@ -260,31 +278,51 @@ class ConsoleChat:
     def _track_buttons(
         self, chat_id: int, message_id: int, markup: dict[str, Any] | None, *, edited: bool
     ) -> list[list[Choice]]:
-        """Remember which buttons numbers press in this chat; returns the rows to show."""
+        """Remember which buttons numbers press in this chat; returns the rows to show.
+
+        Numbers press the buttons of the newest message that shows buttons (an
+        inline keyboard or the reply keyboard); when those go away (edited or
+        deleted), the newest buttons still on screen take over.
+        """
         markup = markup or {}
         if markup.get("inline_keyboard"):
             rows = inline_choices(markup)
-            self.active[chat_id] = Active(flat(rows), message_id)
+            self.active[chat_id] = Active(rows, message_id)
             self.last_with_buttons[chat_id] = message_id
             return rows
         current = self.active.get(chat_id)
         if edited and current is not None and current.message_id == message_id:
-            del self.active[chat_id]
+            self._fall_back(chat_id)
         if markup.get("keyboard"):
             rows = reply_choices(markup)
-            one_time = bool(markup.get("one_time_keyboard"))
-            self.reply_keyboards[chat_id] = (rows, one_time)
-            self.active[chat_id] = Active(flat(rows), None, one_time)
+            keyboard = ReplyKeyboard(rows, bool(markup.get("one_time_keyboard")), message_id)
+            self.reply_keyboards[chat_id] = keyboard
+            self.active[chat_id] = Active(rows, None, keyboard.one_time)
             return rows
         if markup.get("remove_keyboard"):
             self.reply_keyboards.pop(chat_id, None)
             if current is not None and current.message_id is None:
-                self.active.pop(chat_id, None)
+                self._fall_back(chat_id)
         if markup.get("force_reply"):
             self.force_reply[chat_id] = message_id
         if not edited:
             self.last_text[chat_id] = message_id
         return []
+
+    def _fall_back(self, chat_id: int) -> None:
+        """The newest buttons still on screen in this chat become the numbered ones."""
+        candidates: list[tuple[int, Active]] = [
+            (message_id, Active(inline_choices(markup), message_id))
+            for (chat, message_id), markup in self.session.markups.items()
+            if chat == chat_id and markup.get("inline_keyboard")
+        ]
+        keyboard = self.reply_keyboards.get(chat_id)
+        if keyboard is not None:
+            candidates.append((keyboard.message_id, Active(keyboard.rows, None, keyboard.one_time)))
+        if candidates:
+            self.active[chat_id] = max(candidates, key=lambda item: item[0])[1]
+        else:
+            self.active.pop(chat_id, None)
 
     # --- input ---------------------------------------------------------------
 
@@ -308,6 +346,8 @@ class ConsoleChat:
             await self.reply(rest)
         elif command == "/buttons":
             self.show_buttons(reactivate=True)
+        elif command == "/press":
+            await self.press_label(rest)
         elif text.startswith("\\"):
             await self.send_text(text[1:])
         elif text.isdigit() and (active := self.active.get(self.role.chat_id)) and 1 <= int(text) <= len(active.choices):
@@ -339,22 +379,24 @@ class ConsoleChat:
         self.show_buttons()
 
     def show_buttons(self, *, reactivate: bool = False) -> None:
+        """Print the numbered buttons of the current chat (`/buttons`, role switch, after a change)."""
         chat_id = self.role.chat_id
         active = self.active.get(chat_id)
-        if active is None and reactivate and chat_id in self.reply_keyboards:
-            rows, one_time = self.reply_keyboards[chat_id]
-            active = self.active[chat_id] = Active(flat(rows), None, one_time)
+        if active is None and reactivate and (keyboard := self.reply_keyboards.get(chat_id)):
+            active = self.active[chat_id] = Active(keyboard.rows, None, keyboard.one_time)
         if active is None:
             if reactivate:
                 self.write("(no buttons)")
             return
-        rows = [[choice] for choice in active.choices]
-        if active.message_id is None and chat_id in self.reply_keyboards:
-            rows = self.reply_keyboards[chat_id][0]
-        elif active.message_id is not None:
-            markup = self.session.markups.get((chat_id, active.message_id))
-            rows = inline_choices(markup) if markup else rows
-        self.write("\n".join(["buttons:", *("  " + line for line in keyboard_lines(rows, numbered=True))]))
+        self.displayed[chat_id] = (active.message_id, active.rows)
+        lines = keyboard_lines(active.rows, numbered=True)
+        self.write("\n".join(["buttons:", *("  " + line for line in lines)]))
+
+    def show_changed_buttons(self) -> None:
+        """The numbered buttons changed without being shown (their message lost its buttons)."""
+        active = self.active.get(self.role.chat_id)
+        if active is not None and self.displayed.get(self.role.chat_id) != (active.message_id, active.rows):
+            self.show_buttons()
 
     def _message(self, **content: Any) -> dict[str, Any]:
         chat = self.role.chat
@@ -434,6 +476,22 @@ class ConsoleChat:
         self.write("   (sent a photo)")
         await self.feed({"message": self._message(**content)})
 
+    async def press_label(self, label: str) -> None:
+        """`/press LABEL`: the button with this label (or the only one containing it)."""
+        active = self.active.get(self.role.chat_id)
+        if active is None or not label:
+            self.write("usage: /press LABEL — presses the numbered button with this label" if not label else "(no buttons)")
+            return
+        wanted = _plain(label)
+        labels = [_plain(choice.label) for choice in active.choices]
+        found = [i for i, text in enumerate(labels) if text == wanted] or [
+            i for i, text in enumerate(labels) if wanted in text
+        ]
+        if len(found) != 1:
+            self.write(f"(no single button matches «{label}»; /buttons shows them)")
+            return
+        await self.press(active, found[0] + 1)
+
     async def press(self, active: Active, number: int) -> None:
         choice = active.choices[number - 1]
         chat_id = self.role.chat_id
@@ -458,8 +516,9 @@ class ConsoleChat:
         if choice.kind == "copy":
             self.write(f"(copied: {choice.value})")
             return
-        if active.one_time:
-            self.active.pop(chat_id, None)
+        if active.one_time:  # Telegram hides it once pressed
+            self.reply_keyboards.pop(chat_id, None)
+            self._fall_back(chat_id)
         if choice.kind == "contact":
             contact = {
                 "phone_number": "+77011234567",
@@ -560,6 +619,7 @@ class ConsoleChat:
             await app.on_startup()
             queue = await self.lines()
             while True:
+                self.show_changed_buttons()
                 self.show_prompt()
                 line = await queue.get()
                 self.prompt_shown = False
@@ -597,6 +657,11 @@ async def run_console(settings: Settings, *, stdin: TextIO | None = None, stdout
     interactive = _isatty(stdin) and _isatty(stdout)
     chat = ConsoleChat(settings, stdin=stdin, stdout=stdout, interactive=interactive)
     return await chat.run()
+
+
+def _plain(label: str) -> str:
+    """'  ✅ Одобрить ' → 'одобрить' (edges without letters or digits dropped, case folded)."""
+    return _EDGES.sub("", label.strip()).casefold()
 
 
 def _isatty(stream: TextIO) -> bool:
