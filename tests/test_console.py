@@ -441,3 +441,37 @@ async def test_run_console_in_process(tmp_path: Path) -> None:
     assert GREETING.split("\n")[0] in text
     assert re.search(r"\[2\] Қазақша", text)
     assert "Тіл: Қазақша." in text
+
+
+async def test_a_failing_handler_never_stops_the_console(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, i18n: Any
+) -> None:
+    import handlers.errors
+    import handlers.start
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(handlers.start, "on_help", broken)
+    settings = Settings(
+        _env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}", log_level="WARNING"
+    )
+    out = io.StringIO()
+
+    code = await run_console(settings, stdin=io.StringIO("/help\n/start\n"), stdout=out)
+
+    assert code == 0
+    text = out.getvalue()
+    # the error router apologised, and the next update was handled as usual
+    apology = after(text, "> /help").split("> /start")[0]
+    sorry = "Sorry, something went wrong on our side. What you entered is kept; please try again."
+    assert t(i18n, sorry, "ru") in apology
+    assert "Здравствуйте!" in after(text, "> /start")
+
+    # even an error the error router does not take is only reported
+    monkeypatch.setattr(handlers.errors, "on_error", broken)
+    out = io.StringIO()
+    code = await run_console(settings, stdin=io.StringIO("/help\n/start\n"), stdout=out)
+    assert code == 0
+    assert "the bot failed on this update (RuntimeError)" in out.getvalue()
+    assert "Здравствуйте!" in after(out.getvalue(), "> /start")
