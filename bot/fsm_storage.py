@@ -2,10 +2,23 @@
 
 One row per `StorageKey`; writes are atomic upserts (INSERT … ON CONFLICT),
 so two updates of the same user never lose each other's row.
+
+Reads are served from a write-through cache of the rows this process has read
+or written (aiogram asks for the state several times per update: every
+StateFilter, the handler, `update_data`).  The database stays the truth: every
+write goes to it first, a failed write leaves the key uncached, and the cache
+is per process — which is the deployment of this storage anyway (with it the
+events isolation is aiogram's in-process `SimpleEventIsolation`; several bot
+processes use Redis, see bot/app.py).  Anything that changes `fsm_records`
+must therefore go through this class (`forget_user` does).  Values are kept as
+the JSON text the database would return, so callers get fresh objects exactly
+as after a database read.  `cache_size=0` turns the cache off.
 """
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +29,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import FsmRecord, utcnow
+
+DEFAULT_CACHE_SIZE = 10_000
+_EMPTY_DATA = "{}"
 
 
 def storage_key(key: StorageKey) -> str:
@@ -33,48 +49,146 @@ def storage_key(key: StorageKey) -> str:
     )
 
 
+class _Cached:
+    """A row as stored: state and the JSON text of data (`{}` for a missing row)."""
+
+    __slots__ = ("data", "state", "user_id")
+
+    def __init__(self, user_id: int | None, state: str | None, data: str) -> None:
+        self.user_id = user_id
+        self.state = state
+        self.data = data
+
+
+class _Pending:
+    """A read or write of one key in flight; a write elsewhere makes it stale."""
+
+    __slots__ = ("user_id", "valid")
+
+    def __init__(self, user_id: int | None) -> None:
+        self.user_id = user_id
+        self.valid = True
+
+
 class SqlAlchemyStorage(BaseStorage):
-    """FSM state and data in the `fsm_records` table."""
+    """FSM state and data in the `fsm_records` table (write-through cached)."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
         self._sessionmaker = sessionmaker
+        self._cache_size = cache_size
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        # Reads and writes in flight per key: a read or write that overlapped
+        # another write must not put what it saw into the cache.
+        self._pending: dict[str, list[_Pending]] = {}
 
+    # ------------------------------------------------------------------ cache
+    def _remember(self, row_key: str, entry: _Cached) -> None:
+        if self._cache_size <= 0:
+            return
+        self._cache[row_key] = entry
+        self._cache.move_to_end(row_key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _register(self, row_key: str, user_id: int | None) -> _Pending:
+        pending = _Pending(user_id)
+        self._pending.setdefault(row_key, []).append(pending)
+        return pending
+
+    def _unregister(self, row_key: str, pending: _Pending) -> None:
+        others = self._pending[row_key]
+        others.remove(pending)
+        if not others:
+            del self._pending[row_key]
+
+    def _invalidate(self, row_key: str) -> None:
+        self._cache.pop(row_key, None)
+        for pending in self._pending.get(row_key, ()):
+            pending.valid = False
+
+    def _invalidate_user(self, user_id: int) -> None:
+        for row_key in [k for k, entry in self._cache.items() if entry.user_id == user_id]:
+            del self._cache[row_key]
+        for pendings in self._pending.values():
+            for pending in pendings:
+                if pending.user_id == user_id:
+                    pending.valid = False
+
+    # --------------------------------------------------------------- database
     async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
-        async with self._sessionmaker() as session:
-            dialect = session.bind.dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            row = {"key": storage_key(key), "user_id": key.user_id, "updated_at": utcnow()}
-            statement = insert(FsmRecord).values(**row, **{"state": None, "data": {}, **values})
-            statement = statement.on_conflict_do_update(
-                index_elements=[FsmRecord.key], set_={**values, "updated_at": row["updated_at"]}
-            )
-            await session.execute(statement)
-            await session.commit()
+        row_key = storage_key(key)
+        before = self._cache.get(row_key)
+        self._invalidate(row_key)
+        pending = self._register(row_key, key.user_id)
+        try:
+            async with self._sessionmaker() as session:
+                dialect = session.bind.dialect.name
+                insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+                row = {"key": row_key, "user_id": key.user_id, "updated_at": utcnow()}
+                statement = insert(FsmRecord).values(**row, **{"state": None, "data": {}, **values})
+                statement = statement.on_conflict_do_update(
+                    index_elements=[FsmRecord.key], set_={**values, "updated_at": row["updated_at"]}
+                )
+                await session.execute(statement)
+                await session.commit()
+        finally:
+            self._unregister(row_key, pending)
+            self._invalidate(row_key)  # reads that ran meanwhile may have seen the old row
+        if before is None or not pending.valid:
+            return  # the other half of the row is unknown, or another write overlapped
+        state = values.get("state", before.state)
+        data = json.dumps(values["data"]) if "data" in values else before.data
+        self._remember(row_key, _Cached(key.user_id, state, data))
 
-    async def _load(self, key: StorageKey) -> FsmRecord | None:
-        async with self._sessionmaker() as session:
-            return await session.get(FsmRecord, storage_key(key))
+    async def _load(self, key: StorageKey) -> _Cached:
+        row_key = storage_key(key)
+        entry = self._cache.get(row_key)
+        if entry is not None:
+            self._cache.move_to_end(row_key)
+            return entry
+        pending = self._register(row_key, key.user_id)
+        try:
+            async with self._sessionmaker() as session:
+                record = await session.get(FsmRecord, row_key)
+                if record is None:
+                    entry = _Cached(key.user_id, None, _EMPTY_DATA)
+                else:
+                    entry = _Cached(record.user_id, record.state, json.dumps(record.data or {}))
+        finally:
+            self._unregister(row_key, pending)
+        if pending.valid:
+            self._remember(row_key, entry)
+        return entry
 
+    # ----------------------------------------------------------- BaseStorage
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
         await self._upsert(key, {"state": value})
 
     async def get_state(self, key: StorageKey) -> str | None:
-        record = await self._load(key)
-        return record.state if record else None
+        return (await self._load(key)).state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._upsert(key, {"data": dict(data)})
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        record = await self._load(key)
-        return dict(record.data) if record and record.data else {}
+        data: dict[str, Any] = json.loads((await self._load(key)).data)
+        return data
 
     async def forget_user(self, user_id: int) -> None:
         """Erase every FSM row of a user (personal data of unsent drafts)."""
-        async with self._sessionmaker() as session:
-            await session.execute(delete(FsmRecord).where(FsmRecord.user_id == user_id))
-            await session.commit()
+        self._invalidate_user(user_id)
+        try:
+            async with self._sessionmaker() as session:
+                await session.execute(delete(FsmRecord).where(FsmRecord.user_id == user_id))
+                await session.commit()
+        finally:
+            self._invalidate_user(user_id)  # rows read back while the delete was running
 
     async def keys_of_user(self, user_id: int) -> list[str]:
         async with self._sessionmaker() as session:
@@ -83,3 +197,4 @@ class SqlAlchemyStorage(BaseStorage):
 
     async def close(self) -> None:
         """The engine is owned and disposed by the application."""
+        self._cache.clear()
