@@ -56,7 +56,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import os
 import random
 import resource
 import statistics
@@ -309,7 +308,9 @@ async def run_phase(
     scripts = [make_steps(first_id + i, "kk" if i % 2 else "ru") for _, i in people]
     recorder.reset()
     cpu0, t0 = cpu_seconds(), time.perf_counter()
-    counts = await asyncio.gather(*(walk(u, s, think) for (u, _), s in zip(people, scripts)))
+    counts = await asyncio.gather(
+        *(walk(u, s, think) for (u, _), s in zip(people, scripts, strict=True))
+    )
     seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     assert len(recorder.e2e) == sum(counts), (len(recorder.e2e), sum(counts))
     return Phase(users, sum(counts), seconds, cpu, list(recorder.e2e), list(recorder.inside))
@@ -462,11 +463,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200, help="simulated parents (default 200)")
     parser.add_argument(
-        "--rate", type=float, default=100.0,
+        "--rate",
+        type=float,
+        default=100.0,
         help="offered load of the latency phase, updates/s over all users (default 100)",
     )
     parser.add_argument(
-        "--sequential", action="store_true",
+        "--sequential",
+        action="store_true",
         help="poll with handle_as_tasks=False (production uses True)",
     )
     parser.add_argument("--profile", help="write a cProfile of the full bot's run to this file")
