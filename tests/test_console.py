@@ -48,7 +48,15 @@ def console(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProc
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"BOT_TOKEN", "STAFF_CHAT_ID", "STAFF_USER_IDS", "REDIS_URL", "LOG_LEVEL", "WEBHOOK_URL"}
+        if key
+        not in {
+            "BOT_TOKEN",
+            "STAFF_CHAT_ID",
+            "STAFF_USER_IDS",
+            "REDIS_URL",
+            "LOG_LEVEL",
+            "WEBHOOK_URL",
+        }
     }
     environment.update(
         PYTHONPATH=str(ROOT),
@@ -190,8 +198,20 @@ CHILD_IIN = "150302500014"  # 02.03.2015
 IBAN = "KZ321250000012345678"
 NUMBER = re.compile(r"ALA-\d{4}-\d{6}")
 PEOPLE = {
-    "ru": ("Иванова", "Айгерим", "ул. Абая, 1, кв. 2", "Иванов Арман Серикович", "Школа-гимназия № 5"),
-    "kk": ("Серікова", "Айгерім", "Абай көшесі, 1-үй, 2-пәтер", "Серіков Арман Нұрланұлы", "№ 5 мектеп-гимназия"),
+    "ru": (
+        "Иванова",
+        "Айгерим",
+        "ул. Абая, 1, кв. 2",
+        "Иванов Арман Серикович",
+        "Школа-гимназия № 5",
+    ),
+    "kk": (
+        "Серікова",
+        "Айгерім",
+        "Абай көшесі, 1-үй, 2-пәтер",
+        "Серіков Арман Нұрланұлы",
+        "№ 5 мектеп-гимназия",
+    ),
 }
 
 
@@ -282,7 +302,11 @@ def test_whole_application_then_staff_take_approve_pay_with_parent_notified(
     from bot.services.status_view import STATUS_TEXTS
     from core.status import Action
 
-    reply = "Сәлеметсіз бе! Төлем жіберілді." if language == "kk" else "Здравствуйте! Выплата отправлена."
+    reply = (
+        "Сәлеметсіз бе! Төлем жіберілді."
+        if language == "kk"
+        else "Здравствуйте! Выплата отправлена."
+    )
     script = application_script(i18n, language) + staff_script(i18n, reply)
     result = console(tmp_path, "\n".join(script) + "\n")
 
@@ -301,19 +325,34 @@ def test_whole_application_then_staff_take_approve_pay_with_parent_notified(
     # every staff action is followed by the parent's notification, in the parent's language
     take, approve, confirm, pay = (
         "> /press " + t(i18n, label, "ru")
-        for label in (ACTION_BUTTONS[Action.TAKE][1], ACTION_BUTTONS[Action.APPROVE][1], "✅ Yes, approve", PAY[1])
+        for label in (
+            ACTION_BUTTONS[Action.TAKE][1],
+            ACTION_BUTTONS[Action.APPROVE][1],
+            "✅ Yes, approve",
+            PAY[1],
+        )
     )
     assert_notified(
         out,
-        t(i18n, "🔎 Your application {number} has been taken into review by {department}. We will write to you here when there is a decision.", language),
+        t(
+            i18n,
+            "🔎 Your application {number} has been taken into review by {department}. We will write to you here when there is a decision.",
+            language,
+        ),
         between=(take, approve),
     )
     assert_notified(
-        out, t(i18n, "✅ Your application {number} is approved by {department}.", language), between=(confirm, pay)
+        out,
+        t(i18n, "✅ Your application {number} is approved by {department}.", language),
+        between=(confirm, pay),
     )
     assert_notified(
         out,
-        t(i18n, "💰 Paid: quarter {quarter} of the school year {school_year} ({months}) — {amount}.", language),
+        t(
+            i18n,
+            "💰 Paid: quarter {quarter} of the school year {school_year} ({months}) — {amount}.",
+            language,
+        ),
         between=(pay, "> /reply"),
     )
     # the staff reply to the card is relayed to the parent
@@ -334,7 +373,9 @@ class Recorder:
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def bot_message(self, message: dict[str, Any], shown: str, markup: Any, *, edit: str = "") -> None:
+    def bot_message(
+        self, message: dict[str, Any], shown: str, markup: Any, *, edit: str = ""
+    ) -> None:
         self.lines.append(f"{edit or 'new'}:{message['chat']['id']}:{shown}")
 
     def bot_deleted(self, chat_id: int, message_id: int) -> None:
@@ -369,7 +410,9 @@ async def test_html_is_shown_as_text_and_bad_html_is_refused_like_telegram(fake:
     bot, _session, screen = fake
 
     sent = await bot.send_message(
-        100001, "<b>Өтініш</b> &lt;1&gt; &amp; <a href='https://egov.kz'>eGov</a>", parse_mode="HTML"
+        100001,
+        "<b>Өтініш</b> &lt;1&gt; &amp; <a href='https://egov.kz'>eGov</a>",
+        parse_mode="HTML",
     )
     assert sent.text == "Өтініш <1> & eGov"
     assert screen.lines[-1] == "new:100001:Өтініш <1> & eGov (https://egov.kz)"
@@ -391,7 +434,9 @@ async def test_html_is_shown_as_text_and_bad_html_is_refused_like_telegram(fake:
 
 async def test_edits_files_and_callback_answers(fake: Any) -> None:
     bot, session, screen = fake
-    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Иә", callback_data="y")]])
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Иә", callback_data="y")]]
+    )
     sent = await bot.send_message(-100, "Карточка", reply_markup=markup)
     assert sent.reply_markup is not None
     assert sent.reply_markup.inline_keyboard[0][0].callback_data == "y"
@@ -430,7 +475,9 @@ def test_render_helpers() -> None:
 
 async def test_run_console_in_process(tmp_path: Path) -> None:
     settings = Settings(
-        _env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}", log_level="WARNING"
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}",
+        log_level="WARNING",
     )
     out = io.StringIO()
 
@@ -454,7 +501,9 @@ async def test_a_failing_handler_never_stops_the_console(
 
     monkeypatch.setattr(handlers.start, "on_help", broken)
     settings = Settings(
-        _env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}", log_level="WARNING"
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}",
+        log_level="WARNING",
     )
     out = io.StringIO()
 

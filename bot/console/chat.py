@@ -122,7 +122,9 @@ def console_settings(settings: Settings) -> tuple[Settings, str | None]:
 class ConsoleChat:
     """Reads lines, feeds updates, prints what the bot sends (the `Screen` of ConsoleTelegram)."""
 
-    def __init__(self, settings: Settings, *, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
+    def __init__(
+        self, settings: Settings, *, stdin: TextIO, stdout: TextIO, interactive: bool
+    ) -> None:
         self.settings = settings
         self.stdin = stdin
         self.out = stdout
@@ -154,8 +156,18 @@ class ConsoleChat:
         return Role("parent" if user_id == PARENT_ID else f"parent {user_id}", user, chat)
 
     def _staff(self, user_id: int) -> Role:
-        user = {"id": user_id, "is_bot": False, "first_name": "Demo", "last_name": "Staff", "username": "demo_staff"}
-        return Role("staff" if user_id == self.default_staff_id else f"staff {user_id}", user, self.chat_object(self.staff_chat_id))
+        user = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": "Demo",
+            "last_name": "Staff",
+            "username": "demo_staff",
+        }
+        return Role(
+            "staff" if user_id == self.default_staff_id else f"staff {user_id}",
+            user,
+            self.chat_object(self.staff_chat_id),
+        )
 
     @property
     def default_staff_id(self) -> int:
@@ -167,7 +179,12 @@ class ConsoleChat:
             return {"id": chat_id, "type": "supergroup", "title": "Staff group (console demo)"}
         if chat_id > 0:
             if chat_id in self.settings.staff_user_ids:
-                return {"id": chat_id, "type": "private", "first_name": "Demo", "last_name": "Staff"}
+                return {
+                    "id": chat_id,
+                    "type": "private",
+                    "first_name": "Demo",
+                    "last_name": "Staff",
+                }
             return {"id": chat_id, "type": "private", **self.parent_name}
         return {"id": chat_id, "type": "supergroup", "title": f"Chat {chat_id}"}
 
@@ -221,10 +238,14 @@ class ConsoleChat:
 
     # --- Screen (called by ConsoleTelegram) --------------------------------------
 
-    def bot_message(self, message: dict[str, Any], shown: str, markup: dict[str, Any] | None, *, edit: str = "") -> None:
+    def bot_message(
+        self, message: dict[str, Any], shown: str, markup: dict[str, Any] | None, *, edit: str = ""
+    ) -> None:
         chat_id = int(message["chat"]["id"])
         message_id = int(message["message_id"])
-        rows = self._track_buttons(chat_id, message_id, markup, edited=bool(edit) and edit != "forwarded")
+        rows = self._track_buttons(
+            chat_id, message_id, markup, edited=bool(edit) and edit != "forwarded"
+        )
         parts = []
         if "document" in message:
             parts.append(self._file_line(message["document"]))
@@ -236,14 +257,25 @@ class ConsoleChat:
             # Only the buttons changed: name the message by its first line instead of repeating it.
             note = "edited, new buttons" if rows else "edited, buttons removed"
             first = (shown or "").strip().split("\n")[0]
-            shown = f"«{first[:60]}{'…' if len(first) > 60 or chr(10) in shown.strip() else ''}»" if first else ""
+            shown = (
+                f"«{first[:60]}{'…' if len(first) > 60 or chr(10) in shown.strip() else ''}»"
+                if first
+                else ""
+            )
         if shown:
             parts.append(shown)
         body = "\n".join(parts)
         numbered = chat_id == self.role.chat_id
         if rows:
-            self.displayed[chat_id] = (message_id if "inline_keyboard" in (markup or {}) else None, rows)
-        self.block(self.head(chat_id, note), body, keyboard_lines(rows, numbered=numbered) if rows else None)
+            self.displayed[chat_id] = (
+                message_id if "inline_keyboard" in (markup or {}) else None,
+                rows,
+            )
+        self.block(
+            self.head(chat_id, note),
+            body,
+            keyboard_lines(rows, numbered=numbered) if rows else None,
+        )
 
     def bot_deleted(self, chat_id: int, message_id: int) -> None:
         active = self.active.get(chat_id)
@@ -350,7 +382,11 @@ class ConsoleChat:
             await self.press_label(rest)
         elif text.startswith("\\"):
             await self.send_text(text[1:])
-        elif text.isdigit() and (active := self.active.get(self.role.chat_id)) and 1 <= int(text) <= len(active.choices):
+        elif (
+            text.isdigit()
+            and (active := self.active.get(self.role.chat_id))
+            and 1 <= int(text) <= len(active.choices)
+        ):
             await self.press(active, int(text))
         else:
             await self.send_text(text)
@@ -367,12 +403,18 @@ class ConsoleChat:
                 user_id = None
         if who in ("staff", "сотрудник", "қызметкер"):
             self.role = self._staff(user_id or self.default_staff_id)
-            self.write(f"── now: {self.role.name} (user {self.role.user['id']}) in the staff group (chat {self.role.chat_id}) ──")
+            self.write(
+                f"── now: {self.role.name} (user {self.role.user['id']}) in the staff group (chat {self.role.chat_id}) ──"
+            )
             if self.role.user["id"] not in self.settings.staff_user_ids:
-                self.write(f"   note: {self.role.user['id']} is not in STAFF_USER_IDS; the bot will refuse staff actions")
+                self.write(
+                    f"   note: {self.role.user['id']} is not in STAFF_USER_IDS; the bot will refuse staff actions"
+                )
         elif who in ("parent", "родитель", "ата-ана"):
             self.role = self._parent(user_id or PARENT_ID)
-            self.write(f"── now: {self.role.name} (user {self.role.user['id']}) in the private chat with the bot ──")
+            self.write(
+                f"── now: {self.role.name} (user {self.role.user['id']}) in the private chat with the bot ──"
+            )
         else:
             self.write("usage: /as parent [USER_ID] | /as staff [USER_ID]")
             return
@@ -395,7 +437,10 @@ class ConsoleChat:
     def show_changed_buttons(self) -> None:
         """The numbered buttons changed without being shown (their message lost its buttons)."""
         active = self.active.get(self.role.chat_id)
-        if active is not None and self.displayed.get(self.role.chat_id) != (active.message_id, active.rows):
+        if active is not None and self.displayed.get(self.role.chat_id) != (
+            active.message_id,
+            active.rows,
+        ):
             self.show_buttons()
 
     def _message(self, **content: Any) -> dict[str, Any]:
@@ -413,7 +458,9 @@ class ConsoleChat:
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split()[0]
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+            content["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+            ]
         target = self.force_reply.pop(self.role.chat_id, None)
         if target is not None:
             original = self.session.messages.get((self.role.chat_id, target))
@@ -423,7 +470,9 @@ class ConsoleChat:
 
     async def reply(self, text: str) -> None:
         if not text:
-            self.write("usage: /reply TEXT — replies to the last card (the last message with buttons)")
+            self.write(
+                "usage: /reply TEXT — replies to the last card (the last message with buttons)"
+            )
             return
         target = await self._card_message_id()
         original = self.session.messages.get((self.role.chat_id, target)) if target else None
@@ -441,11 +490,16 @@ class ConsoleChat:
 
             async with self.app.context.sessionmaker() as db:
                 link = await db.scalar(
-                    select(RelayLink).where(RelayLink.chat_id == chat_id).order_by(RelayLink.id.desc()).limit(1)
+                    select(RelayLink)
+                    .where(RelayLink.chat_id == chat_id)
+                    .order_by(RelayLink.id.desc())
+                    .limit(1)
                 )
                 if link is not None:
                     card = await db.scalar(
-                        select(Application.staff_card_message_id).where(Application.id == link.application_id)
+                        select(Application.staff_card_message_id).where(
+                            Application.id == link.application_id
+                        )
                     )
                     return int(card or link.message_id)
         return self.last_with_buttons.get(chat_id) or self.last_text.get(chat_id)
@@ -480,7 +534,11 @@ class ConsoleChat:
         """`/press LABEL`: the button with this label (or the only one containing it)."""
         active = self.active.get(self.role.chat_id)
         if active is None or not label:
-            self.write("usage: /press LABEL — presses the numbered button with this label" if not label else "(no buttons)")
+            self.write(
+                "usage: /press LABEL — presses the numbered button with this label"
+                if not label
+                else "(no buttons)"
+            )
             return
         wanted = _plain(label)
         labels = [_plain(choice.label) for choice in active.choices]
@@ -528,7 +586,9 @@ class ConsoleChat:
             }
             await self.feed({"message": self._message(contact=contact)})
         elif choice.kind == "location":
-            await self.feed({"message": self._message(location={"latitude": 43.85, "longitude": 77.06})})
+            await self.feed(
+                {"message": self._message(location={"latitude": 43.85, "longitude": 77.06})}
+            )
         elif choice.kind == "text":
             await self.send_text(choice.label)
         else:
@@ -537,7 +597,9 @@ class ConsoleChat:
     async def feed(self, payload: dict[str, Any]) -> None:
         self.update_id += 1
         app = self.app
-        update = Update.model_validate({"update_id": self.update_id, **payload}, context={"bot": app.bot})
+        update = Update.model_validate(
+            {"update_id": self.update_id, **payload}, context={"bot": app.bot}
+        )
         try:
             await app.dispatcher.feed_update(app.bot, update)
         except Exception as error:
@@ -600,7 +662,9 @@ class ConsoleChat:
         try:
             self.app = await Application.create(self.settings, session=self.session)
         except Exception as error:
-            print(f"console: cannot start the bot: {type(error).__name__}: {error}", file=sys.stderr)
+            print(
+                f"console: cannot start the bot: {type(error).__name__}: {error}", file=sys.stderr
+            )
             return 1
         app = self.app
         self.session.bot_user = {
@@ -613,7 +677,12 @@ class ConsoleChat:
         if note:
             self.write(note)
         self.write(f"── now: parent (user {PARENT_ID}) in the private chat with the bot ──")
-        workflow = {"dispatcher": app.dispatcher, "bots": [app.bot], "bot": app.bot, **app.dispatcher.workflow_data}
+        workflow = {
+            "dispatcher": app.dispatcher,
+            "bots": [app.bot],
+            "bot": app.bot,
+            **app.dispatcher.workflow_data,
+        }
         try:
             await app.dispatcher.emit_startup(**workflow)
             await app.on_startup()
@@ -646,12 +715,16 @@ class ConsoleChat:
         return 0
 
 
-async def run_console(settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+async def run_console(
+    settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
     """`python -m bot` without BOT_TOKEN: chat with the bot in the terminal. Returns the exit code."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     if "log_level" not in settings.model_fields_set:
-        logging.getLogger().setLevel(logging.WARNING)  # no per-update INFO lines between the messages
+        logging.getLogger().setLevel(
+            logging.WARNING
+        )  # no per-update INFO lines between the messages
     with contextlib.suppress(AttributeError, ValueError):
         stdout.reconfigure(errors="replace")  # type: ignore[attr-defined]
     interactive = _isatty(stdin) and _isatty(stdout)

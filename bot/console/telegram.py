@@ -111,7 +111,9 @@ def minimal_pdf(title: str = "certificate") -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)
 
 
@@ -171,7 +173,12 @@ class ConsoleTelegram(BaseSession):
         return query_id
 
     def store_file(
-        self, name: str, data: bytes, size: int | None = None, mime: str | None = None, origin: str = "bot"
+        self,
+        name: str,
+        data: bytes,
+        size: int | None = None,
+        mime: str | None = None,
+        origin: str = "bot",
     ) -> StoredFile:
         self._counter += 1
         kind = mime or mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -256,7 +263,9 @@ class ConsoleTelegram(BaseSession):
             self.screen.rejected(name, _int(chat), error.description)
             payload = {"ok": False, "error_code": error.code, "description": error.description}
             status = error.code
-        response = self.check_response(bot=bot, method=method, status_code=status, content=json.dumps(payload))
+        response = self.check_response(
+            bot=bot, method=method, status_code=status, content=json.dumps(payload)
+        )
         return cast(TelegramType, response.result)
 
     async def stream_content(
@@ -327,7 +336,9 @@ class ConsoleTelegram(BaseSession):
         if reply_to:
             original = self.messages.get((chat["id"], int(reply_to)))
             if original is not None:
-                message["reply_to_message"] = {k: v for k, v in original.items() if k != "reply_to_message"}
+                message["reply_to_message"] = {
+                    k: v for k, v in original.items() if k != "reply_to_message"
+                }
         return message
 
     def _publish(
@@ -349,7 +360,9 @@ class ConsoleTelegram(BaseSession):
         if value.startswith("attach://"):
             name, data = uploads[value[len("attach://") :]]
             if kind == "photo":
-                return self.store_file(name if "." in name else name + ".jpg", data, mime="image/jpeg")
+                return self.store_file(
+                    name if "." in name else name + ".jpg", data, mime="image/jpeg"
+                )
             return self.store_file(name, data)
         if value in self.files:
             return self.files[value]
@@ -380,7 +393,9 @@ class ConsoleTelegram(BaseSession):
         message["text"] = plain
         return self._publish(message, shown, markup)
 
-    def _send_file(self, params: dict[str, Any], uploads: dict[str, tuple[str, bytes]], kind: str) -> dict[str, Any]:
+    def _send_file(
+        self, params: dict[str, Any], uploads: dict[str, tuple[str, bytes]], kind: str
+    ) -> dict[str, Any]:
         chat = self._chat(params)
         stored = self._media(params.get(kind), uploads, kind)
         shown_caption = ""
@@ -391,16 +406,24 @@ class ConsoleTelegram(BaseSession):
         else:
             message["document"] = self.document_of(stored)
         if params.get("caption"):
-            message["caption"], shown_caption = self._text(params["caption"], params.get("parse_mode"), caption=True)
+            message["caption"], shown_caption = self._text(
+                params["caption"], params.get("parse_mode"), caption=True
+            )
         return self._publish(message, shown_caption, markup)
 
-    def m_senddocument(self, params: dict[str, Any], uploads: dict[str, tuple[str, bytes]]) -> dict[str, Any]:
+    def m_senddocument(
+        self, params: dict[str, Any], uploads: dict[str, tuple[str, bytes]]
+    ) -> dict[str, Any]:
         return self._send_file(params, uploads, "document")
 
-    def m_sendphoto(self, params: dict[str, Any], uploads: dict[str, tuple[str, bytes]]) -> dict[str, Any]:
+    def m_sendphoto(
+        self, params: dict[str, Any], uploads: dict[str, tuple[str, bytes]]
+    ) -> dict[str, Any]:
         return self._send_file(params, uploads, "photo")
 
-    def m_sendmediagroup(self, params: dict[str, Any], uploads: dict[str, tuple[str, bytes]]) -> list[dict[str, Any]]:
+    def m_sendmediagroup(
+        self, params: dict[str, Any], uploads: dict[str, tuple[str, bytes]]
+    ) -> list[dict[str, Any]]:
         chat = self._chat(params)
         media = params.get("media") or []
         if not 2 <= len(media) <= 10:
@@ -418,12 +441,16 @@ class ConsoleTelegram(BaseSession):
                 message["document"] = self.document_of(stored)
             shown = ""
             if item.get("caption"):
-                message["caption"], shown = self._text(item["caption"], item.get("parse_mode"), caption=True)
+                message["caption"], shown = self._text(
+                    item["caption"], item.get("parse_mode"), caption=True
+                )
             messages.append(self._publish(message, shown, None))
         return messages
 
     def _copy(self, params: dict[str, Any]) -> dict[str, Any]:
-        source = self.messages.get((_int(params.get("from_chat_id")) or 0, int(params.get("message_id", 0))))
+        source = self.messages.get(
+            (_int(params.get("from_chat_id")) or 0, int(params.get("message_id", 0)))
+        )
         if source is None:
             raise bad_request("message to copy not found")
         chat = self._chat(params)
@@ -433,7 +460,9 @@ class ConsoleTelegram(BaseSession):
                 message[key] = source[key]
         shown = message.get("text") or message.get("caption") or ""
         if "caption" in params:
-            message["caption"], shown = self._text(params["caption"], params.get("parse_mode"), caption=True)
+            message["caption"], shown = self._text(
+                params["caption"], params.get("parse_mode"), caption=True
+            )
         return message | {"_shown": shown}
 
     def m_copymessage(self, params: dict[str, Any], uploads: Any) -> dict[str, Any]:
@@ -446,7 +475,11 @@ class ConsoleTelegram(BaseSession):
         message = self._copy(params)
         shown = message.pop("_shown")
         source_chat = self.chat_of(_int(params.get("from_chat_id")) or 0)
-        message["forward_origin"] = {"type": "chat", "date": int(time.time()), "sender_chat": source_chat}
+        message["forward_origin"] = {
+            "type": "chat",
+            "date": int(time.time()),
+            "sender_chat": source_chat,
+        }
         if source_chat.get("type") == "private":
             message["forward_origin"] = {
                 "type": "hidden_user",
@@ -464,11 +497,15 @@ class ConsoleTelegram(BaseSession):
             raise bad_request(f"message to {what} not found")
         return message
 
-    def _edit(self, message: dict[str, Any], changes: dict[str, Any], shown: str, markup: Any, kind: str) -> dict[str, Any]:
+    def _edit(
+        self, message: dict[str, Any], changes: dict[str, Any], shown: str, markup: Any, kind: str
+    ) -> dict[str, Any]:
         key = (message["chat"]["id"], message["message_id"])
         old_markup = self.markups.get(key)
         new_markup = self._check_markup(markup)
-        if all(message.get(k) == v for k, v in changes.items()) and (old_markup or None) == (new_markup or None):
+        if all(message.get(k) == v for k, v in changes.items()) and (old_markup or None) == (
+            new_markup or None
+        ):
             raise bad_request(
                 "message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message"
@@ -515,11 +552,15 @@ class ConsoleTelegram(BaseSession):
         query_id = str(params.get("callback_query_id", ""))
         chat_id, answered = self._callbacks.get(query_id, (0, True))
         if answered:
-            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         self._callbacks[query_id] = (chat_id, True)
         text = str(params.get("text") or "")
         if text or params.get("url"):
-            self.screen.callback_answer(chat_id, text or str(params.get("url")), bool(params.get("show_alert")))
+            self.screen.callback_answer(
+                chat_id, text or str(params.get("url")), bool(params.get("show_alert"))
+            )
         return True
 
     def m_getfile(self, params: dict[str, Any], uploads: Any) -> dict[str, Any]:
@@ -554,7 +595,10 @@ class ConsoleTelegram(BaseSession):
         user_id = _int(params.get("user_id")) or 0
         if user_id == self.bot_user.get("id"):
             return {"status": "member", "user": self.bot_user}
-        return {"status": "member", "user": {"id": user_id, "is_bot": False, "first_name": str(user_id)}}
+        return {
+            "status": "member",
+            "user": {"id": user_id, "is_bot": False, "first_name": str(user_id)},
+        }
 
 
 def _int(value: Any) -> int | None:
