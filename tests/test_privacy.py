@@ -137,6 +137,7 @@ async def test_deletedata_erases_the_draft_at_once(running: RunningBot, tg: Fake
 async def test_after_sending_the_department_keeps_the_application_and_staff_are_told(
     running: RunningBot, tg: FakeTelegram
 ) -> None:
+    tg.group(STAFF_CHAT_ID, "Staff")
     user = tg.user(2205, language_code="ru")
     await begin(user, "ru")
     await answer_all(user, "ru", Person())
@@ -146,10 +147,18 @@ async def test_after_sending_the_department_keeps_the_application_and_staff_are_
     text = joined(replies)
     assert "Ваши отправленные заявления (ALA-2025-000001) остаются в Отделе" in text
     assert "Сотрудникам сообщено" in text
+    await user.send("/deletedata")  # again: the staff are not told twice the same day
     [row] = await outbox_rows(running)
     assert row.chat_id == STAFF_CHAT_ID and "ALA-2025-000001" in row.payload["text"]
     assert "удалить персональные данные" in row.payload["text"]
     assert APPLICANT_IIN not in row.payload["text"]
+    notice = await tg.wait_for(
+        lambda: next(
+            (m for m in tg.messages(STAFF_CHAT_ID) if "попросил удалить" in (m.text or "")), None
+        ),
+        what="privacy notice in the staff chat",
+    )
+    assert "ALA-2025-000001" in notice.text
 
     replies = await user.send("/consent")
     replies = await user.press(LABELS["ru"]["withdraw"])

@@ -19,9 +19,10 @@ from aiogram.fsm.storage.base import DEFAULT_DESTINY, BaseStorage, StorageKey
 from sqlalchemy import select
 
 from bot.context import AppContext
-from bot.db.models import Application, OutboxMessage
+from bot.db.models import Application
 from bot.fsm_storage import SqlAlchemyStorage
 from bot.i18n import N_, gettext_in
+from bot.services import outbox
 
 log = logging.getLogger(__name__)
 
@@ -79,28 +80,28 @@ async def sent_applications(app: AppContext, user_id: int) -> list[SentApplicati
 async def notify_staff(
     app: AppContext, applications: Sequence[SentApplication], reason: str
 ) -> int:
-    """One outbox row per sent application for the staff chat; returns how many were written."""
+    """One outbox row per sent application for the staff chat (once a day per application
+    and reason: a repeated request does not flood the group); returns how many were queued."""
     chat_id = app.settings.staff_chat_id
-    if chat_id is None:
+    if chat_id is None or not applications:
         return 0
     language = app.settings.default_locale
-    rows = [
-        OutboxMessage(
-            chat_id=chat_id,
-            application_id=item.id,
-            kind=OUTBOX_KIND,
-            payload={
-                "text": gettext_in(app.i18n, language, STAFF_TEXT[reason], number=item.number)
-            },
-        )
-        for item in applications
-    ]
-    if rows:
-        async with app.sessionmaker() as session:
-            session.add_all(rows)
-            await session.commit()
-    log.info("privacy %s: %d staff notice(s) queued", reason, len(rows))
-    return len(rows)
+    today = app.clock.today().isoformat()
+    queued = 0
+    async with app.sessionmaker() as session, session.begin():
+        for item in applications:
+            text = gettext_in(app.i18n, language, STAFF_TEXT[reason], number=item.number)
+            queued += await outbox.enqueue(
+                session,
+                chat_id=chat_id,
+                kind=OUTBOX_KIND,
+                payload={"text": text},
+                application_id=item.id,
+                dedupe_key=f"{OUTBOX_KIND}:{reason}:{item.id}:{today}",
+            )
+    outbox.wake(app.sessionmaker)
+    log.info("privacy %s: %d staff notice(s) queued", reason, queued)
+    return queued
 
 
 # Loggers that write SQL parameters or rows (names, IINs, IBANs of the wizard and of
