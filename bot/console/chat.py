@@ -250,8 +250,10 @@ class ConsoleChat:
         if "document" in message:
             parts.append(self._file_line(message["document"]))
         if "photo" in message:
-            size = message["photo"][-1].get("file_size") or 0
-            parts.append(f"[photo, {human_size(size)}]")
+            largest = message["photo"][-1]
+            stored = self.session.files.get(largest.get("file_id", ""))
+            name = f": {stored.name}" if stored is not None else ""
+            parts.append(f"[photo{name}, {human_size(int(largest.get('file_size') or 0))}]")
         note = edit
         if edit == "buttons":
             # Only the buttons changed: name the message by its first line instead of repeating it.
