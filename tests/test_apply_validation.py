@@ -117,7 +117,10 @@ STEPS: list[tuple[str, str | None, list[Bad]]] = [
             Bad(text("12345"), R_IIN),
             Bad(text("1" * 5000), R_IIN),
             Bad(text("😀"), R_IIN),
-            Bad(text(checked_iin("8513154")), {"ru": "не образуют настоящую дату", "kk": "нақты күнді"}),
+            Bad(
+                text(checked_iin("8513154")),
+                {"ru": "не образуют настоящую дату", "kk": "нақты күнді"},
+            ),
             Bad(
                 text(checked_iin(CHILD_IIN[:6] + "9")),
                 {"ru": "Седьмая цифра", "kk": "жетінші цифры"},
