@@ -24,6 +24,7 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_to_head
 from bot.fsm_storage import SqlAlchemyStorage
 from bot.i18n import UserLanguageMiddleware, create_i18n
+from bot.response_models import keep_response_models
 from bot.services.users import UserLanguages
 from bot.settings import Settings
 from handlers import build_routers
@@ -99,6 +100,7 @@ class Application:
             session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
         token = settings.bot_token.get_secret_value() if settings.bot_token else CONSOLE_TOKEN
         bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+        keep_response_models(bot)  # pydantic would rebuild Response[T] after every GC
         sql_storage = SqlAlchemyStorage(sessionmaker)
         storage, isolation = _storage(settings, sql_storage)
         dispatcher = Dispatcher(storage=storage, events_isolation=isolation, app=context)
