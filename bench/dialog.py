@@ -373,6 +373,10 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     else:
         dispatcher = build_echo_dispatcher()
         bot = tg.make_bot(BOT_TOKEN)
+        if not args.echo_as_shipped:  # the full bot does this in Application.create
+            from bot.response_models import keep_response_models
+
+            keep_response_models(bot)
         instrument(dispatcher, recorder)
         runner = dispatcher.start_polling(
             bot, handle_as_tasks=handle_as_tasks, handle_signals=False, polling_timeout=10
@@ -432,6 +436,8 @@ def child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     command += ["--users", str(args.users), "--rate", str(args.rate)]
     if args.sequential:
         command.append("--sequential")
+    if args.echo_as_shipped:
+        command.append("--echo-as-shipped")
     if args.profile:
         command += ["--profile", args.profile]
     done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
@@ -472,6 +478,11 @@ def main() -> int:
         "--sequential",
         action="store_true",
         help="poll with handle_as_tasks=False (production uses True)",
+    )
+    parser.add_argument(
+        "--echo-as-shipped",
+        action="store_true",
+        help="do not give the echo bot bot.response_models (the full bot always has it)",
     )
     parser.add_argument("--profile", help="write a cProfile of the full bot's run to this file")
     parser.add_argument("--worker", choices=("full", "echo"), help=argparse.SUPPRESS)
