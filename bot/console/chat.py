@@ -96,9 +96,7 @@ class ReplyKeyboard:
 def console_settings(settings: Settings) -> tuple[Settings, str | None]:
     """The settings for the console, and a note to print.
 
-    Without STAFF_CHAT_ID a demo staff group is used so the staff role works;
-    the outbox sender polls more often (there is no real Telegram to spare, and
-    the notifications then appear right after the staff action).
+    Without STAFF_CHAT_ID a demo staff group is used so the staff role works.
     """
     update: dict[str, object] = {}
     note = None
@@ -109,9 +107,6 @@ def console_settings(settings: Settings) -> tuple[Settings, str | None]:
             f"STAFF_CHAT_ID is not set: the console uses a demo staff group {DEMO_STAFF_CHAT_ID} "
             f"and STAFF_USER_IDS={','.join(str(i) for i in sorted(staff_ids))} (only in this console)."
         )
-    poll = "outbox_poll_interval"
-    if poll in Settings.model_fields and poll not in settings.model_fields_set:
-        update[poll] = min(float(getattr(settings, poll)), 0.2)
     if not update:
         return settings, note
     updated = settings.model_copy(update=update)
