@@ -17,12 +17,14 @@ async def main() -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from bot.app import Application
-
+    # alembic announces its autogenerate plugins at import time: noise at every start.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if settings.bot_token is None:
         from bot.console import run_console
 
         return await run_console(settings)
+    from bot.app import Application
+
     app = await Application.create(settings)
     if settings.webhook_url:
         await app.run_webhook()
