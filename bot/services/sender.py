@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INF = math.inf
+CATCH_UP = 0.1  # seconds of missed global slots the pacer may make up
 
 
 # ----------------------------------------------------------------------- pacer
@@ -155,7 +156,11 @@ class Pacer:
         return ready
 
     def start(self, chat_id: int, now: float) -> None:
-        self.next_global = max(self.next_global, now) + self.spacing if self.spacing else now
+        # A token bucket with a small catch-up: a sender woken a few ms late does
+        # not lose the slot (the one-second window above still caps any burst).
+        if self.spacing:
+            idle = self.next_global < now - CATCH_UP
+            self.next_global = (now if idle else self.next_global) + self.spacing
         self.inflight += 1
         self._chat(chat_id).inflight += 1
 
@@ -333,6 +338,7 @@ class OutboxSender:
         now = time.monotonic()
         wall = outbox.utcnow()
         releases: list[Outcome] = []
+        soonest: dict[int, float] = {}  # chat → earliest time a released row is due again
         for row in claimed:
             queue = self.buffer.get(row.chat_id)
             position = len(queue) if queue else 0
@@ -355,10 +361,13 @@ class OutboxSender:
                         count_attempt=False,
                     )
                 )
-                self.excluded[row.chat_id] = max(self.excluded.get(row.chat_id, 0.0), now + delay)
+                soonest[row.chat_id] = min(soonest.get(row.chat_id, INF), now + delay)
                 continue
             self.buffer.setdefault(row.chat_id, deque()).append(row)
             self.buffered += 1
+        for chat_id, until in soonest.items():
+            # not claimed again before its first released row is due (keeps the order)
+            self.excluded[chat_id] = max(self.excluded.get(chat_id, 0.0), until)
         if releases:
             self._record(releases)
 
