@@ -272,3 +272,18 @@ async def test_two_staff_members_cannot_both_take(staffbot: RunningBot, tg: Fake
     assert stale
     await wait_outbox_idle(staffbot.app, tg)
     assert len([m for m in tg.messages(parent.id) if "принято на рассмотрение" in (m.text or "")]) == 1
+
+
+async def test_a_withdrawal_by_the_parent_reaches_both_sides(staffbot: RunningBot, tg: FakeTelegram) -> None:
+    from bot.services.transitions import StaffMember, perform
+    from core.status import Action, Actor
+
+    parent = tg.user(3011, language_code="kk")
+    application_id = await submit_application(staffbot.app, tg, parent, "kk")
+    await perform(staffbot.app.context, application_id, Action.WITHDRAW, StaffMember(parent.id), actor=Actor.PARENT)
+    await wait_text(tg, parent.id, "↩️ Сіздің ALA-2025-000001 өтінішіңіз кері қайтарылды.")
+    notice = await wait_text(tg, STAFF_CHAT_ID, "↩️ Заявитель отозвал заявление ALA-2025-000001.")
+    card = await card_of(staffbot.app, tg, application_id)
+    assert notice.reply_to_message_id == card.message_id
+    await wait_text(tg, STAFF_CHAT_ID, "Статус: отозвано")
+    assert card.buttons == [["📜 История"]]

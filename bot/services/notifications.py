@@ -183,6 +183,13 @@ def _rejected(_: Tr, p: Mapping[str, Any], language: str) -> str:
     return "\n".join(lines)
 
 
+def _withdrawn(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return _(
+        "↩️ Your application {number} is withdrawn. You can apply again at any time: /apply",
+        number=html.escape(p["number"]),
+    )
+
+
 def _quarter_paid(_: Tr, p: Mapping[str, Any], language: str) -> str:
     return "\n".join(
         [
@@ -308,6 +315,7 @@ RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
     "documents_received": _documents_received,
     "approved": _approved,
     "rejected": _rejected,
+    "withdrawn": _withdrawn,
     "quarter_paid": _quarter_paid,
     "overpayment": _overpayment,
     "terminated": _terminated,
@@ -362,6 +370,7 @@ async def notify(
 
 # ----------------------------------------------------------------- staff side
 
+WITHDRAWN = N_("↩️ The applicant withdrew application {number}.")
 UNREACHABLE = N_(
     "⚠️ Application {number}: the applicant has blocked the bot, a message was not delivered "
     "({kind}). Please contact the applicant by phone."

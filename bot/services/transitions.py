@@ -12,6 +12,9 @@ or not at all. After the commit the sender is woken up.
 - `mark_quarter_paid()`, `record_overpayment()` (p.9), `record_termination()`
   (p.5: cancels later quarters, recomputes the event's quarter).
 - `send_staff_message()` — a staff reply relayed to the parent (audit "message").
+- `perform(..., Action.WITHDRAW, StaffMember(user_id), actor=Actor.PARENT)` — the
+  parent withdraws (the parent is told, staff are told on the card);
+  `parent_answer()` — the parent's answer to a staff question.
 """
 
 from __future__ import annotations
@@ -36,8 +39,15 @@ from bot.db.models import (
     RelayLink,
     TerminationEvent,
 )
+from bot.i18n import gettext_in
 from bot.services import outbox
-from bot.services.notifications import notify, refresh_card_later
+from bot.services.notifications import (
+    WITHDRAWN,
+    notify,
+    notify_staff,
+    refresh_card_later,
+    staff_language,
+)
 from bot.services.staff_cards import schedule_for, stops_of
 from core.months import Month
 from core.schedule import Estimate, Stop, StopReason
@@ -62,6 +72,7 @@ NOTIFY_KIND = {
     Action.PROVIDE_DOCUMENTS: "documents_received",
     Action.APPROVE: "approved",
     Action.REJECT: "rejected",
+    Action.WITHDRAW: "withdrawn",
 }
 
 
@@ -253,6 +264,9 @@ async def _perform_in(
     if kind is not None:
         await notify(session, application, kind, params, link=action is Action.REQUEST_DOCUMENTS)
     if actor is Actor.PARENT:
+        if action is Action.WITHDRAW:
+            text = gettext_in(app.i18n, staff_language(app), WITHDRAWN, number=html.escape(application.number))
+            await notify_staff(session, app, application.id, text, kind="withdrawn")
         await refresh_card_later(session, app, application.id)
     return Done(application.id, application.number, old, new)
 
