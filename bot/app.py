@@ -24,9 +24,9 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_to_head
 from bot.fsm_storage import SqlAlchemyStorage
 from bot.i18n import UserLanguageMiddleware, create_i18n
-from bot.response_models import keep_response_models
 from bot.services.users import UserLanguages
 from bot.settings import Settings
+from bot.speedups import inline_magic_filters, keep_response_models
 from handlers import build_routers
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,7 @@ class Application:
         language_middleware.setup(dispatcher)
         dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
         dispatcher.include_routers(*build_routers(settings))
+        inline_magic_filters(dispatcher)  # F filters: no thread-pool hop per check
         app = cls(settings, engine, context, bot, dispatcher, sql_storage)
         dispatcher["application"] = app
         from bot.services.reminders import run_scheduler
