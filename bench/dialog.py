@@ -374,9 +374,10 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         dispatcher = build_echo_dispatcher()
         bot = tg.make_bot(BOT_TOKEN)
         if not args.echo_as_shipped:  # the full bot does this in Application.create
-            from bot.response_models import keep_response_models
+            from bot.speedups import inline_magic_filters, keep_response_models
 
             keep_response_models(bot)
+            inline_magic_filters(dispatcher)
         instrument(dispatcher, recorder)
         runner = dispatcher.start_polling(
             bot, handle_as_tasks=handle_as_tasks, handle_signals=False, polling_timeout=10
@@ -482,7 +483,7 @@ def main() -> int:
     parser.add_argument(
         "--echo-as-shipped",
         action="store_true",
-        help="do not give the echo bot bot.response_models (the full bot always has it)",
+        help="do not give the echo bot bot/speedups.py (the full bot always has them)",
     )
     parser.add_argument("--profile", help="write a cProfile of the full bot's run to this file")
     parser.add_argument("--worker", choices=("full", "echo"), help=argparse.SUPPRESS)
