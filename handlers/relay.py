@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from aiogram import F, Router
@@ -104,9 +105,24 @@ async def on_answer(message: Message, relay_application: int, app: AppContext) -
         return
     if done.old_status != done.new_status:
         return  # the parent gets the "documents received" notification instead
+    if message.media_group_id and not _first_of_album(user.id, message.media_group_id):
+        return  # one confirmation per album
     await message.answer(
         _("✉️ Passed to the Department (application {number}).").format(number=html.escape(done.number))
     )
+
+
+_ALBUMS: OrderedDict[tuple[int, str], None] = OrderedDict()
+
+
+def _first_of_album(user_id: int, media_group_id: str) -> bool:
+    key = (user_id, media_group_id)
+    if key in _ALBUMS:
+        return False
+    _ALBUMS[key] = None
+    while len(_ALBUMS) > 1000:
+        _ALBUMS.popitem(last=False)
+    return True
 
 
 async def _number(app: AppContext, application_id: int) -> str:

@@ -32,6 +32,7 @@ Payload of a row (JSON):
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,6 +136,7 @@ class Claimed:
     attempts: int
     application_id: int | None
     language: str | None = None  # the user's stored language, for "render" rows
+    claimed_at: float = field(default_factory=time.monotonic)  # for the lease check before sending
     card_message_id: int | None = None  # the staff card, for rows to the staff chat
 
 

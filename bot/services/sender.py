@@ -259,6 +259,8 @@ class OutboxSender:
         batch = max(1, settings.outbox_batch_size)
         lease = max(settings.outbox_claim_seconds, 1.0)
         horizon = min(lease / 3, 10.0)
+        # never claim more than can be sent well within the lease at the global rate
+        per_horizon = max(1, int(settings.outbox_global_rate * horizon)) if settings.outbox_global_rate > 0 else batch
         last_claim = -INF
         next_prune = time.monotonic() + 30
         while True:
@@ -276,7 +278,7 @@ class OutboxSender:
                     claimed = await outbox.claim(
                         self.context.sessionmaker,
                         worker=self.worker,
-                        limit=batch - self.buffered,
+                        limit=min(batch - self.buffered, per_horizon),
                         lease=lease,
                         staff_chat_id=settings.staff_chat_id,
                         exclude_chats=[c for c, t in self.excluded.items() if t > now],
@@ -301,6 +303,11 @@ class OutboxSender:
             if not queue:
                 del self.buffer[chat_id]
             self.buffered -= 1
+            if now - row.claimed_at > lease * 0.8:
+                # the loop was held up (a stalled database?): the lease is nearly over and
+                # another process may take the row — give it back instead of risking a second send
+                self._record([Outcome(row, PENDING, next_attempt_at=outbox.utcnow(), count_attempt=False)])
+                continue
             self.pacer.start(chat_id, now)
             task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
             self.tasks.add(task)
