@@ -17,6 +17,7 @@ as after a database read.  `cache_size=0` turns the cache off.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import delete, select
+from sqlalchemy import Insert, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -46,6 +47,21 @@ def storage_key(key: StorageKey) -> str:
             key.business_connection_id or "",
             key.destiny,
         )
+    )
+
+
+@functools.cache
+def _upsert_statement(dialect: str, columns: tuple[str, ...]) -> Insert:
+    """INSERT … ON CONFLICT (key) DO UPDATE SET <columns>, updated_at: built once
+    per dialect and column set, on the Core table (no ORM bulk-DML layer)."""
+    table: Table = FsmRecord.__table__  # type: ignore[assignment]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in table.columns}
+    )
+    updated = (*columns, "updated_at")
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.key], set_={c: statement.excluded[c] for c in updated}
     )
 
 
@@ -127,14 +143,9 @@ class SqlAlchemyStorage(BaseStorage):
         pending = self._register(row_key, key.user_id)
         try:
             async with self._sessionmaker() as session:
-                dialect = session.bind.dialect.name
-                insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-                row = {"key": row_key, "user_id": key.user_id, "updated_at": utcnow()}
-                statement = insert(FsmRecord).values(**row, **{"state": None, "data": {}, **values})
-                statement = statement.on_conflict_do_update(
-                    index_elements=[FsmRecord.key], set_={**values, "updated_at": row["updated_at"]}
-                )
-                await session.execute(statement)
+                statement = _upsert_statement(session.bind.dialect.name, tuple(values))
+                row = {"key": row_key, "user_id": key.user_id, "state": None, "data": {}}
+                await session.execute(statement, {**row, **values, "updated_at": utcnow()})
                 await session.commit()
         finally:
             self._unregister(row_key, pending)
