@@ -19,6 +19,7 @@ start-up and then every `Settings.scheduler_interval` seconds. Each run:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from typing import TYPE_CHECKING
@@ -156,9 +157,13 @@ async def run_scheduler(application: BotApplication) -> None:
     context = application.context
     interval = max(context.settings.scheduler_interval, 1.0)
     while True:
+        running = asyncio.ensure_future(run_once(context))
         try:
-            await run_once(context)
+            await asyncio.shield(running)
         except asyncio.CancelledError:
+            # stopping: never cut a transaction in the middle; the run is short
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(running, timeout=30)
             raise
         except Exception as error:  # the database is down: try again next time
             log.warning("scheduler run failed: %s", type(error).__name__)

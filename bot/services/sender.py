@@ -274,8 +274,8 @@ class OutboxSender:
             ):
                 self.rows_hint = False
                 last_claim = now
-                try:
-                    claimed = await outbox.claim(
+                claiming = asyncio.ensure_future(
+                    outbox.claim(
                         self.context.sessionmaker,
                         worker=self.worker,
                         limit=min(batch - self.buffered, per_horizon),
@@ -283,6 +283,14 @@ class OutboxSender:
                         staff_chat_id=settings.staff_chat_id,
                         exclude_chats=[c for c, t in self.excluded.items() if t > now],
                     )
+                )
+                try:
+                    claimed = await asyncio.shield(claiming)
+                except asyncio.CancelledError:
+                    # stopping: let the claim's transaction finish, then give its rows back
+                    with contextlib.suppress(Exception):
+                        self._accept(await claiming, INF)
+                    raise
                 except Exception as error:  # the database is down: try again later
                     log.warning("outbox claim failed: %s", type(error).__name__)
                     claimed = []
@@ -510,10 +518,13 @@ class OutboxSender:
         self._flush_needed.set()
 
     async def _flush_loop(self) -> None:
+        """Never cancelled in the middle of a write: `_shutdown` sets `_stopping` and waits."""
         while True:
             await self._flush_needed.wait()
             self._flush_needed.clear()
             await self._flush_once()
+            if self._stopping and not self.outcomes:
+                return
 
     async def _flush_once(self) -> None:
         if not self.outcomes:
@@ -553,9 +564,11 @@ class OutboxSender:
         tasks = list(self.tasks)
         if tasks:
             await asyncio.wait(tasks, timeout=self.settings.outbox_request_timeout)
-        flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await flusher
+        self._flush_needed.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(flusher), timeout=30)
+        except (TimeoutError, Exception):
+            flusher.cancel()
         with contextlib.suppress(Exception):
             await self._flush_once()
         unsent = [row.id for queue in self.buffer.values() for row in queue]
