@@ -45,7 +45,6 @@ from bot.services.applications import (
     submit,
 )
 from bot.services.privacy import DRAFT_DESTINY
-from bot.services.staff_cards import publish_card
 from bot.ui import (
     BACK,
     BACK_WORDS,
@@ -611,16 +610,8 @@ async def send_application(turn: Turn) -> None:
             )
         )
     )
+    # The staff card was queued by submit() in the application's own transaction.
     await turn.say("\n\n".join(lines), reply_markup=main_menu())
-    if turn.app.settings.staff_chat_id is not None:
-        try:
-            await publish_card(turn.bot, turn.app, result.application_id)
-        except Exception as error:  # the application is saved; staff can find it with /find
-            log.warning(
-                "staff card of application %s not posted: %s",
-                result.application_id,
-                type(error).__name__,
-            )
 
 
 # ---------------------------------------------------------------- handlers

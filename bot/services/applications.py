@@ -2,8 +2,9 @@
 
 The draft lives in the FSM data of the apply wizard as plain JSON values
 (dates ISO "2025-11-15", months "2025-09"); `submit` turns it into an
-`Application` row with a public number, its attachments and the first audit
-entry (draft → submitted, core.status.apply_action) in ONE transaction.
+`Application` row with a public number, its attachments, the first audit
+entry (draft → submitted, core.status.apply_action) and the outbox row of its
+staff card (bot.services.staff_cards.enqueue_publish) in ONE transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from bot.context import AppContext
 from bot.db.models import Application, Attachment, AuditEntry
 from bot.i18n import N_
+from bot.services import outbox
 from bot.services.numbers import next_number
 from core.months import Month
 from core.schedule import EstimateRequest, estimate
@@ -123,7 +125,9 @@ async def submit(
     answers: Mapping[str, Any],
     files: Sequence[Mapping[str, Any]],
 ) -> Submitted:
-    """Create the Application (status submitted), its attachments and the audit entry."""
+    """Create the Application (status submitted), its attachments, the audit entry and
+    (with a staff chat) the outbox row that posts its card — all in one transaction."""
+    from bot.services.staff_cards import enqueue_publish  # staff_cards imports this module
     missing = missing_fields(answers, files)
     if missing:
         raise IncompleteDraft(missing)
@@ -185,5 +189,10 @@ async def submit(
         session.add(application)
         await session.flush()
         application_id = application.id
+        # The staff card is queued in the same transaction: no application without its card.
+        if app.settings.staff_chat_id is not None:
+            await enqueue_publish(session, app, application_id)
+    if app.settings.staff_chat_id is not None:
+        outbox.wake(app.sessionmaker)
     log.info("application %s submitted", application_id)
     return Submitted(application_id=application_id, number=number, estimate_total=total)
