@@ -1,32 +1,175 @@
-"""/status: the user's applications, newest first — status, history, payment schedule."""
+"""/status: the user's applications, newest first — status, history, payment schedule;
+the parent's withdrawal of an application before a decision (domain.md §7).
+
+Each application the parent may still withdraw (core.status.allowed_actions for
+the parent) gets an inline button under the message that shows it; the button
+asks for confirmation; "Yes" withdraws through bot.services.applications.withdraw
+(owner checked, then transitions.perform: audit, notifications, staff card).
+Callback data carry only a step code and the application id.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import html
+import logging
+
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.context import AppContext
+from bot.db.models import Application
+from bot.services.applications import WithdrawRefused, owned, withdraw, withdrawable
 from bot.services.eligibility import Tr
-from bot.services.status_view import load_views, render_status
+from bot.services.status_view import STATUS_ICONS, load_views, status_pages, status_text
 from bot.ui import MENU_STATUS, Said, main_menu
+
+log = logging.getLogger(__name__)
+
+
+class Withdraw(CallbackData, prefix="wd"):
+    """`step`: "ask" (the button under /status), "yes" / "no" (the confirmation)."""
+
+    step: str
+    app: int
+
+
+def withdraw_keyboard(tr: Tr, applications: tuple[Application, ...]) -> InlineKeyboardMarkup | None:
+    _ = tr
+    if not applications:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("↩️ Withdraw application {number}", number=application.number),
+                    callback_data=Withdraw(step="ask", app=application.id).pack(),
+                )
+            ]
+            for application in applications
+        ]
+    )
 
 
 async def on_status(message: Message, app: AppContext, i18n: I18n) -> None:
     user = message.from_user
     if user is None:
         return
+    tr = Tr(app.i18n, i18n.current_locale)
     views = await load_views(app.sessionmaker, user.id)
-    chunks = render_status(Tr(app.i18n, i18n.current_locale), views, app.clock.today())
-    for number, chunk in enumerate(chunks):
-        last = number == len(chunks) - 1
-        await message.answer(chunk, reply_markup=main_menu() if last else None)
+    pages = status_pages(tr, views, app.clock.today())
+    for number, page in enumerate(pages):
+        markup = withdraw_keyboard(tr, page.withdrawable)
+        if markup is None and number == len(pages) - 1:
+            await message.answer(page.text, reply_markup=main_menu())
+        else:
+            # A message carries one keyboard: the inline buttons win, the menu stays (persistent).
+            await message.answer(page.text, reply_markup=markup)
+
+
+def refusal(tr: Tr, error: WithdrawRefused) -> str:
+    _ = tr
+    if error.code == "not_allowed" and error.number:
+        return _(
+            "Application {number} can no longer be withdrawn: its status is “{status}”.",
+            number=error.number,
+            status=status_text(tr, error.status),
+        )
+    return _("This application is not among yours.")
+
+
+async def on_withdraw(
+    query: CallbackQuery,
+    callback_data: Withdraw,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
+    i18n: I18n,
+) -> None:
+    _ = tr = Tr(app.i18n, i18n.current_locale)
+    user_id = query.from_user.id
+    try:
+        if callback_data.step == "ask":
+            application = await withdrawable(app, application_id=callback_data.app, user_id=user_id)
+            await ask_confirmation(query, tr, application)
+            return
+        if callback_data.step == "no":
+            application = await owned(app, application_id=callback_data.app, user_id=user_id)
+            number = html.escape(application.number)
+            await replace(
+                query, _("Application {number} is kept; nothing has changed.", number=number)
+            )
+            return
+        if callback_data.step != "yes":
+            raise WithdrawRefused("not_found")
+        done = await withdraw(app, application_id=callback_data.app, user_id=user_id)
+    except WithdrawRefused as error:
+        log.info("withdrawal refused for user %s: %s", user_id, error.code)
+        callback_answer.text = refusal(tr, error)
+        callback_answer.show_alert = True
+        return
+    text = "\n".join(
+        [
+            f"{STATUS_ICONS.get(done.new_status, '•')} <b>"
+            + _("Application {number}", number=html.escape(done.number))
+            + "</b>",
+            _("Status: {status}", status="<b>" + status_text(tr, done.new_status) + "</b>"),
+        ]
+    )
+    await replace(query, text)
+
+
+async def ask_confirmation(query: CallbackQuery, tr: Tr, application: Application) -> None:
+    _ = tr
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("Yes, withdraw"),
+                    callback_data=Withdraw(step="yes", app=application.id).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=_("No, keep it"),
+                    callback_data=Withdraw(step="no", app=application.id).pack(),
+                ),
+            ]
+        ]
+    )
+    text = _(
+        "Withdraw application {number}? The Department will stop considering it. "
+        "You can send a new application at any time with /apply.",
+        number=html.escape(application.number),
+    )
+    await send(query, text, keyboard)
+
+
+async def replace(query: CallbackQuery, text: str) -> None:
+    """The confirmation message becomes the answer (its buttons go); else a new message."""
+    if isinstance(query.message, Message):
+        with contextlib.suppress(TelegramBadRequest):
+            await query.message.edit_text(text, reply_markup=None)
+            return
+    await send(query, text, None)
+
+
+async def send(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    if query.bot is not None:
+        await query.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 def router() -> Router:
     r = Router(name="status")
     r.message.filter(F.chat.type == "private")
+    r.callback_query.filter(F.message.chat.type == "private")
     r.message.register(on_status, Command("status"))
-    r.message.register(on_status, Said(MENU_STATUS, words=("status", "статус", "мои заявления", "менің өтініштерім")))
+    r.message.register(
+        on_status,
+        Said(MENU_STATUS, words=("status", "статус", "мои заявления", "менің өтініштерім")),
+    )
+    r.callback_query.register(on_withdraw, Withdraw.filter())
     return r

@@ -42,6 +42,7 @@ WORDS = {
         "q3_planned": "• 2025/2026 учебный год, 3-й квартал: 01.2026, 02.2026, 03.2026 — {amount} — запланировано",
         "q4_cancelled": "— отменено",
         "total": "Итого: {amount}",
+        "withdraw": "↩️ Отозвать заявление {number}",
     },
     "kk": {
         "menu": "📬 Менің өтініштерім",
@@ -65,6 +66,7 @@ WORDS = {
         "q3_planned": "• 2025/2026 оқу жылы, 3-тоқсан: 01.2026, 02.2026, 03.2026 — {amount} — жоспарланған",
         "q4_cancelled": "— жойылды",
         "total": "Барлығы: {amount}",
+        "withdraw": "↩️ {number} өтінішті кері қайтарып алу",
     },
 }
 LANGUAGES = ("kk", "ru")
@@ -165,6 +167,8 @@ async def test_applications_newest_first_with_history_and_schedule(
     assert len(replies) == 1
     text = replies[0].text
     assert w["count"] in text
+    # only the application still under consideration can be withdrawn (core.status, parent)
+    assert replies[0].inline_buttons == [[w["withdraw"].format(number="ALA-2025-000003")]]
     first, second, third = (text.index(w["app"].format(number=f"ALA-2025-00000{n}")) for n in (3, 2, 1))
     assert first < second < third, "newest first"
     assert "ALA-2025-000004" not in text, "only the user's own applications"
@@ -200,6 +204,7 @@ async def test_applications_newest_first_with_history_and_schedule(
 async def test_long_status_is_split_without_losing_anything(
     running: RunningBot, tg: FakeTelegram, language: str
 ) -> None:
+    w = WORDS[language]
     user = tg.user(7003, language_code=language)
     await start_in(user, language)
     async with running.app.context.sessionmaker() as session:
@@ -229,7 +234,37 @@ async def test_long_status_is_split_without_losing_anything(
         for h in range(12):
             assert f"N{n}-{h}: справка & <печать>" in text
     assert text.count("слово") == 1000 and "КОНЕЦ" in text
-    assert replies[-1].keyboard_buttons and not replies[0].keyboard_buttons
+    # One withdraw button per open application, under the message that ends its block;
+    # the refused one has none. The last message carries buttons, so the (persistent)
+    # main menu is not sent again.
+    def first_with(fragment: str) -> int:
+        return next(i for i, r in enumerate(replies) if fragment in r.text)
+
+    for n in range(1, 6):  # newest first: 000099, 5, 4, 3, 2, 1
+        label = w["withdraw"].format(number=f"ALA-2025-{n:06d}")
+        holders = [i for i, r in enumerate(replies) if [label] in r.inline_buttons]
+        assert len(holders) == 1, label
+        start = first_with(f"N{n}-11: справка")  # its last history line
+        end = first_with(w["app"].format(number=f"ALA-2025-{n - 1:06d}")) if n > 1 else len(replies) - 1
+        assert start <= holders[0] <= end, label
+    assert not any("ALA-2025-000099" in button for r in replies for row in r.inline_buttons for button in row)
+    assert [w["withdraw"].format(number="ALA-2025-000001")] in replies[-1].inline_buttons
+    assert not any(r.keyboard_buttons for r in replies)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_menu_comes_with_the_last_message_without_buttons(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
+    user = tg.user(7004, language_code=language)
+    await start_in(user, language)
+    async with running.app.context.sessionmaker() as session:
+        session.add(application(user.id, "ALA-2025-000001", "approved", at(1, 11)))
+        session.add(application(user.id, "ALA-2025-000002", "withdrawn", at(2, 11)))
+        await session.commit()
+    replies = await user.send("/status")
+    assert len(replies) == 1
+    assert not replies[0].inline_buttons and replies[0].keyboard_buttons
 
 
 def test_split_never_cuts_an_entity_or_a_tag() -> None:

@@ -14,16 +14,20 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.context import AppContext
 from bot.db.models import Application, Attachment, AuditEntry
 from bot.i18n import N_
 from bot.services import outbox
 from bot.services.numbers import next_number
+from bot.services.status_view import can_withdraw
 from core.months import Month
 from core.schedule import EstimateRequest, estimate
 from core.status import Action, Actor, Status, apply_action
+
+if TYPE_CHECKING:
+    from bot.services.transitions import Done
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +132,7 @@ async def submit(
     """Create the Application (status submitted), its attachments, the audit entry and
     (with a staff chat) the outbox row that posts its card — all in one transaction."""
     from bot.services.staff_cards import enqueue_publish  # staff_cards imports this module
+
     missing = missing_fields(answers, files)
     if missing:
         raise IncompleteDraft(missing)
@@ -196,3 +201,64 @@ async def submit(
         outbox.wake(app.sessionmaker)
     log.info("application %s submitted", application_id)
     return Submitted(application_id=application_id, number=number, estimate_total=total)
+
+
+# ------------------------------------------------------------------ withdrawal
+
+
+class WithdrawRefused(Exception):
+    """The parent may not withdraw: `code` is "not_found" (no such application of
+    this user — never say more about someone else's) or "not_allowed" (its status
+    forbids it: decided or already withdrawn; `number` and `status` say which)."""
+
+    def __init__(self, code: str, number: str | None = None, status: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.number = number
+        self.status = status
+
+
+async def owned(app: AppContext, *, application_id: int, user_id: int) -> Application:
+    """The user's own application (Application.user_id), else WithdrawRefused("not_found")."""
+    async with app.sessionmaker() as session:
+        application = await session.get(Application, application_id)
+    if application is None or application.user_id != user_id:
+        raise WithdrawRefused("not_found")
+    return application
+
+
+async def withdrawable(app: AppContext, *, application_id: int, user_id: int) -> Application:
+    """The user's own application that may still be withdrawn, else WithdrawRefused."""
+    application = await owned(app, application_id=application_id, user_id=user_id)
+    if not can_withdraw(application.status):
+        raise WithdrawRefused("not_allowed", application.number, application.status)
+    return application
+
+
+async def withdraw(app: AppContext, *, application_id: int, user_id: int) -> Done:
+    """The parent withdraws their own application before a decision (domain.md §7).
+
+    The owner is checked here (an application never changes its owner); the status
+    change, the audit entry, the parent's and the staff's notifications and the
+    card refresh are transitions.perform's, in one transaction guarded by the old
+    status — a decision taken meanwhile makes it refuse.
+    """
+    from bot.services.transitions import (  # imports this module
+        StaffActionError,
+        StaffMember,
+        perform,
+    )
+
+    await withdrawable(app, application_id=application_id, user_id=user_id)
+    try:
+        done = await perform(
+            app, application_id, Action.WITHDRAW, StaffMember(user_id), actor=Actor.PARENT
+        )
+    except StaffActionError as error:
+        async with app.sessionmaker() as session:
+            current = await session.get(Application, application_id)
+        if error.code == "not_found" or current is None:
+            raise WithdrawRefused("not_found") from None
+        raise WithdrawRefused("not_allowed", current.number, current.status) from None
+    log.info("application %s withdrawn by the parent", application_id)
+    return done

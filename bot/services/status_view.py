@@ -27,6 +27,7 @@ from bot.services import estimates
 from bot.services.eligibility import Tr, paragraph
 from core.months import Month
 from core.schedule import Stop, StopReason
+from core.status import Action, Actor, Status, allowed_actions
 
 MESSAGE_LIMIT = 4096
 
@@ -53,8 +54,12 @@ STATUS_ICONS: Mapping[str, str] = {
 GROUND_TEXTS: Mapping[int, str] = {
     1: N_("the documents or the data are unreliable"),
     2: N_("the applicant or the submitted materials do not meet the requirements"),
-    3: N_("a negative answer to an approval request, or a negative conclusion of an examination or inspection"),
-    4: N_("no consent to the collection and processing of personal data (Art. 8 of the Law “On personal data and their protection”)"),
+    3: N_(
+        "a negative answer to an approval request, or a negative conclusion of an examination or inspection"
+    ),
+    4: N_(
+        "no consent to the collection and processing of personal data (Art. 8 of the Law “On personal data and their protection”)"
+    ),
 }
 
 QUARTER_STATUS_TEXTS: Mapping[str, str] = {
@@ -83,7 +88,11 @@ def ground_text(tr: Tr, ground: int) -> str:
     _ = tr
     message = GROUND_TEXTS.get(ground)
     explanation = tr(message) if message else str(ground)
-    return _("Ground: {paragraph} — {explanation}", paragraph=paragraph(tr, f"p.8({ground})"), explanation=explanation)
+    return _(
+        "Ground: {paragraph} — {explanation}",
+        paragraph=paragraph(tr, f"p.8({ground})"),
+        explanation=explanation,
+    )
 
 
 def history_line(tr: Tr, entry: AuditEntry) -> str | None:
@@ -112,7 +121,11 @@ def quarter_line(tr: Tr, row: PaymentQuarter) -> str:
             months.append(Month.parse_iso(str(value)).display())
         except ValueError:
             months.append(html.escape(str(value)))
-    title = _("School year {school_year}, quarter {quarter}", school_year=html.escape(row.school_year), quarter=row.quarter)
+    title = _(
+        "School year {school_year}, quarter {quarter}",
+        school_year=html.escape(row.school_year),
+        quarter=row.quarter,
+    )
     status = QUARTER_STATUS_TEXTS.get(row.status)
     state = tr(status) if status else html.escape(row.status)
     if row.status == "paid" and row.paid_at is not None:
@@ -160,7 +173,11 @@ def _estimate_block(tr: Tr, view: ApplicationView, today: dt.date) -> list[str]:
     if result is None:
         return []
     if app.status == "approved":
-        header = "<b>" + _("Estimated payments (the Department has not entered the schedule yet):") + "</b>"
+        header = (
+            "<b>"
+            + _("Estimated payments (the Department has not entered the schedule yet):")
+            + "</b>"
+        )
     else:
         header = "<b>" + _("Estimated payments (the schedule is set after approval):") + "</b>"
     return [header, *estimates.schedule_blocks(tr, result, request)]
@@ -199,7 +216,9 @@ def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[st
 
     if view.quarters:
         lines = [quarter_line(tr, row) for row in view.quarters]
-        planned = sum((Decimal(r.amount) for r in view.quarters if r.status != "cancelled"), Decimal("0"))
+        planned = sum(
+            (Decimal(r.amount) for r in view.quarters if r.status != "cancelled"), Decimal("0")
+        )
         lines.append(_("Total: {amount}", amount=money(planned, tr.locale)))
         for event in view.stops:
             reason = STOP_REASON_TEXTS.get(event.reason)
@@ -218,7 +237,9 @@ def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[st
     return blocks
 
 
-async def load_views(sessionmaker: async_sessionmaker[AsyncSession], user_id: int) -> list[ApplicationView]:
+async def load_views(
+    sessionmaker: async_sessionmaker[AsyncSession], user_id: int
+) -> list[ApplicationView]:
     """The user's applications, newest first, with history, schedule and stop events."""
     async with sessionmaker() as session:
         rows = (
@@ -253,18 +274,51 @@ async def load_views(sessionmaker: async_sessionmaker[AsyncSession], user_id: in
 
 def render_status(tr: Tr, views: Sequence[ApplicationView], today: dt.date) -> list[str]:
     """The whole /status answer as messages (already split)."""
+    return [page.text for page in status_pages(tr, views, today)]
+
+
+def can_withdraw(status: str) -> bool:
+    """May the parent withdraw an application in this status (core.status, domain.md §7)?"""
+    try:
+        return Action.WITHDRAW in allowed_actions(Status(status), Actor.PARENT)
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    """One message of the /status answer and the applications it shows the end of
+    that the parent may still withdraw (their buttons go on this message)."""
+
+    text: str
+    withdrawable: tuple[Application, ...] = ()
+
+
+def status_pages(tr: Tr, views: Sequence[ApplicationView], today: dt.date) -> list[StatusPage]:
+    """The /status answer as messages, each with its withdrawable applications."""
     _ = tr
     if not views:
         return [
-            _(
-                "You have no applications yet.\n/apply — fill in an application\n"
-                "/check — check first whether you are entitled"
+            StatusPage(
+                _(
+                    "You have no applications yet.\n/apply — fill in an application\n"
+                    "/check — check first whether you are entitled"
+                )
             )
         ]
     groups = [[_("Your applications: {count}", count=len(views))]]
     for view in views:
         groups.append(render_application(tr, view, today))
-    return split_groups(groups)
+    pages = []
+    for text, owners in split_groups_owned(groups):
+        # group 0 is the count line; group i is views[i - 1]
+        found = tuple(
+            views[i - 1].application
+            for i in owners
+            if i > 0 and can_withdraw(views[i - 1].application.status)
+        )
+        pages.append(StatusPage(text, found))
+    return pages
 
 
 # ---------------------------------------------------------------- splitting
@@ -344,24 +398,35 @@ def split_groups(groups: Sequence[Sequence[str]], limit: int = MESSAGE_LIMIT) ->
     """Groups of blocks (e.g. one application each) into messages: a group that does
     not fit after the current text starts a new message; a group longer than a
     message is split between its blocks, then its lines."""
-    messages: list[str] = []
+    return [text for text, _ in split_groups_owned(groups, limit)]
+
+
+def split_groups_owned(
+    groups: Sequence[Sequence[str]], limit: int = MESSAGE_LIMIT
+) -> list[tuple[str, list[int]]]:
+    """`split_groups()` that also says which groups END in each message (their
+    indexes): a button for a group goes on the message holding its last line."""
+    messages: list[tuple[str, list[int]]] = []
     current = ""
+    owners: list[int] = []
 
     def flush() -> None:
-        nonlocal current
+        nonlocal current, owners
         if current:
-            messages.append(current)
-        current = ""
+            messages.append((current, owners))
+        current, owners = "", []
 
-    for group in groups:
+    for index, group in enumerate(groups):
         joined = "\n\n".join(group)
         candidate = f"{current}\n\n{joined}" if current else joined
         if text_length(candidate) <= limit:
             current = candidate
+            owners.append(index)
             continue
         flush()
         if text_length(joined) <= limit:
             current = joined
+            owners.append(index)
             continue
         for block in group:
             candidate = f"{current}\n\n{block}" if current else block
@@ -373,8 +438,9 @@ def split_groups(groups: Sequence[Sequence[str]], limit: int = MESSAGE_LIMIT) ->
                 current = block
             else:
                 parts = _pack(block.split("\n"), limit)
-                messages.extend(parts[:-1])
+                messages.extend((part, []) for part in parts[:-1])
                 current = parts[-1] if parts else ""
+        owners.append(index)
     flush()
     return messages
 
