@@ -21,6 +21,7 @@ run: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m mypy --strict core/
+	$(PY) -m mypy bot handlers
 
 test: install lint
 	$(PY) -m pytest -q

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 # Token used when there is no BOT_TOKEN (console chat): never sent anywhere.
 CONSOLE_TOKEN = "1000000:console"
 
-BackgroundTask = Callable[["Application"], Awaitable[None]]
+BackgroundTask = Callable[["Application"], Coroutine[Any, Any, None]]
 
 
 def _storage(settings: Settings, app_storage: SqlAlchemyStorage) -> tuple[BaseStorage, BaseEventIsolation]:

@@ -143,7 +143,7 @@ class SqlAlchemyStorage(BaseStorage):
         pending = self._register(row_key, key.user_id)
         try:
             async with self._sessionmaker() as session:
-                statement = _upsert_statement(session.bind.dialect.name, tuple(values))
+                statement = _upsert_statement(session.get_bind().dialect.name, tuple(values))
                 row = {"key": row_key, "user_id": key.user_id, "state": None, "data": {}}
                 await session.execute(statement, {**row, **values, "updated_at": utcnow()})
                 await session.commit()

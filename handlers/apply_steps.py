@@ -315,7 +315,7 @@ def display(
         count = sum(1 for item in files if item.get("kind") == code)
         return _("files: {count}").format(count=count)
     value = answers.get(code)
-    if value in (None, ""):
+    if value is None or value == "":
         return "—"
     if code == "relation":
         return _(RELATION_LABELS.get(value, value))

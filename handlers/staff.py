@@ -596,8 +596,8 @@ async def _dialog_answer(
         await _refresh(bot, app, application_id)
         return
     if current == StaffDialog.overpay_amount.state:
-        amount = parse_amount(text)
-        if amount is None:
+        typed_amount = parse_amount(text)
+        if typed_amount is None:
             await message.reply(_("Please reply with an amount in tenge, for example 15728,00."))
             return
         application = await _application(app, application_id)
@@ -607,9 +607,9 @@ async def _dialog_answer(
         await _prompt(
             bot, app, state, user, StaffDialog.overpay_reason, application,
             _("reply with the reason of the overpayment of {amount} (the applicant will see it).").format(
-                amount=money(amount, app.settings.default_locale)
+                amount=money(typed_amount, app.settings.default_locale)
             ),
-            amount=str(amount),
+            amount=str(typed_amount),
         )
         return
     if current == StaffDialog.stop_date.state:

@@ -723,7 +723,7 @@ async def run_console(
             logging.WARNING
         )  # no per-update INFO lines between the messages
     with contextlib.suppress(AttributeError, ValueError):
-        stdout.reconfigure(errors="replace")  # type: ignore[attr-defined]
+        stdout.reconfigure(errors="replace")  # type: ignore[attr-defined,union-attr]
     interactive = _isatty(stdin) and _isatty(stdout)
     chat = ConsoleChat(settings, stdin=stdin, stdout=stdout, interactive=interactive)
     return await chat.run()

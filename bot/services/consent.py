@@ -148,4 +148,4 @@ async def withdraw(
             .values(withdrawn_at=_utc(now))
         )
         await session.commit()
-        return bool(result.rowcount)
+        return bool(getattr(result, "rowcount", 0))

@@ -35,9 +35,9 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -265,7 +265,7 @@ async def finish(
     """
     if not outcomes:
         return
-    table = OutboxMessage.__table__
+    table = cast(Table, OutboxMessage.__table__)
     now = utcnow()
     sent = [o for o in outcomes if o.status == SENT]
     retry = [o for o in outcomes if o.status == PENDING]

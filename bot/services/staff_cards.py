@@ -339,10 +339,10 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
         result = schedule_for(a, stops)
         if result is not None:
             lines += ["", "<b>" + _("Estimate (core, p.4, p.5, p.7):") + "</b>"]
-            for q in result.quarters:
+            for estimated in result.quarters:
                 lines.append(
-                    f"• {_quarter_title(_, q.school_year, q.quarter, [str(m) for m in q.months])}: "
-                    f"{money(q.amount, language)}"
+                    f"• {_quarter_title(_, estimated.school_year, estimated.quarter, [str(m) for m in estimated.months])}: "
+                    f"{money(estimated.amount, language)}"
                 )
             lines.append(_("Total: {amount}", amount=money(result.total, language)))
             for note in result.notes:
