@@ -3,6 +3,7 @@ in the parent's language; the 18th birthday is recorded automatically (p.5)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -128,8 +129,15 @@ async def test_a_newer_application_of_the_family_silences_the_old_certificate(
 
 
 async def test_a_card_that_was_never_posted_is_posted_by_the_scheduler(staffbot: RunningBot, tg: FakeTelegram) -> None:
+    # An application sent while STAFF_CHAT_ID was not configured yet: no card was queued.
     parent = tg.user(5004, language_code="ru")
-    application_id = await submit_application(staffbot.app, tg, parent, "ru", publish=False)
+    context = staffbot.app.context
+    no_staff = dataclasses.replace(context, settings=context.settings.model_copy(update={"staff_chat_id": None}))
+    staffbot.app.context = no_staff
+    try:
+        application_id = await submit_application(staffbot.app, tg, parent, "ru", publish=False)
+    finally:
+        staffbot.app.context = context
     assert (await run_once(staffbot.app.context))["cards"] == 1
     card = await card_of(staffbot.app, tg, application_id)
     assert "ALA-2025-000001" in (card.text or "")
