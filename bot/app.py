@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.context import AppContext
-from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.engine import create_engine, create_fsm_writer, create_sessionmaker
 from bot.db.migrate import upgrade_to_head
 from bot.fsm_storage import SqlAlchemyStorage
 from bot.i18n import UserLanguageMiddleware, create_i18n
@@ -102,7 +102,7 @@ class Application:
         token = settings.bot_token.get_secret_value() if settings.bot_token else CONSOLE_TOKEN
         bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         keep_response_models(bot)  # pydantic would rebuild Response[T] after every GC
-        sql_storage = SqlAlchemyStorage(sessionmaker)
+        sql_storage = SqlAlchemyStorage(sessionmaker, writer=create_fsm_writer(engine))
         storage, isolation = _storage(settings, sql_storage)
         dispatcher = Dispatcher(storage=storage, events_isolation=isolation, app=context)
         language_middleware = UserLanguageMiddleware(i18n, languages)
@@ -137,6 +137,8 @@ class Application:
         await self.dispatcher.fsm.events_isolation.close()
         await self.bot.session.close()
         await self.engine.dispose()
+        if self.storage.writer is not None:
+            await self.storage.writer.dispose()
 
     async def on_startup(self) -> None:
         from bot.commands import set_menu_commands

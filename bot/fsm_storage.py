@@ -27,7 +27,7 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from sqlalchemy import Insert, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.models import FsmRecord, utcnow
 
@@ -94,8 +94,13 @@ class SqlAlchemyStorage(BaseStorage):
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        writer: AsyncEngine | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        # SQLite: an autocommit engine on the same file for the upserts (one round
+        # trip, the write lock held only inside SQLite): bot.db.engine.create_fsm_writer.
+        # Owned by the caller (bot/app.py disposes it).
+        self.writer = writer
         self._cache_size = cache_size
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         # Reads and writes in flight per key: a read or write that overlapped
@@ -142,11 +147,17 @@ class SqlAlchemyStorage(BaseStorage):
         self._invalidate(row_key)
         pending = self._register(row_key, key.user_id)
         try:
-            async with self._sessionmaker() as session:
-                statement = _upsert_statement(session.get_bind().dialect.name, tuple(values))
-                row = {"key": row_key, "user_id": key.user_id, "state": None, "data": {}}
-                await session.execute(statement, {**row, **values, "updated_at": utcnow()})
-                await session.commit()
+            row = {"key": row_key, "user_id": key.user_id, "state": None, "data": {}}
+            params = {**row, **values, "updated_at": utcnow()}
+            if self.writer is not None:  # one statement, committed by SQLite itself
+                async with self.writer.connect() as connection:
+                    statement = _upsert_statement(self.writer.dialect.name, tuple(values))
+                    await connection.execute(statement, params)
+            else:
+                async with self._sessionmaker() as session:
+                    statement = _upsert_statement(session.get_bind().dialect.name, tuple(values))
+                    await session.execute(statement, params)
+                    await session.commit()
         finally:
             self._unregister(row_key, pending)
             self._invalidate(row_key)  # reads that ran meanwhile may have seen the old row

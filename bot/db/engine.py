@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,14 +17,22 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """Create the async engine; SQLite gets its folder, WAL (synchronous=NORMAL) and foreign keys."""
+def create_engine(url: str | URL, *, autocommit: bool = False) -> AsyncEngine:
+    """Create the async engine; SQLite gets its folder, WAL (synchronous=NORMAL) and foreign keys.
+
+    ``autocommit=True`` (SQLite): every statement commits on its own — see
+    `create_fsm_writer`."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        options: dict[str, Any] = {}
+        if autocommit:
+            options["isolation_level"] = "AUTOCOMMIT"
+            if "skip_autocommit_rollback" in inspect.signature(DefaultDialect.__init__).parameters:
+                options["skip_autocommit_rollback"] = True  # SQLAlchemy ≥ 2.0.43
+        engine = create_async_engine(parsed, connect_args={"timeout": 30}, **options)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -36,7 +47,25 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(parsed, pool_pre_ping=True)
+
+
+def create_fsm_writer(engine: AsyncEngine) -> AsyncEngine | None:
+    """A second engine on the same SQLite file whose connections autocommit, for
+    the FSM storage's single-statement upserts (bot/fsm_storage.py); None for
+    PostgreSQL and in-memory SQLite.  The caller disposes it.
+
+    Why: SQLite has one writer at a time.  Through the shared pool an upsert is
+    two round trips to the driver's thread (INSERT, then COMMIT) and holds the
+    write lock in between, while the event loop serves other updates; the other
+    writers meanwhile sleep in SQLite's busy handler (1, 2, 5 … 100 ms steps).
+    In autocommit mode the upsert is one round trip and holds the lock only while
+    SQLite runs it (bench/dialog.py: capacity +30 %, p99 latency −40 %)."""
+    url = engine.url
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or not database or "memory" in database:
+        return None
+    return create_engine(url, autocommit=True)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
