@@ -7,11 +7,9 @@ The decision is core.eligibility.screen() on today's date (Asia/Almaty).
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -33,6 +31,8 @@ from bot.ui import (
     main_menu,
     matches,
 )
+from handlers import _dialog as dialog
+from handlers._dialog import tr_for
 
 
 class FreeText(Filter):
@@ -61,21 +61,13 @@ class CheckAnswer(CallbackData, prefix="chk"):
     v: str
 
 
-def tr_for(app: AppContext, i18n: I18n) -> svc.Tr:
-    return svc.Tr(app.i18n, i18n.current_locale)
-
-
 def keyboard(question: str, first: bool) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(text=_(label), callback_data=CheckAnswer(q=question, v=value).pack())
         for value, label in svc.choices(question)
     ]
     rows = [[button] for button in buttons] if len(buttons) > 3 else [buttons]
-    navigation = []
-    if not first:
-        navigation.append(InlineKeyboardButton(text=_(BACK), callback_data=CheckAnswer(q=question, v="back").pack()))
-    navigation.append(InlineKeyboardButton(text=_(CANCEL), callback_data=CheckAnswer(q=question, v="cancel").pack()))
-    rows.append(navigation)
+    rows.append(dialog.navigation_row(first, lambda value: CheckAnswer(q=question, v=value).pack()))
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -86,14 +78,6 @@ async def _progress(state: FSMContext) -> dict[str, Any]:
 
 async def _save(state: FSMContext, progress: dict[str, Any]) -> None:
     await state.update_data(check=progress)
-
-
-async def _leave(state: FSMContext) -> None:
-    """Forget the /check answers; other conversations' data stays."""
-    data = await state.get_data()
-    data.pop("check", None)
-    await state.set_data(data)
-    await state.set_state(None)
 
 
 async def ask(message: Message, app: AppContext, i18n: I18n, progress: dict[str, Any], error: str | None = None) -> None:
@@ -107,11 +91,7 @@ async def ask(message: Message, app: AppContext, i18n: I18n, progress: dict[str,
 
 async def on_check(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
     progress = {"q": svc.ORDER[0], "answers": {}, "history": []}
-    data = await state.get_data()
-    data.pop("estimate", None)  # a left /estimate: its answers go
-    data["check"] = progress
-    await state.set_data(data)
-    await state.set_state(Check.question)
+    await dialog.begin(state, "check", progress, Check.question, replaces="estimate")
     await message.answer(
         _(
             "Let us check whether you are entitled to the reimbursement: {count} short questions. "
@@ -132,7 +112,7 @@ async def record(message: Message, state: FSMContext, app: AppContext, i18n: I18
     following = None if early is not None else svc.next_question(answers, question)
     if following is None:
         result = early if early is not None else svc.final_screening(answers, today)
-        await _leave(state)
+        await dialog.leave(state, "check")
         await message.answer(svc.render_result(tr_for(app, i18n), result), reply_markup=main_menu())
         return
     progress = {"q": following, "answers": answers, "history": history}
@@ -154,16 +134,7 @@ async def go_back(message: Message, state: FSMContext, app: AppContext, i18n: I1
 
 
 async def stop(message: Message, state: FSMContext) -> None:
-    await _leave(state)
-    await message.answer(_("The check is stopped. Nothing was saved."), reply_markup=main_menu())
-
-
-async def on_cancel(message: Message, state: FSMContext) -> None:
-    await stop(message, state)
-
-
-async def on_back(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
-    await go_back(message, state, app, i18n)
+    await dialog.stop(message, state, "check", _("The check is stopped. Nothing was saved."))
 
 
 async def on_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
@@ -182,13 +153,10 @@ async def on_not_text(message: Message, state: FSMContext, app: AppContext, i18n
 async def on_button(
     query: CallbackQuery, callback_data: CheckAnswer, state: FSMContext, app: AppContext, i18n: I18n
 ) -> None:
-    message = query.message
     progress = await _progress(state)
-    if not isinstance(message, Message) or callback_data.q != progress["q"]:
-        await query.answer(_("This button is no longer active."))
+    message = await dialog.pressed(query, callback_data.q, progress["q"])
+    if message is None:
         return
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
     if callback_data.v == "cancel":
         await stop(message, state)
         return
@@ -208,9 +176,9 @@ def router() -> Router:
     in_check = StateFilter(Check.question)
     r.message.register(on_check, Command("check"))
     r.message.register(on_check, Said(MENU_CHECK, words=("check", "проверить", "тексеру")))
-    r.message.register(on_cancel, in_check, Command("cancel"))
-    r.message.register(on_cancel, in_check, Said(CANCEL, words=CANCEL_WORDS))
-    r.message.register(on_back, in_check, Said(BACK, words=BACK_WORDS))
+    r.message.register(stop, in_check, Command("cancel"))
+    r.message.register(stop, in_check, Said(CANCEL, words=CANCEL_WORDS))
+    r.message.register(go_back, in_check, Said(BACK, words=BACK_WORDS))
     r.message.register(on_text, in_check, FreeText())
     r.message.register(on_not_text, in_check, NotText())
     r.callback_query.register(on_button, in_check, CheckAnswer.filter())

@@ -7,11 +7,9 @@ every step; a bad answer gets its reason and the same question again.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -25,6 +23,8 @@ from bot.services import estimates as svc
 from bot.services.eligibility import Parsed, Tr, invalid_text
 from bot.services.status_view import split_blocks
 from bot.ui import BACK, BACK_WORDS, CANCEL, CANCEL_WORDS, MENU_ESTIMATE, Said, main_menu
+from handlers import _dialog as dialog
+from handlers._dialog import tr_for
 from handlers.eligibility import FreeText, NotText
 
 
@@ -37,20 +37,9 @@ class EstimateAnswer(CallbackData, prefix="est"):
     v: str
 
 
-def tr_for(app: AppContext, i18n: I18n) -> Tr:
-    return Tr(app.i18n, i18n.current_locale)
-
-
 async def _progress(state: FSMContext) -> dict[str, Any]:
     data = await state.get_data()
     return dict(data.get("estimate") or {"s": svc.STEPS[0], "answers": {}})
-
-
-async def _leave(state: FSMContext) -> None:
-    data = await state.get_data()
-    data.pop("estimate", None)
-    await state.set_data(data)
-    await state.set_state(None)
 
 
 def keyboard(tr: Tr, step: str, today: Any, answers: dict[str, str]) -> InlineKeyboardMarkup:
@@ -59,11 +48,7 @@ def keyboard(tr: Tr, step: str, today: Any, answers: dict[str, str]) -> InlineKe
         for value, text in svc.suggestions(tr, step, today, answers)
     ]
     rows = [suggestions] if suggestions else []
-    navigation = []
-    if step != svc.STEPS[0]:
-        navigation.append(InlineKeyboardButton(text=_(BACK), callback_data=EstimateAnswer(s=step, v="back").pack()))
-    navigation.append(InlineKeyboardButton(text=_(CANCEL), callback_data=EstimateAnswer(s=step, v="cancel").pack()))
-    rows.append(navigation)
+    rows.append(dialog.navigation_row(step == svc.STEPS[0], lambda value: EstimateAnswer(s=step, v=value).pack()))
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -78,11 +63,7 @@ async def ask(message: Message, app: AppContext, i18n: I18n, progress: dict[str,
 
 async def on_estimate(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
     progress = {"s": svc.STEPS[0], "answers": {}}
-    data = await state.get_data()
-    data.pop("check", None)  # a left /check: its answers go
-    data["estimate"] = progress
-    await state.set_data(data)
-    await state.set_state(EstimateForm.step)
+    await dialog.begin(state, "estimate", progress, EstimateForm.step, replaces="check")
     await ask(message, app, i18n, progress)
 
 
@@ -103,7 +84,7 @@ async def handle(message: Message, state: FSMContext, app: AppContext, i18n: I18
         await state.update_data(estimate=progress)
         await ask(message, app, i18n, progress)
         return
-    await _leave(state)
+    await dialog.leave(state, "estimate")
     today = app.clock.today()
     request = svc.build_request(answers, today)
     result = svc.compute(request)
@@ -128,16 +109,7 @@ async def go_back(message: Message, state: FSMContext, app: AppContext, i18n: I1
 
 
 async def stop(message: Message, state: FSMContext) -> None:
-    await _leave(state)
-    await message.answer(_("The estimate is stopped. Nothing was saved."), reply_markup=main_menu())
-
-
-async def on_cancel(message: Message, state: FSMContext) -> None:
-    await stop(message, state)
-
-
-async def on_back(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
-    await go_back(message, state, app, i18n)
+    await dialog.stop(message, state, "estimate", _("The estimate is stopped. Nothing was saved."))
 
 
 async def on_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
@@ -154,13 +126,10 @@ async def on_not_text(message: Message, state: FSMContext, app: AppContext, i18n
 async def on_button(
     query: CallbackQuery, callback_data: EstimateAnswer, state: FSMContext, app: AppContext, i18n: I18n
 ) -> None:
-    message = query.message
     progress = await _progress(state)
-    if not isinstance(message, Message) or callback_data.s != progress["s"]:
-        await query.answer(_("This button is no longer active."))
+    message = await dialog.pressed(query, callback_data.s, progress["s"])
+    if message is None:
         return
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
     if callback_data.v == "cancel":
         await stop(message, state)
         return
@@ -177,9 +146,9 @@ def router() -> Router:
     in_form = StateFilter(EstimateForm.step)
     r.message.register(on_estimate, Command("estimate"))
     r.message.register(on_estimate, Said(MENU_ESTIMATE, words=("estimate", "рассчитать", "есептеу")))
-    r.message.register(on_cancel, in_form, Command("cancel"))
-    r.message.register(on_cancel, in_form, Said(CANCEL, words=CANCEL_WORDS))
-    r.message.register(on_back, in_form, Said(BACK, words=BACK_WORDS))
+    r.message.register(stop, in_form, Command("cancel"))
+    r.message.register(stop, in_form, Said(CANCEL, words=CANCEL_WORDS))
+    r.message.register(go_back, in_form, Said(BACK, words=BACK_WORDS))
     r.message.register(on_text, in_form, FreeText())
     r.message.register(on_not_text, in_form, NotText())
     r.callback_query.register(on_button, in_form, EstimateAnswer.filter())

@@ -1,0 +1,75 @@
+"""Navigation shared by the step-by-step dialogs /check and /estimate.
+
+Each dialog keeps its progress under its own key of the FSM data ("check",
+"estimate"): starting one forgets the other's answers, leaving one forgets only
+its own; the data of other conversations stays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.services.eligibility import Tr
+from bot.ui import BACK, CANCEL, main_menu
+
+
+def tr_for(app: AppContext, i18n: I18n) -> Tr:
+    """The service texts in the current user's language."""
+    return Tr(app.i18n, i18n.current_locale)
+
+
+def navigation_row(first: bool, button_data: Callable[[str], str]) -> list[InlineKeyboardButton]:
+    """The Back button (not on the first question) and the Cancel button; `button_data(value)` packs their data."""
+    row = []
+    if not first:
+        row.append(InlineKeyboardButton(text=_(BACK), callback_data=button_data("back")))
+    row.append(InlineKeyboardButton(text=_(CANCEL), callback_data=button_data("cancel")))
+    return row
+
+
+async def begin(state: FSMContext, key: str, progress: dict[str, Any], question: State, replaces: str) -> None:
+    """Start the dialog kept under `key` at `progress`; the answers of a left `replaces` dialog go."""
+    data = await state.get_data()
+    data.pop(replaces, None)
+    data[key] = progress
+    await state.set_data(data)
+    await state.set_state(question)
+
+
+async def leave(state: FSMContext, key: str) -> None:
+    """Forget the answers of the dialog kept under `key`; other conversations' data stays."""
+    data = await state.get_data()
+    data.pop(key, None)
+    await state.set_data(data)
+    await state.set_state(None)
+
+
+async def stop(message: Message, state: FSMContext, key: str, stopped: str) -> None:
+    """Leave the dialog kept under `key` and say `stopped` with the main menu."""
+    await leave(state, key)
+    await message.answer(stopped, reply_markup=main_menu())
+
+
+async def pressed(query: CallbackQuery, button_step: str, current_step: str) -> Message | None:
+    """The message of a pressed button of the current question, its keyboard removed.
+
+    None, after a "no longer active" notice, for a button of another question or
+    a message the bot can no longer reach.
+    """
+    message = query.message
+    if not isinstance(message, Message) or button_step != current_step:
+        await query.answer(_("This button is no longer active."))
+        return None
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)
+    return message
