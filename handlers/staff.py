@@ -156,6 +156,24 @@ async def on_refused(query: CallbackQuery, callback_answer: CallbackAnswer) -> N
 # ------------------------------------------------------------------ helpers
 
 
+# The statuses in which the staff may start a refusal (p.8).
+REJECTABLE = ("submitted", "in_review", "documents_requested")
+
+
+def _refuse(callback_answer: CallbackAnswer, error: StaffActionError) -> None:
+    """Answer the pressed button with the error as an alert the staff member has to dismiss."""
+    callback_answer.text = error_text(error)
+    callback_answer.show_alert = True
+
+
+def _allowed(callback_answer: CallbackAnswer, application: Application, *statuses: str) -> bool:
+    """Whether the application is in one of `statuses`; if not, the button is refused ("not_allowed")."""
+    if application.status in statuses:
+        return True
+    _refuse(callback_answer, StaffActionError("not_allowed"))
+    return False
+
+
 def _card_reply(card_id: int | None) -> ReplyParameters | None:
     return ReplyParameters(message_id=card_id, allow_sending_without_reply=True) if card_id else None
 
@@ -211,8 +229,7 @@ async def _do(
     try:
         done = await perform(app, application_id, action, member(query.from_user), **kwargs)
     except StaffActionError as error:
-        callback_answer.text = error_text(error)
-        callback_answer.show_alert = True
+        _refuse(callback_answer, error)
         await _refresh(bot, app, application_id)
         return False
     status = STATUS_TEXTS.get(done.new_status)
@@ -236,8 +253,7 @@ async def on_card_button(
 ) -> None:
     application = await _application(app, callback_data.app)
     if application is None:
-        callback_answer.text = error_text(StaffActionError("not_found"))
-        callback_answer.show_alert = True
+        _refuse(callback_answer, StaffActionError("not_found"))
         return
     code = callback_data.action
     card = _card_reply(application.staff_card_message_id)
@@ -248,9 +264,7 @@ async def on_card_button(
     elif code == "provided":
         await _do(query, callback_answer, bot, app, application.id, Action.PROVIDE_DOCUMENTS)
     elif code == "docs":
-        if application.status != "in_review":
-            callback_answer.text = error_text(StaffActionError("not_allowed"))
-            callback_answer.show_alert = True
+        if not _allowed(callback_answer, application, "in_review"):
             return
         await _prompt(
             bot, app, state, query.from_user, StaffDialog.docs_what, application,
@@ -258,9 +272,7 @@ async def on_card_button(
               "will receive your words.").format(number=html.escape(application.number)),
         )
     elif code == "approve":
-        if application.status != "in_review":
-            callback_answer.text = error_text(StaffActionError("not_allowed"))
-            callback_answer.show_alert = True
+        if not _allowed(callback_answer, application, "in_review"):
             return
         async with app.sessionmaker() as session:
             data = await load_card(session, application.id)
@@ -284,9 +296,7 @@ async def on_card_button(
             ),
         )
     elif code == "reject":
-        if application.status not in ("submitted", "in_review", "documents_requested"):
-            callback_answer.text = error_text(StaffActionError("not_allowed"))
-            callback_answer.show_alert = True
+        if not _allowed(callback_answer, application, *REJECTABLE):
             return
         rows = [
             [
@@ -337,9 +347,7 @@ async def on_card_button(
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
     elif code == "overpay":
-        if application.status != "approved":
-            callback_answer.text = error_text(StaffActionError("not_allowed"))
-            callback_answer.show_alert = True
+        if not _allowed(callback_answer, application, "approved"):
             return
         await _prompt(
             bot, app, state, query.from_user, StaffDialog.overpay_amount, application,
@@ -347,9 +355,7 @@ async def on_card_button(
               "for example 15728,00.").format(number=html.escape(application.number)),
         )
     elif code == "stop":
-        if application.status != "approved":
-            callback_answer.text = error_text(StaffActionError("not_allowed"))
-            callback_answer.show_alert = True
+        if not _allowed(callback_answer, application, "approved"):
             return
         rows = [
             [InlineKeyboardButton(text=_(label), callback_data=StopPick(app=application.id, reason=reason.value).pack())]
@@ -419,12 +425,9 @@ async def on_ground(
 ) -> None:
     application = await _application(app, callback_data.app)
     if application is None or callback_data.ground not in GROUND_TEXTS:
-        callback_answer.text = error_text(StaffActionError("not_found"))
-        callback_answer.show_alert = True
+        _refuse(callback_answer, StaffActionError("not_found"))
         return
-    if application.status not in ("submitted", "in_review", "documents_requested"):
-        callback_answer.text = error_text(StaffActionError("not_allowed"))
-        callback_answer.show_alert = True
+    if not _allowed(callback_answer, application, *REJECTABLE):
         return
     words = _(GROUND_TEXTS[callback_data.ground])
     await _close_picker(
@@ -448,14 +451,12 @@ async def on_quarter(
     async with app.sessionmaker() as session:
         quarter = await session.get(PaymentQuarter, callback_data.quarter)
     if quarter is None or quarter.application_id != callback_data.app:
-        callback_answer.text = error_text(StaffActionError("not_found"))
-        callback_answer.show_alert = True
+        _refuse(callback_answer, StaffActionError("not_found"))
         return
     try:
         done = await mark_quarter_paid(app, quarter.id, member(query.from_user))
     except StaffActionError as error:
-        callback_answer.text = error_text(error)
-        callback_answer.show_alert = True
+        _refuse(callback_answer, error)
         return
     callback_answer.text = _("Marked paid.")
     await _close_picker(
@@ -476,8 +477,7 @@ async def on_stop_reason(
     application = await _application(app, callback_data.app)
     labels = {reason.value: label for reason, label in STOP_CHOICES}
     if application is None or callback_data.reason not in labels:
-        callback_answer.text = error_text(StaffActionError("not_found"))
-        callback_answer.show_alert = True
+        _refuse(callback_answer, StaffActionError("not_found"))
         return
     await _close_picker(
         query,
