@@ -482,17 +482,9 @@ class OutboxSender:
                 request_timeout=timeout,
             )
             return copied.message_id
-        if method == "photo":
-            sent = await self.bot.send_photo(
-                row.chat_id,
-                payload["file_id"],
-                caption=payload.get("caption"),
-                reply_parameters=reply,
-                request_timeout=timeout,
-            )
-            return sent.message_id
-        if method == "document":
-            sent = await self.bot.send_document(
+        if method in ("photo", "document"):
+            send_file = self.bot.send_photo if method == "photo" else self.bot.send_document
+            sent = await send_file(
                 row.chat_id,
                 payload["file_id"],
                 caption=payload.get("caption"),
