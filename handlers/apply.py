@@ -342,6 +342,15 @@ SUMMARY_HINT = N_(
 )
 
 
+def keeps_answer(turn: Turn, text: str | None, code: str, data: dict[str, Any]) -> bool:
+    """«Keep» typed at a step that already has an answer."""
+    return (
+        text is not None
+        and has_value(code, data["answers"], data["files"])
+        and matches(turn.i18n, text, KEEP, KEEP_WORDS)
+    )
+
+
 def typed_field(i18n: I18n, text: str | None, answers: dict[str, Any]) -> str | None:
     """The step whose label or edit button ("✏️ IBAN") was typed, in any language."""
     for item in active_steps(answers):
@@ -368,6 +377,11 @@ async def ask(turn: Turn, code: str, data: dict[str, Any], prefix: str | None = 
     if prefix:
         text = f"{prefix}\n\n{text}"
     await turn.say(text, reply_markup=step_keyboard(code, data))
+
+
+async def ask_again(turn: Turn, code: str, data: dict[str, Any], rejected: Rejected) -> None:
+    """The same question again, after the reason the answer was not accepted."""
+    await ask(turn, code, data, prefix="❗ " + html.escape(rejected.text()))
 
 
 async def save_and_ask(
@@ -439,6 +453,14 @@ async def ask_consent(turn: Turn) -> None:
     await turn.state.set_state(ApplyStates.consent)
     text = consent_service.consent_text(turn.i18n, turn.language)
     await turn.say(text, reply_markup=consent_keyboard())
+
+
+async def consent_missing(turn: Turn) -> bool:
+    """Whether the user has no active consent; if so, it is asked for."""
+    if await consent_service.active_consent(turn.app.sessionmaker, turn.user_id) is None:
+        await ask_consent(turn)
+        return True
+    return False
 
 
 async def consent_given(turn: Turn, answered: str) -> None:
@@ -552,36 +574,40 @@ async def start_over(turn: Turn) -> None:
 # ---------------------------------------------------------------- sending
 
 
+async def no_application_in_progress(turn: Turn) -> None:
+    """The draft is gone (sent, deleted or never begun): leave the wizard, point to /apply."""
+    await turn.state.set_state(None)
+    await turn.say(
+        html.escape(_("There is no application in progress. Send /apply to start one.")),
+        reply_markup=main_menu(),
+    )
+
+
+async def ask_missing(turn: Turn, data: dict[str, Any], code: str) -> None:
+    """Send was pressed with an answer missing: ask for it, then back to the summary."""
+    data["editing"] = True
+    await save_and_ask(turn, data, code, prefix=html.escape(_("Some answers are still missing.")))
+
+
 async def send_application(turn: Turn) -> None:
     data = await turn.draft.get_data()
     if not data.get("step"):
-        await turn.state.set_state(None)
-        await turn.say(
-            html.escape(_("There is no application in progress. Send /apply to start one.")),
-            reply_markup=main_menu(),
-        )
+        await no_application_in_progress(turn)
         return
-    if await consent_service.active_consent(turn.app.sessionmaker, turn.user_id) is None:
-        await ask_consent(turn)
+    if await consent_missing(turn):
         return
     normalized(data)
     answers, files = data["answers"], data["files"]
     missing = missing_fields(answers, files)
     if missing:
-        data["editing"] = True
-        await save_and_ask(
-            turn, data, missing[0], prefix=html.escape(_("Some answers are still missing."))
-        )
+        await ask_missing(turn, data, missing[0])
         return
     try:
         result = await submit(
             turn.app, user_id=turn.user_id, language=turn.language, answers=answers, files=files
         )
     except IncompleteDraft as error:
-        data["editing"] = True
-        await save_and_ask(
-            turn, data, error.missing[0], prefix=html.escape(_("Some answers are still missing."))
-        )
+        await ask_missing(turn, data, error.missing[0])
         return
     # The draft's personal data now live in the application only.
     await turn.draft.set_data({})
@@ -621,8 +647,7 @@ async def on_apply(
     message: Message, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
 ) -> None:
     turn = message_turn(message, state, app, i18n, bot)
-    if await consent_service.active_consent(app.sessionmaker, turn.user_id) is None:
-        await ask_consent(turn)
+    if await consent_missing(turn):
         return
     await resume_or_start(turn)
 
@@ -686,8 +711,7 @@ async def on_restart(
     query: CallbackQuery, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
 ) -> None:
     turn = query_turn(query, state, app, i18n, bot)
-    if await consent_service.active_consent(app.sessionmaker, turn.user_id) is None:
-        await ask_consent(turn)
+    if await consent_missing(turn):
         return
     await start_over(turn)
 
@@ -726,11 +750,7 @@ async def on_wizard_message(
     data = await turn.draft.get_data()
     code = data.get("step")
     if code not in (*BY_CODE, SUMMARY):
-        await state.set_state(None)
-        await turn.say(
-            html.escape(_("There is no application in progress. Send /apply to start one.")),
-            reply_markup=main_menu(),
-        )
+        await no_application_in_progress(turn)
         return
     answers, files = normalized(data)["answers"], data["files"]
     text = message.text
@@ -761,16 +781,12 @@ async def on_wizard_message(
     if current.kind == "files":
         await on_file(turn, message, data)
         return
-    if (
-        text is not None
-        and has_value(code, answers, files)
-        and matches(i18n, text, KEEP, KEEP_WORDS)
-    ):
+    if keeps_answer(turn, text, code, data):
         await advance(turn, data)
         return
     value = parse_answer(current, message, answers, i18n, app.clock.today())
     if isinstance(value, Rejected):
-        await ask(turn, code, data, prefix="❗ " + html.escape(value.text()))
+        await ask_again(turn, code, data, value)
         return
     store_answer(code, value, answers, files)
     await advance(turn, data)
@@ -778,12 +794,12 @@ async def on_wizard_message(
 
 async def on_file(turn: Turn, message: Message, data: dict[str, Any]) -> None:
     code = data["step"]
-    answers, files = data["answers"], data["files"]
+    files = data["files"]
     text = message.text
     mine = [item for item in files if item.get("kind") == code]
     if text is not None and matches(turn.i18n, text, DONE, DONE_WORDS):
         if not mine:
-            await ask(turn, code, data, prefix="❗ " + html.escape(Rejected("no_files").text()))
+            await ask_again(turn, code, data, Rejected("no_files"))
             return
         await advance(turn, data)
         return
@@ -794,20 +810,16 @@ async def on_file(turn: Turn, message: Message, data: dict[str, Any]) -> None:
             turn, code, data, prefix=html.escape(_("The files of this document are removed."))
         )
         return
-    if (
-        text is not None
-        and has_value(code, answers, files)
-        and matches(turn.i18n, text, KEEP, KEEP_WORDS)
-    ):
+    if keeps_answer(turn, text, code, data):
         await advance(turn, data)
         return
     if len(mine) >= MAX_FILES_PER_DOCUMENT and (message.photo or message.document):
         rejected = Rejected("too_many_files", {"count": str(MAX_FILES_PER_DOCUMENT)})
-        await ask(turn, code, data, prefix="❗ " + html.escape(rejected.text()))
+        await ask_again(turn, code, data, rejected)
         return
     result = parse_file(message, code)
     if isinstance(result, Rejected):
-        await ask(turn, code, data, prefix="❗ " + html.escape(result.text()))
+        await ask_again(turn, code, data, result)
         return
     files.append(result)
     await turn.draft.set_data(data)
