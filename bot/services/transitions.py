@@ -117,6 +117,14 @@ async def _locked(session: AsyncSession, application_id: int) -> Application:
     return application
 
 
+async def _locked_approved(session: AsyncSession, application_id: int) -> Application:
+    """The application, locked, if it is approved (payments, overpayments and terminations need that)."""
+    application = await _locked(session, application_id)
+    if application.status != Status.APPROVED.value:
+        raise StaffActionError("not_allowed")
+    return application
+
+
 def _quarter_params(q: PaymentQuarter) -> dict[str, Any]:
     return {
         "school_year": q.school_year,
@@ -154,6 +162,15 @@ def _audit(
 def moment_of(app: AppContext) -> dt.datetime:
     """Now by the bot's clock (tests pin the date), in UTC: audit and payment times."""
     return app.clock.now().astimezone(dt.UTC)
+
+
+def _audit_same_status(
+    app: AppContext, application: Application, who: StaffMember, action: str, comment: str
+) -> AuditEntry:
+    """The audit entry of an action that keeps the application's status (a payment, an overpayment, a stop, a message)."""
+    return _audit(
+        application.id, who, action, application.status, application.status, comment=comment, at=moment_of(app)
+    )
 
 
 async def _change_status(session: AsyncSession, application: Application, old: str, new: str, **values: Any) -> None:
@@ -277,9 +294,7 @@ async def mark_quarter_paid(app: AppContext, quarter_id: int, who: StaffMember) 
         quarter = await session.get(PaymentQuarter, quarter_id)
         if quarter is None:
             raise StaffActionError("not_found")
-        application = await _locked(session, quarter.application_id)
-        if application.status != Status.APPROVED.value:
-            raise StaffActionError("not_allowed")
+        application = await _locked_approved(session, quarter.application_id)
         try:
             change_quarter_status(QuarterStatus(quarter.status), QuarterStatus.PAID)
         except (TransitionError, ValueError):
@@ -293,11 +308,7 @@ async def mark_quarter_paid(app: AppContext, quarter_id: int, who: StaffMember) 
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaffActionError("already_paid")
         title = f"{quarter.school_year} Q{quarter.quarter}: {Decimal(quarter.amount):.2f}"
-        session.add(
-            _audit(
-                application.id, who, "quarter_paid", application.status, application.status, comment=title, at=moment_of(app)
-            )
-        )
+        session.add(_audit_same_status(app, application, who, "quarter_paid", title))
         await notify(session, application, "quarter_paid", _quarter_params(quarter), dedupe_key=f"paid:{quarter.id}")
         done = Done(application.id, application.number, application.status, application.status)
     outbox.wake(app.sessionmaker)
@@ -311,9 +322,7 @@ async def record_overpayment(
     if amount <= 0:
         raise StaffActionError("amount")
     async with app.sessionmaker() as session, session.begin():
-        application = await _locked(session, application_id)
-        if application.status != Status.APPROVED.value:
-            raise StaffActionError("not_allowed")
+        application = await _locked_approved(session, application_id)
         session.add(
             Overpayment(
                 application_id=application.id,
@@ -323,17 +332,7 @@ async def record_overpayment(
                 created_at=moment_of(app),
             )
         )
-        session.add(
-            _audit(
-                application.id,
-                who,
-                "overpayment",
-                application.status,
-                application.status,
-                comment=f"{amount:.2f} — {reason}",
-                at=moment_of(app),
-            )
-        )
+        session.add(_audit_same_status(app, application, who, "overpayment", f"{amount:.2f} — {reason}"))
         await notify(session, application, "overpayment", {"amount": f"{amount:.2f}", "reason": reason})
         done = Done(application.id, application.number, application.status, application.status)
     outbox.wake(app.sessionmaker)
@@ -352,9 +351,7 @@ async def record_termination(
     """p.5: payment stops from the month after the event. Planned quarters after it
     are cancelled; the quarter of the event keeps only its payable months."""
     async with app.sessionmaker() as session, session.begin():
-        application = await _locked(session, application_id)
-        if application.status != Status.APPROVED.value:
-            raise StaffActionError("not_allowed")
+        application = await _locked_approved(session, application_id)
         events = (
             await session.scalars(select(TerminationEvent).where(TerminationEvent.application_id == application.id))
         ).all()
@@ -387,17 +384,7 @@ async def record_termination(
                 quarter.amount = new.amount
                 quarter.months = [str(m) for m in new.months]
         stop_month = Month.of(on).next()
-        session.add(
-            _audit(
-                application.id,
-                who,
-                "terminate",
-                application.status,
-                application.status,
-                comment=f"{reason.value} {on.isoformat()}",
-                at=moment_of(app),
-            )
-        )
+        session.add(_audit_same_status(app, application, who, "terminate", f"{reason.value} {on.isoformat()}"))
         await notify(
             session,
             application,
@@ -425,17 +412,7 @@ async def send_staff_message(
         application = await session.get(Application, application_id)
         if application is None:
             raise StaffActionError("not_found")
-        session.add(
-            _audit(
-                application.id,
-                who,
-                "message",
-                application.status,
-                application.status,
-                comment=text or ("[file]" if copy_from else ""),
-                at=moment_of(app),
-            )
-        )
+        session.add(_audit_same_status(app, application, who, "message", text or ("[file]" if copy_from else "")))
         await notify(session, application, "staff_message", {"text": text}, link=True)
         if copy_from is not None:
             await outbox.enqueue(
