@@ -270,12 +270,12 @@ async def finish(
     sent = [o for o in outcomes if o.status == SENT]
     retry = [o for o in outcomes if o.status == PENDING]
     dead = [o for o in outcomes if o.status == UNDELIVERABLE]
+    # each update touches a row only while this worker still holds it ("b_id": the row, per parameter set)
+    still_held = update(table).where(table.c.id == bindparam("b_id"), table.c.claimed_by == worker)
     async with sessionmaker() as session, session.begin():
         if sent:
             await session.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"), table.c.claimed_by == worker)
-                .values(
+                still_held.values(
                     status=SENT,
                     sent_at=now,
                     telegram_message_id=bindparam("b_mid"),
@@ -301,9 +301,7 @@ async def finish(
                         await on_published(session, outcome)
         if retry:
             await session.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"), table.c.claimed_by == worker)
-                .values(
+                still_held.values(
                     status=PENDING,
                     claimed_by=None,
                     claimed_until=None,
@@ -323,9 +321,7 @@ async def finish(
             )
         if dead:
             await session.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"), table.c.claimed_by == worker)
-                .values(status=UNDELIVERABLE, claimed_until=None, last_error=bindparam("b_error")),
+                still_held.values(status=UNDELIVERABLE, claimed_until=None, last_error=bindparam("b_error")),
                 [{"b_id": o.row.id, "b_error": (o.error or "undeliverable")[:300]} for o in dead],
             )
             if on_forbidden is not None:
