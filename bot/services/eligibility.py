@@ -268,7 +268,8 @@ _PROVISIONAL = {
 }
 
 
-def _date_or_none(value: str | None) -> dt.date | None:
+def date_or_none(value: str | None) -> dt.date | None:
+    """A stored date answer; None for no answer, "unknown", "indefinite" or anything unreadable."""
     if value in (None, "", "unknown", "indefinite"):
         return None
     try:
@@ -288,14 +289,14 @@ def screening_answers(answers: Mapping[str, str], on: dt.date, *, provisional: b
 
     birth: dt.date | None
     if BIRTH in answers or not provisional:
-        birth = _date_or_none(answers.get(BIRTH))
+        birth = date_or_none(answers.get(BIRTH))
     else:
         birth = on.replace(year=on.year - 10) if not (on.month == 2 and on.day == 29) else dt.date(on.year - 10, 2, 28)
     return ScreeningAnswers(
         on=on,
         birth=birth,
         disability=Answer(get(DISABILITY)),
-        disability_until=_date_or_none(answers.get(DISABILITY_UNTIL)),
+        disability_until=date_or_none(answers.get(DISABILITY_UNTIL)),
         home_education=Answer(get(HOME_EDUCATION)),
         representative=Representative(get(REPRESENTATIVE)),
         resident=Answer(get(RESIDENT)),

@@ -22,6 +22,7 @@ from bot.services.eligibility import (
     INDEFINITE_WORDS,
     Parsed,
     Tr,
+    date_or_none,
     paragraph,
 )
 from bot.ui import NOT_SURE, NOT_SURE_WORDS, matches
@@ -144,15 +145,6 @@ def _month(value: str | None) -> Month | None:
         return None
 
 
-def _date(value: str | None) -> dt.date | None:
-    if value in (None, "", "indefinite", "unknown"):
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class StepError:
     code: str
@@ -180,13 +172,13 @@ def check_value(step: str, value: str, today: dt.date, answers: Mapping[str, str
         if start is not None and end.index - start.index + 1 > MAX_TERM_MONTHS:
             return StepError("term_too_long", {"count": str(MAX_TERM_MONTHS)})
     if step == BIRTH:
-        birth = _date(value)
+        birth = date_or_none(value)
         if birth is None:
             return Parsed(error="date_format")
         if birth > today:
             return Parsed(error="birth_future")
     if step == DISABILITY_UNTIL:
-        until, birth = _date(value), _date(answers.get(BIRTH))
+        until, birth = date_or_none(value), date_or_none(answers.get(BIRTH))
         if until is not None and birth is not None and until < birth:
             return Parsed(error="date_before_birth")
     return Parsed(value=value)
@@ -241,7 +233,7 @@ def build_request(answers: Mapping[str, str], today: dt.date, stops: Sequence[St
     applied = today if applied_month == Month.of(today) else applied_month.first_day()
     start = _month(answers.get(CERT_START))
     end = _month(answers.get(CERT_END))
-    birth = _date(answers.get(BIRTH))
+    birth = date_or_none(answers.get(BIRTH))
     if end is None or birth is None:
         raise ValueError("certificate end and birth date are required")
     return EstimateRequest(
@@ -249,7 +241,7 @@ def build_request(answers: Mapping[str, str], today: dt.date, stops: Sequence[St
         certificate_end=end,
         birth=birth,
         certificate_start=start,
-        disability_until=_date(answers.get(DISABILITY_UNTIL)),
+        disability_until=date_or_none(answers.get(DISABILITY_UNTIL)),
         stops=tuple(stops),
     )
 
