@@ -335,6 +335,11 @@ def _letters_check(value: str) -> Rejected | None:
     return None
 
 
+def _valid(result: str | Invalid) -> str | Rejected:
+    """A validator's value, or its refusal as the wizard's Rejected."""
+    return Rejected(result.code) if isinstance(result, Invalid) else result
+
+
 def parse_answer(
     step: Step,
     message: Message,
@@ -354,10 +359,7 @@ def parse_answer(
         return ""
     code = step.code
     if step.kind == "name":
-        result = parse_name(text)
-        if isinstance(result, Invalid):
-            return Rejected(result.code)
-        return result
+        return _valid(parse_name(text))
     if step.kind == "iin":
         info = parse_iin(text)
         if isinstance(info, Invalid):
@@ -367,10 +369,7 @@ def parse_answer(
             return Rejected("child_iin_same" if code == "child_iin" else "applicant_iin_same")
         return info.iin
     if step.kind == "phone":
-        result = parse_phone(text)
-        if isinstance(result, Invalid):
-            return Rejected(result.code)
-        return result
+        return _valid(parse_phone(text))
     if step.kind == "text":
         if code == "cert_number":  # "№ 15/2025" → "15/2025": the card adds its own "No."
             text = text.strip().lstrip("№#").strip()
@@ -409,10 +408,7 @@ def parse_answer(
             return Rejected("month_order", {"month": _month_display(answers["cert_from"])})
         return value
     if step.kind == "iban":
-        result = parse_iban(text)
-        if isinstance(result, Invalid):
-            return Rejected(result.code)
-        return result
+        return _valid(parse_iban(text))
     return Rejected("unknown")
 
 
