@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -147,6 +148,9 @@ class Application:
         if not self.settings.staff_enabled:
             log.warning("STAFF_CHAT_ID is not set: staff features are off")
         await self.start_background()
+        # Everything built so far (aiogram, pydantic models, catalogues) lives as long as
+        # the process: keep it out of the collector's full passes (~230 ms pauses under load).
+        gc.freeze()
 
     async def run_polling(self, *, handle_signals: bool = True, handle_as_tasks: bool = True) -> None:
         """Long polling; tests pass handle_as_tasks=False to know when an update is done."""

@@ -140,9 +140,20 @@ class SqlAlchemyStorage(BaseStorage):
                 if pending.user_id == user_id:
                     pending.valid = False
 
+    def _unchanged(self, row_key: str, values: dict[str, Any]) -> bool:
+        """The cached row (= the database's, nothing in flight) already holds `values`."""
+        entry = self._cache.get(row_key)
+        if entry is None or row_key in self._pending:
+            return False
+        if "state" in values and values["state"] != entry.state:
+            return False
+        return "data" not in values or json.dumps(values["data"]) == entry.data
+
     # --------------------------------------------------------------- database
     async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
         row_key = storage_key(key)
+        if self._unchanged(row_key, values):
+            return  # aiogram and the wizards often write back what is already stored
         before = self._cache.get(row_key)
         self._invalidate(row_key)
         pending = self._register(row_key, key.user_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import create_engine, create_fsm_writer, create_sessionmaker
@@ -150,3 +151,25 @@ async def test_written_rows_are_committed_for_every_connection(
     assert await uncached(engine).get_state(key(7)) == "Wizard:iin"
     assert await uncached(engine).get_data(key(7)) == {"iin": "1"}
     assert await storage.keys_of_user(7) == ["42:7:7:::default"]
+
+
+async def test_writing_back_the_stored_value_costs_no_database_write(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'skip.sqlite3'}")
+    await upgrade_to_head(engine)
+    storage = SqlAlchemyStorage(create_sessionmaker(engine))
+    k = StorageKey(bot_id=1, chat_id=2, user_id=2)
+    await storage.set_data(k, {"step": 3})
+    await storage.set_state(k, "Wizard:iin")
+    assert await storage.get_state(k) == "Wizard:iin"  # aiogram reads before handling
+    statements: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    await storage.set_state(k, "Wizard:iin")
+    await storage.set_data(k, {"step": 3})
+    assert [s for s in statements if "INSERT" in s] == []
+    await storage.set_data(k, {"step": 4})
+    assert len([s for s in statements if "INSERT" in s]) == 1
+    await engine.dispose()
+    # and the database holds the last value
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'skip.sqlite3'}")
+    assert await SqlAlchemyStorage(create_sessionmaker(engine)).get_data(k) == {"step": 4}
+    await engine.dispose()
