@@ -8,7 +8,7 @@ its own; the data of other conversations stays.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
@@ -73,3 +73,16 @@ async def pressed(query: CallbackQuery, button_step: str, current_step: str) -> 
     with contextlib.suppress(TelegramBadRequest):
         await message.edit_reply_markup(reply_markup=None)
     return message
+
+
+async def navigated(
+    value: str, stop: Callable[[], Awaitable[None]], go_back: Callable[[], Awaitable[None]]
+) -> bool:
+    """Run the Cancel or Back button of a dialog; False for an answer button."""
+    if value == "cancel":
+        await stop()
+        return True
+    if value == "back":
+        await go_back()
+        return True
+    return False

@@ -130,11 +130,9 @@ async def on_button(
     message = await dialog.pressed(query, callback_data.s, progress["s"])
     if message is None:
         return
-    if callback_data.v == "cancel":
-        await stop(message, state)
-        return
-    if callback_data.v == "back":
-        await go_back(message, state, app, i18n)
+    if await dialog.navigated(
+        callback_data.v, lambda: stop(message, state), lambda: go_back(message, state, app, i18n)
+    ):
         return
     parsed = svc.accept_button(callback_data.s, callback_data.v, app.clock.today(), progress["answers"])
     await handle(message, state, app, i18n, parsed)
