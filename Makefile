@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade --quiet pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,6 +21,7 @@ run: install
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy --strict core/
 	$(PY) -m mypy bot handlers
 

@@ -32,7 +32,9 @@ def main() -> int:
     number = 20_000
     best = min(timeit.repeat(lambda: estimate(REQUEST), number=number, repeat=5))
     micros = best / number * 1e6
-    print(f"core.estimate, full school year: {micros:.1f} µs per estimate (target < {TARGET_US:.0f} µs)")
+    print(
+        f"core.estimate, full school year: {micros:.1f} µs per estimate (target < {TARGET_US:.0f} µs)"
+    )
     return 0 if micros < TARGET_US else 1
 
 

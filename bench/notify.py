@@ -90,7 +90,12 @@ async def queue_rows(app: Application, chats: list[int], kind: str) -> None:
 
 
 async def run_part(
-    title: str, app: Application, tg: FakeTelegram, sender: OutboxSender, chats: list[int], timeout: float
+    title: str,
+    app: Application,
+    tg: FakeTelegram,
+    sender: OutboxSender,
+    chats: list[int],
+    timeout: float,
 ) -> dict[str, float]:
     before_429 = tg.too_many_requests
     before_calls = len(tg.calls_of("sendMessage"))
@@ -122,7 +127,11 @@ async def run_part(
     lost = sum(1 for chat in expected if per_chat[chat] == 0)
     duplicated = sum(n - 1 for n in per_chat.values() if n > 1)
     times = sorted(c.time for c in calls)
-    rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
+    rate = (
+        (len(times) - 1) / (times[-1] - times[0])
+        if len(times) > 1 and times[-1] > times[0]
+        else 0.0
+    )
     too_many = tg.too_many_requests - before_429
     wall = time.monotonic() - started
     print(
@@ -163,8 +172,15 @@ async def main(args: argparse.Namespace) -> int:
             flush=True,
         )
         if args.users:
-            result = await run_part("private", app, tg, sender, users, timeout=args.users / 20 + 120)
-            ok &= result["rate"] >= TARGET_RATE and not result["429"] and not result["lost"] and not result["duplicated"]
+            result = await run_part(
+                "private", app, tg, sender, users, timeout=args.users / 20 + 120
+            )
+            ok &= (
+                result["rate"] >= TARGET_RATE
+                and not result["429"]
+                and not result["lost"]
+                and not result["duplicated"]
+            )
         if args.group:
             window_time = args.group / settings.outbox_group_per_minute * args.group_window
             result = await run_group(app, tg, args, window_time)
@@ -176,11 +192,17 @@ async def main(args: argparse.Namespace) -> int:
         await app.close()
         await tg.stop()
         folder.cleanup()
-    print("targets met" if ok else f"TARGET MISSED (≥ {TARGET_RATE} msg/s, 0 × 429, 0 lost, 0 duplicated)")
+    print(
+        "targets met"
+        if ok
+        else f"TARGET MISSED (≥ {TARGET_RATE} msg/s, 0 × 429, 0 lost, 0 duplicated)"
+    )
     return 0 if ok else 1
 
 
-async def run_group(app: Application, tg: FakeTelegram, args: argparse.Namespace, window_time: float) -> dict[str, float]:
+async def run_group(
+    app: Application, tg: FakeTelegram, args: argparse.Namespace, window_time: float
+) -> dict[str, float]:
     """N messages to one group: identical texts are told apart by their number."""
     before_429 = tg.too_many_requests
     before = len(tg.calls_of("sendMessage"))
@@ -195,7 +217,13 @@ async def run_group(app: Application, tg: FakeTelegram, args: argparse.Namespace
     duplicated = sum(n - 1 for n in texts.values() if n > 1)
     lost = args.group - len(texts)
     times = sorted(c.time for c in calls)
-    busiest = max((sum(1 for t in times[i:] if t < start + args.group_window) for i, start in enumerate(times)), default=0)
+    busiest = max(
+        (
+            sum(1 for t in times[i:] if t < start + args.group_window)
+            for i, start in enumerate(times)
+        ),
+        default=0,
+    )
     too_many = tg.too_many_requests - before_429
     print(
         f"group: {args.group} queued, {len(calls)} delivered in {time.monotonic() - started:.1f} s — "
@@ -208,9 +236,15 @@ async def run_group(app: Application, tg: FakeTelegram, args: argparse.Namespace
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=int, default=10_000, help="private notifications, one per user")
-    parser.add_argument("--group", type=int, default=200, help="notifications to one group (0: skip)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--users", type=int, default=10_000, help="private notifications, one per user"
+    )
+    parser.add_argument(
+        "--group", type=int, default=200, help="notifications to one group (0: skip)"
+    )
     parser.add_argument(
         "--group-window", type=float, default=3.0, help="seconds of the group window (Telegram: 60)"
     )

@@ -39,7 +39,9 @@ CONSOLE_TOKEN = "1000000:console"
 BackgroundTask = Callable[["Application"], Coroutine[Any, Any, None]]
 
 
-def _storage(settings: Settings, app_storage: SqlAlchemyStorage) -> tuple[BaseStorage, BaseEventIsolation]:
+def _storage(
+    settings: Settings, app_storage: SqlAlchemyStorage
+) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
         from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
@@ -122,7 +124,9 @@ class Application:
     async def start_background(self) -> None:
         """Start the outbox sender, the reminder scheduler and the like."""
         for task in self.background:
-            self._tasks.append(asyncio.create_task(task(self), name=getattr(task, "__name__", "task")))
+            self._tasks.append(
+                asyncio.create_task(task(self), name=getattr(task, "__name__", "task"))
+            )
 
     async def stop_background(self) -> None:
         for task in self._tasks:
@@ -152,7 +156,9 @@ class Application:
         # the process: keep it out of the collector's full passes (~230 ms pauses under load).
         gc.freeze()
 
-    async def run_polling(self, *, handle_signals: bool = True, handle_as_tasks: bool = True) -> None:
+    async def run_polling(
+        self, *, handle_signals: bool = True, handle_as_tasks: bool = True
+    ) -> None:
         """Long polling; tests pass handle_as_tasks=False to know when an update is done."""
         await self.bot.delete_webhook(drop_pending_updates=False)
         await self.on_startup()
@@ -172,9 +178,15 @@ class Application:
         from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
         from aiohttp import web
 
-        secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
+        secret = (
+            self.settings.webhook_secret.get_secret_value()
+            if self.settings.webhook_secret
+            else None
+        )
         web_app = web.Application()
-        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=secret).register(web_app, path="/webhook")
+        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=secret).register(
+            web_app, path="/webhook"
+        )
         setup_application(web_app, self.dispatcher, bot=self.bot)
         await self.on_startup()
         await self.bot.set_webhook(f"{self.settings.webhook_url}", secret_token=secret)

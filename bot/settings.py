@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+            return frozenset(
+                int(part) for part in value.replace(";", ",").split(",") if part.strip()
+            )
         if isinstance(value, int):
             return frozenset({value})
         return value

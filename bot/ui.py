@@ -108,5 +108,3 @@ CANCEL_WORDS = ("отмена", "бас тарту", "cancel", "/cancel")
 def step(number: int, total: int) -> str:
     """'Шаг 3 из 9' / '9 қадамның 3-қадамы'."""
     return _("Step {number} of {total}").format(number=number, total=total)
-
-

@@ -115,10 +115,16 @@ def build_parser() -> OneLineParser:
     est.add_argument("--birth", type=_day, required=True, help="child's birth date")
     est.add_argument("--disability-until", type=_day_or_unknown, help="end of the disability term")
     est.add_argument(
-        "--stop", type=_stop, action="append", default=[], metavar="REASON:DATE",
+        "--stop",
+        type=_stop,
+        action="append",
+        default=[],
+        metavar="REASON:DATE",
         help=f"termination event (p.5), repeatable; REASON: {', '.join(_EVENT_REASONS)}",
     )
-    est.add_argument("--policy", choices=[p.value for p in PaymentPolicy], help="payment policy switch")
+    est.add_argument(
+        "--policy", choices=[p.value for p in PaymentPolicy], help="payment policy switch"
+    )
     est.add_argument("--policy-file", type=Path, help="another locality policy (TOML)")
     est.add_argument("--json", action="store_true", help="print architecture.md's JSON")
 
@@ -126,8 +132,12 @@ def build_parser() -> OneLineParser:
     chk.add_argument("--on", type=_day, default=None, help="screening date (default: today)")
     chk.add_argument("--birth", type=_day_or_unknown, default=None, help="birth date or 'unknown'")
     chk.add_argument("--disability", type=_answer, default=Answer.UNKNOWN)
-    chk.add_argument("--disability-until", type=_day_or_unknown, default=None,
-                     help="end of the disability term, or 'indefinite'")
+    chk.add_argument(
+        "--disability-until",
+        type=_day_or_unknown,
+        default=None,
+        help="end of the disability term, or 'indefinite'",
+    )
     chk.add_argument("--home-education", type=_answer, default=Answer.UNKNOWN)
     chk.add_argument("--representative", type=_representative, default=Representative.UNKNOWN)
     chk.add_argument("--resident", type=_answer, default=Answer.UNKNOWN)
@@ -183,8 +193,12 @@ def _table(e: Estimate) -> str:
         for q in e.quarters
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(widths[i]) if i < 5 else cell.rjust(widths[i])
-                       for i, cell in enumerate(row)) for row in [header, *rows]]
+    lines = [
+        "  ".join(
+            cell.ljust(widths[i]) if i < 5 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+        )
+        for row in [header, *rows]
+    ]
     lines.append(f"Total: {e.total:.2f} ₸")
     last = e.last_month.display() if e.last_month is not None else "—"
     lines.append(f"Last payable month: {last} (ends by: {e.stop_reason.value})")
@@ -235,7 +249,9 @@ def _run_mrp(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(f"{lookup.amount} ₸ — {lookup.entry.reference} (in force since {lookup.entry.since.isoformat()})")
+        print(
+            f"{lookup.amount} ₸ — {lookup.entry.reference} (in force since {lookup.entry.since.isoformat()})"
+        )
         for note in notes:
             print(f"Note: {note}")
     return 0
@@ -250,7 +266,9 @@ def _run_iin(args: argparse.Namespace) -> int:
             print(f"invalid {info.code}")
         return 1
     if args.json:
-        _print_json({"valid": True, "iin": info.iin, "birth": info.birth.isoformat(), "sex": info.sex})
+        _print_json(
+            {"valid": True, "iin": info.iin, "birth": info.birth.isoformat(), "sex": info.sex}
+        )
     else:
         print(f"valid {info.birth.isoformat()} {info.sex}")
     return 0
@@ -281,5 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug, still one line and no traceback
-        sys.stderr.write(f"{parser.prog}: internal error: {type(exc).__name__}: {_one_line(str(exc))}\n")
+        sys.stderr.write(
+            f"{parser.prog}: internal error: {type(exc).__name__}: {_one_line(str(exc))}\n"
+        )
         return 2

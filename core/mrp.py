@@ -93,9 +93,7 @@ def mrp_on(day: date) -> MrpLookup:
     table = mrp_table()
     position = bisect_right(_since_ordinals(), day.toordinal()) - 1
     if position < 0:
-        raise MrpNotAvailable(
-            f"the MRP before {table[0].since.isoformat()} is not in the table"
-        )
+        raise MrpNotAvailable(f"the MRP before {table[0].since.isoformat()} is not in the table")
     entry = table[position]
     return MrpLookup(entry.amount, entry, day.year <= table[-1].since.year)
 

@@ -140,7 +140,7 @@ class LocalityPolicy:
         return year if month >= self.school_year_start_month else year - 1
 
     def school_year_label(self, start_year: int) -> str:
-        """"2025/2026" for a school year spanning two calendar years, "2026" when it
+        """ "2025/2026" for a school year spanning two calendar years, "2026" when it
         starts in January (p.7, domain.md §4)."""
         if self.school_year_start_month == 1:
             return f"{start_year}"
@@ -187,9 +187,7 @@ def load_policy(path: Path) -> LocalityPolicy:
     rules.finish()
 
     department_table = section("department")
-    department = {
-        language: department_table.required_text(language) for language in ("kk", "ru")
-    }
+    department = {language: department_table.required_text(language) for language in ("kk", "ru")}
     department_table.finish()
 
     amount_table = section("amount")
@@ -266,7 +264,10 @@ def _quarters(table: Table, start_month: int) -> tuple[QuarterScheme, ...]:
     for position, row in enumerate(rows):
         number = row.integer("number", 1, 12)
         if number != position + 1:
-            raise row.error("number", f"quarters must be numbered 1, 2, … in order; expected {position + 1}, got {number}")
+            raise row.error(
+                "number",
+                f"quarters must be numbered 1, 2, … in order; expected {position + 1}, got {number}",
+            )
         months = row.integers("months", 1, 12)
         row.finish()
         for month in months:
@@ -282,7 +283,10 @@ def _quarters(table: Table, start_month: int) -> tuple[QuarterScheme, ...]:
                     f"month {month} repeats or is out of school-year order (school year starts in month {start_month})",
                 )
             if months.index(month) > 0 and offset != previous_offset + 1:
-                raise row.error("months", f"months of a quarter must be consecutive; {month} does not follow the previous one")
+                raise row.error(
+                    "months",
+                    f"months of a quarter must be consecutive; {month} does not follow the previous one",
+                )
             previous_offset = offset
         quarters.append(QuarterScheme(number, months))
     return tuple(quarters)
@@ -308,7 +312,9 @@ def _documents(table: Table) -> tuple[DocumentItem, ...]:
             raise row.error("code", f"{code!r} is not a lower-case identifier")
         applies_to = row.required_text("applies_to")
         if applies_to not in APPLIES_TO:
-            raise row.error("applies_to", f"must be one of {', '.join(APPLIES_TO)}, got {applies_to!r}")
+            raise row.error(
+                "applies_to", f"must be one of {', '.join(APPLIES_TO)}, got {applies_to!r}"
+            )
         source = row.required_text("source")
         row.finish()
         if any(item.code == code for item in items):
@@ -323,7 +329,10 @@ def _grounds(table: Table) -> tuple[RefusalGroundInfo, ...]:
     for position, row in enumerate(table.tables("items")):
         number = row.integer("number", 1, 99)
         if number != position + 1:
-            raise row.error("number", f"grounds must be numbered 1, 2, … in order; expected {position + 1}, got {number}")
+            raise row.error(
+                "number",
+                f"grounds must be numbered 1, 2, … in order; expected {position + 1}, got {number}",
+            )
         paragraph = row.required_text("paragraph")
         code = row.required_text("code")
         if not _CODE.fullmatch(code):

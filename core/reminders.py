@@ -101,7 +101,9 @@ def school_year_last_month(policy: LocalityPolicy) -> int:
     return policy.quarters[-1].months[-1]
 
 
-def reminders_for(facts: ReminderFacts, policy: LocalityPolicy | None = None) -> tuple[Reminder, ...]:
+def reminders_for(
+    facts: ReminderFacts, policy: LocalityPolicy | None = None
+) -> tuple[Reminder, ...]:
     """All reminders of an application, ordered by due date.
 
     Only reminders that matter for the payment are issued: a p.5 event (18 years,
@@ -150,7 +152,9 @@ def reminders_for(facts: ReminderFacts, policy: LocalityPolicy | None = None) ->
                 event=certificate_last,
             )
         )
-    if facts.certificate_end is not None and facts.certificate_end.month == school_year_last_month(policy):
+    if facts.certificate_end is not None and facts.certificate_end.month == school_year_last_month(
+        policy
+    ):
         start_month = policy.school_year_start_month
         year = facts.certificate_end.year + (1 if start_month <= facts.certificate_end.month else 0)
         first_day = date(year, start_month, 1)

@@ -160,7 +160,9 @@ def estimate(request: EstimateRequest, policy: LocalityPolicy | None = None) -> 
 
     notes = [Note(MRP_NOT_KNOWN, {"year": str(year)}) for year in sorted(unknown_years)]
     if not quarters:
-        notes.append(Note(NOTHING_PAYABLE, {"reason": _why_nothing(request, first, last, stop_reason)}))
+        notes.append(
+            Note(NOTHING_PAYABLE, {"reason": _why_nothing(request, first, last, stop_reason)})
+        )
     return Estimate(
         quarters=tuple(quarters),
         total=total,

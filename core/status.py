@@ -109,7 +109,9 @@ TRANSITIONS: Mapping[tuple[Status, Action], Transition] = MappingProxyType(
     {
         (Status.DRAFT, Action.SUBMIT): Transition(Status.SUBMITTED, _PARENT),
         (Status.SUBMITTED, Action.TAKE): Transition(Status.IN_REVIEW, _STAFF),
-        (Status.IN_REVIEW, Action.REQUEST_DOCUMENTS): Transition(Status.DOCUMENTS_REQUESTED, _STAFF),
+        (Status.IN_REVIEW, Action.REQUEST_DOCUMENTS): Transition(
+            Status.DOCUMENTS_REQUESTED, _STAFF
+        ),
         (Status.DOCUMENTS_REQUESTED, Action.PROVIDE_DOCUMENTS): Transition(Status.IN_REVIEW, _BOTH),
         (Status.IN_REVIEW, Action.APPROVE): Transition(Status.APPROVED, _STAFF),
         **{
@@ -181,7 +183,10 @@ def apply_action(
     transition = TRANSITIONS.get((Status(status), Action(action)))
     if transition is None:
         raise ActionNotAllowed(
-            f"action {action!s} is not allowed in status {status!s}", str(status), str(action), str(actor)
+            f"action {action!s} is not allowed in status {status!s}",
+            str(status),
+            str(action),
+            str(actor),
         )
     if Actor(actor) not in transition.actors:
         raise ActorNotAllowed(

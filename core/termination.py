@@ -83,7 +83,11 @@ def last_payable(certificate_end: Month, events: Iterable[Stop]) -> tuple[Month,
     """The last month of the payable period and what ends it: the earliest of the
     certificate's last month (p.4) and the months of the p.5 events (each still
     paid). In a tie a p.5 event wins over the certificate's end."""
-    best_key = (certificate_end.index, certificate_end.last_day().toordinal(), _PRIORITY[StopReason.CERTIFICATE_END])
+    best_key = (
+        certificate_end.index,
+        certificate_end.last_day().toordinal(),
+        _PRIORITY[StopReason.CERTIFICATE_END],
+    )
     best = (certificate_end, StopReason.CERTIFICATE_END)
     for event in events:
         month = Month.of(event.on)

@@ -114,7 +114,9 @@ class Table:
             if isinstance(item, bool) or not isinstance(item, int):
                 raise self.error(f"{key}[{position}]", f"must be an integer, got {item!r}")
             if not low <= item <= high:
-                raise self.error(f"{key}[{position}]", f"must be between {low} and {high}, got {item}")
+                raise self.error(
+                    f"{key}[{position}]", f"must be between {low} and {high}, got {item}"
+                )
             result.append(item)
         return tuple(result)
 

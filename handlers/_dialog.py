@@ -37,7 +37,9 @@ def navigation_row(first: bool, button_data: Callable[[str], str]) -> list[Inlin
     return row
 
 
-async def begin(state: FSMContext, key: str, progress: dict[str, Any], question: State, replaces: str) -> None:
+async def begin(
+    state: FSMContext, key: str, progress: dict[str, Any], question: State, replaces: str
+) -> None:
     """Start the dialog kept under `key` at `progress`; the answers of a left `replaces` dialog go."""
     data = await state.get_data()
     data.pop(replaces, None)

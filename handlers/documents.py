@@ -32,9 +32,26 @@ WHO = (
     (
         "parent",
         PARENT_OR_ADOPTIVE,
-        ("родитель", "мать", "отец", "мама", "папа", "усыновитель", "ата-ана", "ана", "әке", "асырап алушы", "parent", "1"),
+        (
+            "родитель",
+            "мать",
+            "отец",
+            "мама",
+            "папа",
+            "усыновитель",
+            "ата-ана",
+            "ана",
+            "әке",
+            "асырап алушы",
+            "parent",
+            "1",
+        ),
     ),
-    ("guardian", GUARDIAN, ("опекун", "попечитель", "қорғаншы", "қамқоршы", "guardian", "trustee", "2")),
+    (
+        "guardian",
+        GUARDIAN,
+        ("опекун", "попечитель", "қорғаншы", "қамқоршы", "guardian", "trustee", "2"),
+    ),
 )
 
 DOCUMENT_TEXTS: Mapping[str, str] = {
@@ -43,7 +60,9 @@ DOCUMENT_TEXTS: Mapping[str, str] = {
         "of the Rules No. 84"
     ),
     "applicant_identity": N_("Your identity document (only to identify you)"),
-    "school_certificate": N_("The certificate from the school confirming that the child is taught at home ({paragraph})"),
+    "school_certificate": N_(
+        "The certificate from the school confirming that the child is taught at home ({paragraph})"
+    ),
     "guardianship_document": N_("A document confirming guardianship or trusteeship"),
     "child_birth_certificate": N_(
         "The child's birth certificate, only if it is not in the state information systems "
@@ -75,9 +94,12 @@ class DocumentsWho(CallbackData, prefix="docs"):
 
 def keyboard() -> InlineKeyboardMarkup:
     rows = [
-        [InlineKeyboardButton(text=_(label), callback_data=DocumentsWho(v=code).pack())] for code, label, _w in WHO
+        [InlineKeyboardButton(text=_(label), callback_data=DocumentsWho(v=code).pack())]
+        for code, label, _w in WHO
     ]
-    rows.append([InlineKeyboardButton(text=_(CANCEL), callback_data=DocumentsWho(v="cancel").pack())])
+    rows.append(
+        [InlineKeyboardButton(text=_(CANCEL), callback_data=DocumentsWho(v="cancel").pack())]
+    )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -92,7 +114,10 @@ def checklist(tr: Tr, representative: str) -> str:
     items = documents_for(policy, representative, born_abroad=True)
     lines = [
         "<b>" + _("Documents for the reimbursement") + "</b>",
-        _("Source: app. 3 of the Rules No. 84, as {paragraph} of the decision requires.", paragraph=paragraph(tr, "p.6")),
+        _(
+            "Source: app. 3 of the Rules No. 84, as {paragraph} of the decision requires.",
+            paragraph=paragraph(tr, "p.6"),
+        ),
         "",
     ]
     for number, item in enumerate(items, start=1):
@@ -105,9 +130,13 @@ def checklist(tr: Tr, representative: str) -> str:
         lines.append(f"{number}. {text}")
     lines += [
         "",
-        _("The disability is confirmed from the state information systems: no paper about it is needed."),
+        _(
+            "The disability is confirmed from the state information systems: no paper about it is needed."
+        ),
         "",
-        "<b>" + _("Where to apply officially ({paragraph}):", paragraph=paragraph(tr, "p.6")) + "</b>",
+        "<b>"
+        + _("Where to apply officially ({paragraph}):", paragraph=paragraph(tr, "p.6"))
+        + "</b>",
     ]
     for channel in policy.channels:
         message = CHANNEL_TEXTS.get(channel.code)
@@ -137,7 +166,9 @@ async def on_documents(message: Message, state: FSMContext) -> None:
 
 async def show(message: Message, state: FSMContext, app: AppContext, i18n: I18n, who: str) -> None:
     await _leave(state)
-    await message.answer(checklist(Tr(app.i18n, i18n.current_locale), who), reply_markup=main_menu())
+    await message.answer(
+        checklist(Tr(app.i18n, i18n.current_locale), who), reply_markup=main_menu()
+    )
 
 
 async def on_cancel(message: Message, state: FSMContext) -> None:
@@ -151,7 +182,9 @@ async def on_text(message: Message, state: FSMContext, app: AppContext, i18n: I1
         if len(text) <= 40 and matches(app.i18n, text, label, words):
             await show(message, state, app, i18n, code)
             return
-    error = invalid_text(Tr(app.i18n, i18n.current_locale), "empty" if not text.strip() else "choice")
+    error = invalid_text(
+        Tr(app.i18n, i18n.current_locale), "empty" if not text.strip() else "choice"
+    )
     await message.answer(f"{error}\n\n{question()}", reply_markup=keyboard())
 
 
@@ -161,7 +194,11 @@ async def on_not_text(message: Message, app: AppContext, i18n: I18n) -> None:
 
 
 async def on_button(
-    query: CallbackQuery, callback_data: DocumentsWho, state: FSMContext, app: AppContext, i18n: I18n
+    query: CallbackQuery,
+    callback_data: DocumentsWho,
+    state: FSMContext,
+    app: AppContext,
+    i18n: I18n,
 ) -> None:
     message = query.message
     if not isinstance(message, Message):
@@ -183,7 +220,9 @@ def router() -> Router:
     r.message.filter(F.chat.type == "private")
     in_form = StateFilter(DocumentsForm.who)
     r.message.register(on_documents, Command("documents"))
-    r.message.register(on_documents, Said(MENU_DOCUMENTS, words=("documents", "документы", "құжаттар")))
+    r.message.register(
+        on_documents, Said(MENU_DOCUMENTS, words=("documents", "документы", "құжаттар"))
+    )
     r.message.register(on_cancel, in_form, Command("cancel"))
     r.message.register(on_cancel, in_form, Said(CANCEL, words=CANCEL_WORDS))
     r.message.register(on_text, in_form, FreeText())

@@ -80,7 +80,13 @@ async def _save(state: FSMContext, progress: dict[str, Any]) -> None:
     await state.update_data(check=progress)
 
 
-async def ask(message: Message, app: AppContext, i18n: I18n, progress: dict[str, Any], error: str | None = None) -> None:
+async def ask(
+    message: Message,
+    app: AppContext,
+    i18n: I18n,
+    progress: dict[str, Any],
+    error: str | None = None,
+) -> None:
     tr = tr_for(app, i18n)
     question = progress["q"]
     text = svc.question_text(tr, question)
@@ -101,7 +107,9 @@ async def on_check(message: Message, state: FSMContext, app: AppContext, i18n: I
     await ask(message, app, i18n, progress)
 
 
-async def record(message: Message, state: FSMContext, app: AppContext, i18n: I18n, value: str) -> None:
+async def record(
+    message: Message, state: FSMContext, app: AppContext, i18n: I18n, value: str
+) -> None:
     progress = await _progress(state)
     question = progress["q"]
     answers: dict[str, str] = dict(progress["answers"])
@@ -139,7 +147,9 @@ async def stop(message: Message, state: FSMContext) -> None:
 
 async def on_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
     progress = await _progress(state)
-    parsed = svc.parse_typed(app.i18n, progress["q"], message.text, app.clock.today(), progress["answers"])
+    parsed = svc.parse_typed(
+        app.i18n, progress["q"], message.text, app.clock.today(), progress["answers"]
+    )
     if parsed.value is None:
         await ask(message, app, i18n, progress, error=parsed.error)
         return

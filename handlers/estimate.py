@@ -48,17 +48,29 @@ def keyboard(tr: Tr, step: str, today: Any, answers: dict[str, str]) -> InlineKe
         for value, text in svc.suggestions(tr, step, today, answers)
     ]
     rows = [suggestions] if suggestions else []
-    rows.append(dialog.navigation_row(step == svc.STEPS[0], lambda value: EstimateAnswer(s=step, v=value).pack()))
+    rows.append(
+        dialog.navigation_row(
+            step == svc.STEPS[0], lambda value: EstimateAnswer(s=step, v=value).pack()
+        )
+    )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def ask(message: Message, app: AppContext, i18n: I18n, progress: dict[str, Any], error: str | None = None) -> None:
+async def ask(
+    message: Message,
+    app: AppContext,
+    i18n: I18n,
+    progress: dict[str, Any],
+    error: str | None = None,
+) -> None:
     tr = tr_for(app, i18n)
     step = progress["s"]
     text = svc.question_text(tr, step)
     if error:
         text = f"{error}\n\n{text}"
-    await message.answer(text, reply_markup=keyboard(tr, step, app.clock.today(), progress["answers"]))
+    await message.answer(
+        text, reply_markup=keyboard(tr, step, app.clock.today(), progress["answers"])
+    )
 
 
 async def on_estimate(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
@@ -67,7 +79,9 @@ async def on_estimate(message: Message, state: FSMContext, app: AppContext, i18n
     await ask(message, app, i18n, progress)
 
 
-async def handle(message: Message, state: FSMContext, app: AppContext, i18n: I18n, parsed: Parsed | svc.StepError) -> None:
+async def handle(
+    message: Message, state: FSMContext, app: AppContext, i18n: I18n, parsed: Parsed | svc.StepError
+) -> None:
     tr = tr_for(app, i18n)
     progress = await _progress(state)
     if isinstance(parsed, svc.StepError):
@@ -102,7 +116,9 @@ async def go_back(message: Message, state: FSMContext, app: AppContext, i18n: I1
     position = svc.STEPS.index(progress["s"])
     if position > 0:
         previous = svc.STEPS[position - 1]
-        answers = {k: v for k, v in progress["answers"].items() if svc.STEPS.index(k) < position - 1}
+        answers = {
+            k: v for k, v in progress["answers"].items() if svc.STEPS.index(k) < position - 1
+        }
         progress = {"s": previous, "answers": answers}
         await state.update_data(estimate=progress)
     await ask(message, app, i18n, progress)
@@ -114,7 +130,9 @@ async def stop(message: Message, state: FSMContext) -> None:
 
 async def on_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
     progress = await _progress(state)
-    parsed = svc.parse_typed(app.i18n, progress["s"], message.text, app.clock.today(), progress["answers"])
+    parsed = svc.parse_typed(
+        app.i18n, progress["s"], message.text, app.clock.today(), progress["answers"]
+    )
     await handle(message, state, app, i18n, parsed)
 
 
@@ -124,7 +142,11 @@ async def on_not_text(message: Message, state: FSMContext, app: AppContext, i18n
 
 
 async def on_button(
-    query: CallbackQuery, callback_data: EstimateAnswer, state: FSMContext, app: AppContext, i18n: I18n
+    query: CallbackQuery,
+    callback_data: EstimateAnswer,
+    state: FSMContext,
+    app: AppContext,
+    i18n: I18n,
 ) -> None:
     progress = await _progress(state)
     message = await dialog.pressed(query, callback_data.s, progress["s"])
@@ -134,7 +156,9 @@ async def on_button(
         callback_data.v, lambda: stop(message, state), lambda: go_back(message, state, app, i18n)
     ):
         return
-    parsed = svc.accept_button(callback_data.s, callback_data.v, app.clock.today(), progress["answers"])
+    parsed = svc.accept_button(
+        callback_data.s, callback_data.v, app.clock.today(), progress["answers"]
+    )
     await handle(message, state, app, i18n, parsed)
 
 
@@ -143,7 +167,9 @@ def router() -> Router:
     r.message.filter(F.chat.type == "private")
     in_form = StateFilter(EstimateForm.step)
     r.message.register(on_estimate, Command("estimate"))
-    r.message.register(on_estimate, Said(MENU_ESTIMATE, words=("estimate", "рассчитать", "есептеу")))
+    r.message.register(
+        on_estimate, Said(MENU_ESTIMATE, words=("estimate", "рассчитать", "есептеу"))
+    )
     r.message.register(stop, in_form, Command("cancel"))
     r.message.register(stop, in_form, Said(CANCEL, words=CANCEL_WORDS))
     r.message.register(go_back, in_form, Said(BACK, words=BACK_WORDS))

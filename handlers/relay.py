@@ -45,7 +45,9 @@ def _file(message: Message) -> ParentFile | None:
         return ParentFile(photo.file_id, photo.file_unique_id, "photo", file_size=photo.file_size)
     if message.document:
         doc = message.document
-        return ParentFile(doc.file_id, doc.file_unique_id, "document", doc.mime_type, doc.file_name, doc.file_size)
+        return ParentFile(
+            doc.file_id, doc.file_unique_id, "document", doc.mime_type, doc.file_name, doc.file_size
+        )
     return None
 
 
@@ -66,7 +68,9 @@ class ReplyToDepartment(Filter):
 class AnswerToOpenQuestion(Filter):
     """No dialog going on, and an application with an open staff question."""
 
-    async def __call__(self, message: Message, app: AppContext, state: FSMContext) -> bool | dict[str, Any]:
+    async def __call__(
+        self, message: Message, app: AppContext, state: FSMContext
+    ) -> bool | dict[str, Any]:
         user = message.from_user
         if user is None or app.settings.staff_chat_id is None or not _relayable(message):
             return False
@@ -108,7 +112,9 @@ async def on_answer(message: Message, relay_application: int, app: AppContext) -
     if message.media_group_id and not _first_of_album(user.id, message.media_group_id):
         return  # one confirmation per album
     await message.answer(
-        _("✉️ Passed to the Department (application {number}).").format(number=html.escape(done.number))
+        _("✉️ Passed to the Department (application {number}).").format(
+            number=html.escape(done.number)
+        )
     )
 
 

@@ -121,7 +121,12 @@ STOP_CHOICES = (
 
 def authorised(app: AppContext, chat_id: int | None, user: User | None) -> bool:
     staff_chat = app.settings.staff_chat_id
-    return staff_chat is not None and chat_id == staff_chat and user is not None and app.is_staff(user.id)
+    return (
+        staff_chat is not None
+        and chat_id == staff_chat
+        and user is not None
+        and app.is_staff(user.id)
+    )
 
 
 def member(user: User) -> StaffMember:
@@ -175,7 +180,9 @@ def _allowed(callback_answer: CallbackAnswer, application: Application, *statuse
 
 
 def _card_reply(card_id: int | None) -> ReplyParameters | None:
-    return ReplyParameters(message_id=card_id, allow_sending_without_reply=True) if card_id else None
+    return (
+        ReplyParameters(message_id=card_id, allow_sending_without_reply=True) if card_id else None
+    )
 
 
 async def _refresh(bot: Bot, app: AppContext, application_id: int) -> None:
@@ -194,7 +201,9 @@ async def _application(app: AppContext, application_id: int) -> Application | No
 
 
 def _cancel_button(application_id: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=DialogCancel(app=application_id).pack())
+    return InlineKeyboardButton(
+        text=_("✖️ Cancel"), callback_data=DialogCancel(app=application_id).pack()
+    )
 
 
 def _mention(user: User) -> str:
@@ -202,7 +211,14 @@ def _mention(user: User) -> str:
 
 
 async def _prompt(
-    bot: Bot, app: AppContext, state: FSMContext, user: User, step: State, application: Application, text: str, **data: Any
+    bot: Bot,
+    app: AppContext,
+    state: FSMContext,
+    user: User,
+    step: State,
+    application: Application,
+    text: str,
+    **data: Any,
 ) -> None:
     """Ask a staff member for a typed answer: a ForceReply addressed to them."""
     chat_id = app.settings.staff_chat_id
@@ -267,9 +283,16 @@ async def on_card_button(
         if not _allowed(callback_answer, application, "in_review"):
             return
         await _prompt(
-            bot, app, state, query.from_user, StaffDialog.docs_what, application,
-            _("what documents are missing for application {number}? Reply to this message; the applicant "
-              "will receive your words.").format(number=html.escape(application.number)),
+            bot,
+            app,
+            state,
+            query.from_user,
+            StaffDialog.docs_what,
+            application,
+            _(
+                "what documents are missing for application {number}? Reply to this message; the applicant "
+                "will receive your words."
+            ).format(number=html.escape(application.number)),
         )
     elif code == "approve":
         if not _allowed(callback_answer, application, "in_review"):
@@ -280,15 +303,16 @@ async def on_card_button(
         total = money(result.total, app.settings.default_locale) if result is not None else "—"
         await bot.send_message(
             chat_id,
-            _("Approve application {number}? The payment schedule will be stored: total {total}.").format(
-                number=html.escape(application.number), total=total
-            ),
+            _(
+                "Approve application {number}? The payment schedule will be stored: total {total}."
+            ).format(number=html.escape(application.number), total=total),
             reply_parameters=card,
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
                     [
                         InlineKeyboardButton(
-                            text=_("✅ Yes, approve"), callback_data=ApproveConfirm(app=application.id).pack()
+                            text=_("✅ Yes, approve"),
+                            callback_data=ApproveConfirm(app=application.id).pack(),
                         ),
                         _cancel_button(application.id),
                     ]
@@ -308,17 +332,27 @@ async def on_card_button(
             for number in (1, 2, 3, 4)
         ]
         rows.append([_cancel_button(application.id)])
-        lines = [_("Refusal of application {number}: choose the ground of p.8.").format(number=html.escape(application.number))]
+        lines = [
+            _("Refusal of application {number}: choose the ground of p.8.").format(
+                number=html.escape(application.number)
+            )
+        ]
         lines += [f"{number}) {html.escape(_(GROUND_TEXTS[number]))}" for number in (1, 2, 3, 4)]
         await bot.send_message(
-            chat_id, "\n".join(lines), reply_parameters=card, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+            chat_id,
+            "\n".join(lines),
+            reply_parameters=card,
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
     elif code == "pay":
         async with app.sessionmaker() as session:
             quarters = (
                 await session.scalars(
                     select(PaymentQuarter)
-                    .where(PaymentQuarter.application_id == application.id, PaymentQuarter.status == "planned")
+                    .where(
+                        PaymentQuarter.application_id == application.id,
+                        PaymentQuarter.status == "planned",
+                    )
                     .order_by(PaymentQuarter.school_year, PaymentQuarter.quarter)
                 )
             ).all()
@@ -342,7 +376,9 @@ async def on_card_button(
         rows.append([_cancel_button(application.id)])
         await bot.send_message(
             chat_id,
-            _("Application {number}: which quarter was paid?").format(number=html.escape(application.number)),
+            _("Application {number}: which quarter was paid?").format(
+                number=html.escape(application.number)
+            ),
             reply_parameters=card,
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
@@ -350,21 +386,35 @@ async def on_card_button(
         if not _allowed(callback_answer, application, "approved"):
             return
         await _prompt(
-            bot, app, state, query.from_user, StaffDialog.overpay_amount, application,
-            _("overpayment under application {number} (p.9): reply with the amount in tenge, "
-              "for example 15728,00.").format(number=html.escape(application.number)),
+            bot,
+            app,
+            state,
+            query.from_user,
+            StaffDialog.overpay_amount,
+            application,
+            _(
+                "overpayment under application {number} (p.9): reply with the amount in tenge, "
+                "for example 15728,00."
+            ).format(number=html.escape(application.number)),
         )
     elif code == "stop":
         if not _allowed(callback_answer, application, "approved"):
             return
         rows = [
-            [InlineKeyboardButton(text=_(label), callback_data=StopPick(app=application.id, reason=reason.value).pack())]
+            [
+                InlineKeyboardButton(
+                    text=_(label),
+                    callback_data=StopPick(app=application.id, reason=reason.value).pack(),
+                )
+            ]
             for reason, label in STOP_CHOICES
         ]
         rows.append([_cancel_button(application.id)])
         await bot.send_message(
             chat_id,
-            _("Application {number}: which event stops the payment (p.5)?").format(number=html.escape(application.number)),
+            _("Application {number}: which event stops the payment (p.5)?").format(
+                number=html.escape(application.number)
+            ),
             reply_parameters=card,
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
@@ -389,12 +439,18 @@ async def _repost(bot: Bot, app: AppContext, application_id: int) -> None:
         data = await load_card(session, application_id)
     if data is None:
         return
-    sent = await bot.send_message(chat_id, card_text(app, data), reply_markup=card_keyboard(app, data))
+    sent = await bot.send_message(
+        chat_id, card_text(app, data), reply_markup=card_keyboard(app, data)
+    )
     async with app.sessionmaker() as session, session.begin():
         application = await session.get(Application, application_id)
         if application is not None:
             application.staff_card_message_id = sent.message_id
-            session.add(RelayLink(chat_id=chat_id, message_id=sent.message_id, application_id=application_id))
+            session.add(
+                RelayLink(
+                    chat_id=chat_id, message_id=sent.message_id, application_id=application_id
+                )
+            )
 
 
 async def _close_picker(query: CallbackQuery, text: str) -> None:
@@ -407,7 +463,11 @@ async def _close_picker(query: CallbackQuery, text: str) -> None:
 
 
 async def on_approve_confirm(
-    query: CallbackQuery, callback_data: ApproveConfirm, callback_answer: CallbackAnswer, app: AppContext, bot: Bot
+    query: CallbackQuery,
+    callback_data: ApproveConfirm,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
+    bot: Bot,
 ) -> None:
     if await _do(query, callback_answer, bot, app, callback_data.app, Action.APPROVE):
         application = await _application(app, callback_data.app)
@@ -421,7 +481,12 @@ async def on_approve_confirm(
 
 
 async def on_ground(
-    query: CallbackQuery, callback_data: GroundPick, callback_answer: CallbackAnswer, app: AppContext, bot: Bot, state: FSMContext
+    query: CallbackQuery,
+    callback_data: GroundPick,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
+    bot: Bot,
+    state: FSMContext,
 ) -> None:
     application = await _application(app, callback_data.app)
     if application is None or callback_data.ground not in GROUND_TEXTS:
@@ -433,20 +498,31 @@ async def on_ground(
     await _close_picker(
         query,
         _("Refusal of application {number}: ground p.8({ground}) — {words}.").format(
-            number=html.escape(application.number), ground=callback_data.ground, words=html.escape(words)
+            number=html.escape(application.number),
+            ground=callback_data.ground,
+            words=html.escape(words),
         ),
     )
     await _prompt(
-        bot, app, state, query.from_user, StaffDialog.reject_comment, application,
-        _("reply with a comment for the applicant: why the application of {number} is refused.").format(
-            number=html.escape(application.number)
-        ),
+        bot,
+        app,
+        state,
+        query.from_user,
+        StaffDialog.reject_comment,
+        application,
+        _(
+            "reply with a comment for the applicant: why the application of {number} is refused."
+        ).format(number=html.escape(application.number)),
         ground=callback_data.ground,
     )
 
 
 async def on_quarter(
-    query: CallbackQuery, callback_data: QuarterPick, callback_answer: CallbackAnswer, app: AppContext, bot: Bot
+    query: CallbackQuery,
+    callback_data: QuarterPick,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
+    bot: Bot,
 ) -> None:
     async with app.sessionmaker() as session:
         quarter = await session.get(PaymentQuarter, callback_data.quarter)
@@ -472,7 +548,12 @@ async def on_quarter(
 
 
 async def on_stop_reason(
-    query: CallbackQuery, callback_data: StopPick, callback_answer: CallbackAnswer, app: AppContext, bot: Bot, state: FSMContext
+    query: CallbackQuery,
+    callback_data: StopPick,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
+    bot: Bot,
+    state: FSMContext,
 ) -> None:
     application = await _application(app, callback_data.app)
     labels = {reason.value: label for reason, label in STOP_CHOICES}
@@ -482,18 +563,27 @@ async def on_stop_reason(
     await _close_picker(
         query,
         _("Application {number}: {event}.").format(
-            number=html.escape(application.number), event=html.escape(_(labels[callback_data.reason]))
+            number=html.escape(application.number),
+            event=html.escape(_(labels[callback_data.reason])),
         ),
     )
     await _prompt(
-        bot, app, state, query.from_user, StaffDialog.stop_date, application,
-        _("reply with the date of the event as DD.MM.YYYY.") ,
+        bot,
+        app,
+        state,
+        query.from_user,
+        StaffDialog.stop_date,
+        application,
+        _("reply with the date of the event as DD.MM.YYYY."),
         reason=callback_data.reason,
     )
 
 
 async def on_dialog_cancel(
-    query: CallbackQuery, callback_data: DialogCancel, callback_answer: CallbackAnswer, state: FSMContext
+    query: CallbackQuery,
+    callback_data: DialogCancel,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
 ) -> None:
     await state.clear()
     callback_answer.text = _("Cancelled.")
@@ -539,20 +629,31 @@ async def _relay_to_parent(message: Message, app: AppContext, application_id: in
     user = message.from_user
     assert user is not None
     text = message.text or message.caption or ""
-    has_file = bool(message.photo or message.document or message.video or message.voice or message.audio)
+    has_file = bool(
+        message.photo or message.document or message.video or message.voice or message.audio
+    )
     if not text.strip() and not has_file:
         return
     copy_from = (message.chat.id, message.message_id) if has_file else None
     try:
-        done = await send_staff_message(app, application_id, member(user), text.strip()[:3500], copy_from=copy_from)
+        done = await send_staff_message(
+            app, application_id, member(user), text.strip()[:3500], copy_from=copy_from
+        )
     except StaffActionError as error:
         await message.reply(error_text(error))
         return
-    await message.reply(_("✉️ Sent to the applicant of {number}.").format(number=html.escape(done.number)))
+    await message.reply(
+        _("✉️ Sent to the applicant of {number}.").format(number=html.escape(done.number))
+    )
 
 
 async def _dialog_answer(
-    message: Message, app: AppContext, bot: Bot, state: FSMContext, current: str, data: dict[str, Any]
+    message: Message,
+    app: AppContext,
+    bot: Bot,
+    state: FSMContext,
+    current: str,
+    data: dict[str, Any],
 ) -> None:
     user = message.from_user
     assert user is not None
@@ -562,7 +663,11 @@ async def _dialog_answer(
         await state.clear()
         await message.reply(_("Cancelled."))
         return
-    if current in (StaffDialog.reject_comment.state, StaffDialog.docs_what.state, StaffDialog.overpay_reason.state):
+    if current in (
+        StaffDialog.reject_comment.state,
+        StaffDialog.docs_what.state,
+        StaffDialog.overpay_reason.state,
+    ):
         parsed = parse_text(text, max_length=1000)
         if isinstance(parsed, Invalid):
             await message.reply(_("Please reply with a text (up to 1000 characters)."))
@@ -570,21 +675,31 @@ async def _dialog_answer(
         try:
             if current == StaffDialog.reject_comment.state:
                 done = await perform(
-                    app, application_id, Action.REJECT, member(user), ground=int(data["ground"]), comment=parsed
+                    app,
+                    application_id,
+                    Action.REJECT,
+                    member(user),
+                    ground=int(data["ground"]),
+                    comment=parsed,
                 )
-                reply = _("⛔ {number} refused, ground p.8({ground}). The applicant is notified.").format(
-                    number=html.escape(done.number), ground=int(data["ground"])
-                )
+                reply = _(
+                    "⛔ {number} refused, ground p.8({ground}). The applicant is notified."
+                ).format(number=html.escape(done.number), ground=int(data["ground"]))
             elif current == StaffDialog.docs_what.state:
-                done = await perform(app, application_id, Action.REQUEST_DOCUMENTS, member(user), comment=parsed)
+                done = await perform(
+                    app, application_id, Action.REQUEST_DOCUMENTS, member(user), comment=parsed
+                )
                 reply = _("📎 Documents requested for {number}. The applicant is notified.").format(
                     number=html.escape(done.number)
                 )
             else:
                 amount = Decimal(str(data["amount"]))
                 done = await record_overpayment(app, application_id, amount, parsed, member(user))
-                reply = _("⚠️ Overpayment of {amount} recorded for {number}. The applicant is notified.").format(
-                    amount=money(amount, app.settings.default_locale), number=html.escape(done.number)
+                reply = _(
+                    "⚠️ Overpayment of {amount} recorded for {number}. The applicant is notified."
+                ).format(
+                    amount=money(amount, app.settings.default_locale),
+                    number=html.escape(done.number),
                 )
         except StaffActionError as error:
             await state.clear()
@@ -605,17 +720,24 @@ async def _dialog_answer(
             await state.clear()
             return
         await _prompt(
-            bot, app, state, user, StaffDialog.overpay_reason, application,
-            _("reply with the reason of the overpayment of {amount} (the applicant will see it).").format(
-                amount=money(typed_amount, app.settings.default_locale)
-            ),
+            bot,
+            app,
+            state,
+            user,
+            StaffDialog.overpay_reason,
+            application,
+            _(
+                "reply with the reason of the overpayment of {amount} (the applicant will see it)."
+            ).format(amount=money(typed_amount, app.settings.default_locale)),
             amount=str(typed_amount),
         )
         return
     if current == StaffDialog.stop_date.state:
         parsed_date = parse_date(text)
         if isinstance(parsed_date, Invalid):
-            await message.reply(_("Please reply with the date as DD.MM.YYYY, for example 10.02.2026."))
+            await message.reply(
+                _("Please reply with the date as DD.MM.YYYY, for example 10.02.2026.")
+            )
             return
         if parsed_date > app.clock.today():
             await message.reply(_("The date of the event cannot be in the future."))
@@ -631,8 +753,12 @@ async def _dialog_answer(
         await state.clear()
         reason = STOP_REASON_TEXTS.get(str(data["reason"]))
         await message.reply(
-            _("⏹ {number}: payment stops after {date} ({reason}). The applicant is notified.").format(
-                number=html.escape(done.number), date=day(parsed_date), reason=html.escape(_(reason) if reason else "")
+            _(
+                "⏹ {number}: payment stops after {date} ({reason}). The applicant is notified."
+            ).format(
+                number=html.escape(done.number),
+                date=day(parsed_date),
+                reason=html.escape(_(reason) if reason else ""),
             )
         )
         await _refresh(bot, app, application_id)
@@ -649,7 +775,9 @@ async def on_find(message: Message, command: CommandObject, app: AppContext) -> 
         return
     query = (command.args or "").strip()
     if not query:
-        await message.reply(_("Usage: /find <application number or IIN>, e.g. /find ALA-2025-000123"))
+        await message.reply(
+            _("Usage: /find <application number or IIN>, e.g. /find ALA-2025-000123")
+        )
         return
     found = await staff_export.find(app.sessionmaker, query)
     if not found:
@@ -670,7 +798,8 @@ async def on_find(message: Message, command: CommandObject, app: AppContext) -> 
                     callback_data=CardAction(action="repost", app=application.id).pack(),
                 ),
                 InlineKeyboardButton(
-                    text=_("📜 History"), callback_data=CardAction(action="history", app=application.id).pack()
+                    text=_("📜 History"),
+                    callback_data=CardAction(action="history", app=application.id).pack(),
                 ),
             ]
         )
@@ -678,7 +807,8 @@ async def on_find(message: Message, command: CommandObject, app: AppContext) -> 
     await message.answer(
         "\n".join(lines),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
-        reply_parameters=_card_reply(card) or ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True),
+        reply_parameters=_card_reply(card)
+        or ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True),
     )
 
 
@@ -702,11 +832,16 @@ async def on_export(message: Message, command: CommandObject, app: AppContext) -
         return
     result = await staff_export.export(app.sessionmaker, flt)
     today = app.clock.today().isoformat()
-    summary = _("Applications: {count}; audit entries: {audit}.").format(count=result.count, audit=result.audit_count)
-    await message.answer_document(
-        BufferedInputFile(result.applications_csv, filename=f"applications-{today}.csv"), caption=summary
+    summary = _("Applications: {count}; audit entries: {audit}.").format(
+        count=result.count, audit=result.audit_count
     )
-    await message.answer_document(BufferedInputFile(result.audit_csv, filename=f"audit-{today}.csv"))
+    await message.answer_document(
+        BufferedInputFile(result.applications_csv, filename=f"applications-{today}.csv"),
+        caption=summary,
+    )
+    await message.answer_document(
+        BufferedInputFile(result.audit_csv, filename=f"audit-{today}.csv")
+    )
 
 
 async def on_stats(message: Message, app: AppContext) -> None:
@@ -727,13 +862,21 @@ async def on_stats(message: Message, app: AppContext) -> None:
     for school_year, quarter, approved, paid in result.quarters:
         lines.append(
             _("• Q{quarter} {school_year}: {approved} / {paid}").format(
-                quarter=quarter, school_year=html.escape(school_year), approved=money(approved, language), paid=money(paid, language)
+                quarter=quarter,
+                school_year=html.escape(school_year),
+                approved=money(approved, language),
+                paid=money(paid, language),
             )
         )
     if not result.quarters:
         lines.append("—")
     if result.overpaid:
-        lines += ["", _("Overpaid amounts recorded (p.9): {amount}").format(amount=money(result.overpaid, language))]
+        lines += [
+            "",
+            _("Overpaid amounts recorded (p.9): {amount}").format(
+                amount=money(result.overpaid, language)
+            ),
+        ]
     await message.answer("\n".join(lines))
 
 

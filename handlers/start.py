@@ -48,8 +48,8 @@ def intro_text() -> str:
         "curriculum in Alatau: check whether you are entitled to the reimbursement "
         "(8 MRP per quarter, decision of the Alatau city maslikhat No. 11-36), estimate the "
         "payments, prepare an application and follow its status.\n\n"
-        "The official application is made through the State Corporation \"Government for "
-        "Citizens\" or the eGov portal (p.6); I prepare your application, forward it to the "
+        'The official application is made through the State Corporation "Government for '
+        'Citizens" or the eGov portal (p.6); I prepare your application, forward it to the '
         "Department and keep you informed.\n\nChoose an action in the menu below."
     )
 

@@ -109,7 +109,9 @@ class RunningBot:
 
 
 @pytest.fixture
-async def running(tg: FakeTelegram, make_settings: Callable[..., Settings]) -> AsyncIterator[RunningBot]:
+async def running(
+    tg: FakeTelegram, make_settings: Callable[..., Settings]
+) -> AsyncIterator[RunningBot]:
     bot = RunningBot(tg, make_settings(), Clock(fixed=FIXED_TODAY))
     await bot.start()
     try:

@@ -446,7 +446,9 @@ async def test_a_failed_staff_card_does_not_lose_the_application(
     await running.start()
     try:
         tg.group(STAFF_CHAT_ID, "Staff")
-        tg.inject("sendMessage", 500, chat_id=STAFF_CHAT_ID, times=2)  # the staff chat is down for a while
+        tg.inject(
+            "sendMessage", 500, chat_id=STAFF_CHAT_ID, times=2
+        )  # the staff chat is down for a while
         user = tg.user(2011, language_code="kk")
         await begin(user, "kk")
         await answer_all(user, "kk", Person())
@@ -456,15 +458,24 @@ async def test_a_failed_staff_card_does_not_lose_the_application(
         assert len(rows) == 1
         async with running.app.context.sessionmaker() as session:
             card_rows = list(
-                await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "card_publish"))
+                await session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.kind == "card_publish")
+                )
             )
-        assert [(r.application_id, r.dedupe_key) for r in card_rows] == [(rows[0].id, f"card:{rows[0].id}")]
+        assert [(r.application_id, r.dedupe_key) for r in card_rows] == [
+            (rows[0].id, f"card:{rows[0].id}")
+        ]
 
         await wait_staff_card(tg, "ALA-2025-000001")
         await tg.wait_for(
-            lambda: [m for m in tg.messages(STAFF_CHAT_ID) if m.kind == "document"], what="the certificate"
+            lambda: [m for m in tg.messages(STAFF_CHAT_ID) if m.kind == "document"],
+            what="the certificate",
         )
-        cards = [m for m in tg.messages(STAFF_CHAT_ID) if "ALA-2025-000001" in (m.text or "") and m.kind == "text"]
+        cards = [
+            m
+            for m in tg.messages(STAFF_CHAT_ID)
+            if "ALA-2025-000001" in (m.text or "") and m.kind == "text"
+        ]
         assert len(cards) == 1
         (document,) = [m for m in tg.messages(STAFF_CHAT_ID) if m.kind == "document"]
         assert document.reply_to_message_id == cards[0].message_id

@@ -161,7 +161,13 @@ async def test_eligible_with_buttons_one_question_at_a_time(
     assert w["step"].format(n=3) in replies[-1].text and w["q_home"] in replies[-1].text
     replies = await user.press(w["yes"])
     assert w["step"].format(n=4) in replies[-1].text and w["q_who"] in replies[-1].text
-    assert replies[-1].buttons[:5] == [[w["parent"]], [w["adoptive"]], [w["guardian"]], [w["other"]], [w["unsure"]]]
+    assert replies[-1].buttons[:5] == [
+        [w["parent"]],
+        [w["adoptive"]],
+        [w["guardian"]],
+        [w["other"]],
+        [w["unsure"]],
+    ]
     replies = await user.press(w["parent"])
     assert w["q_resident"] in replies[-1].text
     replies = await user.press(w["yes"])
@@ -184,7 +190,9 @@ async def test_eligible_with_buttons_one_question_at_a_time(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_typed_answers_instead_of_buttons(running: RunningBot, tg: FakeTelegram, language: str) -> None:
+async def test_typed_answers_instead_of_buttons(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
     w = WORDS[language]
     user = tg.user(3002, language_code=language)
     await start_in(user, language)
@@ -201,14 +209,23 @@ async def test_each_exclusion_names_its_paragraph_and_what_can_change_it(
 ) -> None:
     w = WORDS[language]
     cases = {
-        "full_state_support": (eligible_steps(w, support=("press", w["yes"])), [w["full_support"], w["p3"]]),
+        "full_state_support": (
+            eligible_steps(w, support=("press", w["yes"])),
+            [w["full_support"], w["p3"]],
+        ),
         "parental_rights": (
             eligible_steps(w, rights=("press", w["yes"])),
             [w["rights"], w["p3"], w["staff_explain"]],
         ),
         "adult": (eligible_steps(w, birth=("send", "01.01.2005")), [w["adult"], w["p5"]]),
-        "not_resident": (eligible_steps(w, resident=("press", w["no"])), [w["own_maslikhat"], w["p1"]]),
-        "other_representative": (eligible_steps(w, who=("press", w["other"])), [w["guardian_may"], w["p3"]]),
+        "not_resident": (
+            eligible_steps(w, resident=("press", w["no"])),
+            [w["own_maslikhat"], w["p1"]],
+        ),
+        "other_representative": (
+            eligible_steps(w, who=("press", w["other"])),
+            [w["guardian_may"], w["p3"]],
+        ),
     }
     for offset, (name, (steps, expected)) in enumerate(cases.items()):
         user, _ = await begin(tg, 3100 + offset, language)
@@ -223,7 +240,17 @@ async def test_each_exclusion_names_its_paragraph_and_what_can_change_it(
 
 
 def _stop_index(name: str) -> int:
-    order = ["disability", "until", "birth", "home", "who", "resident", "support", "rights", "institution"]
+    order = [
+        "disability",
+        "until",
+        "birth",
+        "home",
+        "who",
+        "resident",
+        "support",
+        "rights",
+        "institution",
+    ]
     where = {
         "full_state_support": "support",
         "parental_rights": "rights",
@@ -253,7 +280,9 @@ async def test_not_sure_leads_to_a_staff_check_not_a_refusal(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_no_disability_stops_at_once(running: RunningBot, tg: FakeTelegram, language: str) -> None:
+async def test_no_disability_stops_at_once(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
     w = WORDS[language]
     user, _ = await begin(tg, 3202, language)
     replies = await user.send(w["no"].lower())
@@ -306,7 +335,9 @@ async def test_back_and_cancel(running: RunningBot, tg: FakeTelegram, language: 
     assert w["q_until"] in replies[-1].text
     replies = await user.send(w["back"])  # typed
     assert w["q_disability"] in replies[-1].text
-    assert w["back"] not in [b for row in replies[-1].buttons for b in row]  # none on the first question
+    assert w["back"] not in [
+        b for row in replies[-1].buttons for b in row
+    ]  # none on the first question
     replies = await user.press(w["no"])
     assert w["not_eligible"] in replies[-1].text  # a changed answer counts
 
@@ -345,7 +376,9 @@ async def test_menu_and_commands_are_not_answers_and_the_check_survives_a_restar
     assert w["eligible"] in replies[-1].text
 
     user, _ = await begin(tg, 3502, language)
-    replies = await user.send(WORDS[language]["menu_check"].replace("✅ ", ""))  # typed menu label restarts
+    replies = await user.send(
+        WORDS[language]["menu_check"].replace("✅ ", "")
+    )  # typed menu label restarts
     assert w["step"].format(n=1) in replies[-1].text
     menu_estimate = {"ru": "🧮 Рассчитать выплаты", "kk": "🧮 Төлемді есептеу"}[language]
     replies = await user.send(menu_estimate)

@@ -61,7 +61,20 @@ WORDS = {
     },
 }
 LANGUAGES = ("kk", "ru")
-COMMON = ("title", "source", "application", "identity", "certificate", "birth", "bank", "disability", "con", "egov", "honest", "department")
+COMMON = (
+    "title",
+    "source",
+    "application",
+    "identity",
+    "certificate",
+    "birth",
+    "bank",
+    "disability",
+    "con",
+    "egov",
+    "honest",
+    "department",
+)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -94,7 +107,9 @@ async def test_parent_and_guardian_get_different_checklists(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_typed_answers_bad_input_and_cancel(running: RunningBot, tg: FakeTelegram, language: str) -> None:
+async def test_typed_answers_bad_input_and_cancel(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
     w = WORDS[language]
     user = tg.user(6003, language_code=language)
     await start_in(user, language)

@@ -11,7 +11,10 @@ from tests.tgfake.server import FakeTelegram
 
 
 async def test_handler_error_apologises_in_the_users_language_and_keeps_state(
-    running: RunningBot, tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    running: RunningBot,
+    tg: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     user = tg.user(2001, first_name="Сәуле", language_code="kk")
     await user.send("/start")

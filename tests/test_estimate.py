@@ -110,7 +110,9 @@ async def begin(tg: FakeTelegram, user_id: int, language: str):  # type: ignore[
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_worked_example_1_with_buttons(running: RunningBot, tg: FakeTelegram, language: str) -> None:
+async def test_worked_example_1_with_buttons(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
     """Applied 15.11.2025, certificate 09.2025–05.2026, child born 2015 → 100 656,00 ₸."""
     w = WORDS[language]
     user, replies = await begin(tg, 4001, language)
@@ -119,7 +121,10 @@ async def test_worked_example_1_with_buttons(running: RunningBot, tg: FakeTelegr
 
     replies = await user.press(w["this_month"])
     assert w["step"].format(n=2) in replies[-1].text and w["q_start"] in replies[-1].text
-    assert replies[-1].buttons[0] == ["09.2025", "11.2025"]  # school year start, month of application
+    assert replies[-1].buttons[0] == [
+        "09.2025",
+        "11.2025",
+    ]  # school year start, month of application
     replies = await user.press("09.2025")
     assert w["step"].format(n=3) in replies[-1].text and w["q_end"] in replies[-1].text
     assert replies[-1].buttons[0] == ["05.2026"]
@@ -143,7 +148,9 @@ async def test_worked_example_1_with_buttons(running: RunningBot, tg: FakeTelegr
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_worked_example_3_typed_child_turns_18(running: RunningBot, tg: FakeTelegram, language: str) -> None:
+async def test_worked_example_3_typed_child_turns_18(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
     """As example 1, but the child turns 18 on 10.02.2026: Q3 = 2/3 × 34 600 = 23 066,67; total 54 522,67."""
     w = WORDS[language]
     user = tg.user(4002, language_code=language)
@@ -162,7 +169,9 @@ async def test_worked_example_3_typed_child_turns_18(running: RunningBot, tg: Fa
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_beyond_the_mrp_table_says_not_yet_known(running: RunningBot, tg: FakeTelegram, language: str) -> None:
+async def test_beyond_the_mrp_table_says_not_yet_known(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
     w = WORDS[language]
     user, _ = await begin(tg, 4003, language)
     replies = []
@@ -175,7 +184,9 @@ async def test_beyond_the_mrp_table_says_not_yet_known(running: RunningBot, tg: 
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_worked_example_4_nothing_payable(running: RunningBot, tg: FakeTelegram, language: str) -> None:
+async def test_worked_example_4_nothing_payable(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
     """Applied 05.06.2026 with a certificate ending 05.2026: nothing payable, p.4, a new certificate helps."""
     w = WORDS[language]
     running.clock.fixed = dt.date(2026, 6, 5)
@@ -192,7 +203,9 @@ async def test_worked_example_4_nothing_payable(running: RunningBot, tg: FakeTel
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_bad_input_back_and_cancel(running: RunningBot, tg: FakeTelegram, language: str) -> None:
+async def test_bad_input_back_and_cancel(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
     w = WORDS[language]
     user, _ = await begin(tg, 4005, language)
     for bad, reason in (

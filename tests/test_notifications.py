@@ -32,7 +32,12 @@ from tests.test_staff_kit import (
 from tests.tgfake.html_check import check_html
 from tests.tgfake.server import FakeTelegram
 
-QUARTER = {"school_year": "2025/2026", "quarter": 2, "months": ["2025-11", "2025-12"], "amount": "31456.00"}
+QUARTER = {
+    "school_year": "2025/2026",
+    "quarter": 2,
+    "months": ["2025-11", "2025-12"],
+    "amount": "31456.00",
+}
 PARAMS: dict[str, dict[str, Any]] = {
     "taken": {},
     "documents_requested": {"comment": "справка <с печатью> & подписью"},
@@ -42,7 +47,12 @@ PARAMS: dict[str, dict[str, Any]] = {
     "withdrawn": {},
     "quarter_paid": QUARTER,
     "overpayment": {"amount": "15728.00", "reason": "двойная выплата <октябрь>"},
-    "terminated": {"reason": "death", "on": "2026-01-10", "stop_month": "2026-02", "cancelled": [QUARTER]},
+    "terminated": {
+        "reason": "death",
+        "on": "2026-01-10",
+        "stop_month": "2026-02",
+        "cancelled": [QUARTER],
+    },
     "staff_message": {"text": "Принесите <оригинал>"},
     "reminder_certificate_end": {"event": "2026-05-31"},
     "reminder_age_18": {"event": "2026-02-10"},
@@ -66,7 +76,12 @@ def test_every_notification_renders_in_both_languages(kind: str, language: str) 
     text = render(CONTEXT, kind, {"number": "ALA-2025-000007", **PARAMS[kind]}, language)
     assert check_html(text) is None, text
     assert "ALA-2025-000007" in text
-    other = render(CONTEXT, kind, {"number": "ALA-2025-000007", **PARAMS[kind]}, "ru" if language == "kk" else "kk")
+    other = render(
+        CONTEXT,
+        kind,
+        {"number": "ALA-2025-000007", **PARAMS[kind]},
+        "ru" if language == "kk" else "kk",
+    )
     assert text != other
     if kind == "rejected":
         assert ("10-тармақ" if language == "kk" else "п. 10") in text
@@ -85,7 +100,9 @@ TAKEN_RU = "🔎 Ваше заявление ALA-2025-000001 принято на
 TAKEN_KK = "🔎 Сіздің ALA-2025-000001 өтінішіңіз қарауға алынды"
 
 
-async def test_429_with_retry_after_is_honoured_and_delivered_once(staffbot: RunningBot, tg: FakeTelegram) -> None:
+async def test_429_with_retry_after_is_honoured_and_delivered_once(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
     parent = tg.user(4001, language_code="ru")
     application_id = await submit_application(staffbot.app, tg, parent, "ru")
     tg.inject("sendMessage", 429, retry_after=1, chat_id=parent.id)
@@ -101,7 +118,9 @@ async def test_429_with_retry_after_is_honoured_and_delivered_once(staffbot: Run
     assert len(messages_with(tg, parent.id, TAKEN_RU)) == 1
 
 
-async def test_500_is_retried_with_back_off_and_delivered_once(staffbot: RunningBot, tg: FakeTelegram) -> None:
+async def test_500_is_retried_with_back_off_and_delivered_once(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
     parent = tg.user(4002, language_code="kk")
     application_id = await submit_application(staffbot.app, tg, parent, "kk")
     tg.inject("sendMessage", 500, times=2, chat_id=parent.id)
@@ -119,15 +138,21 @@ async def test_500_is_retried_with_back_off_and_delivered_once(staffbot: Running
     assert len(messages_with(tg, parent.id, TAKEN_KK)) == 1
 
 
-async def test_403_marks_undeliverable_and_tells_staff_on_the_card(staffbot: RunningBot, tg: FakeTelegram) -> None:
+async def test_403_marks_undeliverable_and_tells_staff_on_the_card(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
     parent = tg.user(4003, language_code="ru")
     application_id = await submit_application(staffbot.app, tg, parent, "ru")
     tg.block_user(parent.id)
     await take(tg, staffbot, application_id)
-    warning = await wait_text(tg, STAFF_CHAT_ID, "⚠️ Заявление ALA-2025-000001: заявитель заблокировал бота")
+    warning = await wait_text(
+        tg, STAFF_CHAT_ID, "⚠️ Заявление ALA-2025-000001: заявитель заблокировал бота"
+    )
     card = await card_of(staffbot.app, tg, application_id)
     assert warning.reply_to_message_id == card.message_id
-    await wait_text(tg, STAFF_CHAT_ID, "⚠️ Заявитель заблокировал бота: свяжитесь с ним по телефону.")
+    await wait_text(
+        tg, STAFF_CHAT_ID, "⚠️ Заявитель заблокировал бота: свяжитесь с ним по телефону."
+    )
     rows = await wait_outbox_idle(staffbot.app, tg)
     row = next(r for r in rows if r.kind == "taken")
     assert row.status == "undeliverable" and row.attempts == 1 and "403" in (row.last_error or "")
@@ -136,7 +161,9 @@ async def test_403_marks_undeliverable_and_tells_staff_on_the_card(staffbot: Run
     assert len(calls) == 1  # never retried
 
 
-async def test_the_parent_reads_it_in_the_language_chosen_last(staffbot: RunningBot, tg: FakeTelegram) -> None:
+async def test_the_parent_reads_it_in_the_language_chosen_last(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
     parent = tg.user(4004, language_code="kk")
     application_id = await submit_application(staffbot.app, tg, parent, "kk")
     await staffbot.app.context.languages.set(parent.id, "ru")
@@ -153,13 +180,21 @@ async def test_pacing_keeps_within_telegram_limits(tg: FakeTelegram, make_settin
         sessionmaker = bot.app.context.sessionmaker
         async with sessionmaker() as session, session.begin():
             for user in users:
-                await outbox.enqueue(session, chat_id=user.id, kind="test", payload={"text": f"hello {user.id}"})
+                await outbox.enqueue(
+                    session, chat_id=user.id, kind="test", payload={"text": f"hello {user.id}"}
+                )
             for i in range(3):  # three to one parent: one second apart
-                await outbox.enqueue(session, chat_id=users[0].id, kind="test", payload={"text": f"more {i}"})
+                await outbox.enqueue(
+                    session, chat_id=users[0].id, kind="test", payload={"text": f"more {i}"}
+                )
             for i in range(5):
-                await outbox.enqueue(session, chat_id=STAFF_CHAT_ID, kind="test", payload={"text": f"staff {i}"})
+                await outbox.enqueue(
+                    session, chat_id=STAFF_CHAT_ID, kind="test", payload={"text": f"staff {i}"}
+                )
         outbox.wake(sessionmaker)
-        await tg.wait_for(lambda: tg.delivered_total >= 45 + 3 + 5, timeout=20, what="all delivered")
+        await tg.wait_for(
+            lambda: tg.delivered_total >= 45 + 3 + 5, timeout=20, what="all delivered"
+        )
         await wait_outbox_idle(bot.app, tg)
         async with sessionmaker() as session:
             statuses = (await session.scalars(select(OutboxMessage.status))).all()

@@ -30,7 +30,9 @@ async def sessionmaker(tmp_path: Path) -> AsyncIterator[async_sessionmaker[Async
         await engine.dispose()
 
 
-async def add_rows(sessionmaker: async_sessionmaker[AsyncSession], count: int, chat: int = 1000) -> None:
+async def add_rows(
+    sessionmaker: async_sessionmaker[AsyncSession], count: int, chat: int = 1000
+) -> None:
     async with sessionmaker() as session, session.begin():
         for i in range(count):
             await outbox.enqueue(session, chat_id=chat + i, kind="test", payload={"text": f"m{i}"})
@@ -41,18 +43,32 @@ async def statuses(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[int, 
         return dict((await session.execute(select(OutboxMessage.id, OutboxMessage.status))).all())
 
 
-async def test_dedupe_key_makes_enqueue_idempotent(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_dedupe_key_makes_enqueue_idempotent(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     for _ in range(3):
         async with sessionmaker() as session, session.begin():
-            await outbox.enqueue(session, chat_id=1, kind="reminder", payload={"text": "x"}, dedupe_key="reminder:1:a")
+            await outbox.enqueue(
+                session,
+                chat_id=1,
+                kind="reminder",
+                payload={"text": "x"},
+                dedupe_key="reminder:1:a",
+            )
     async with sessionmaker() as session, session.begin():
-        first = await outbox.enqueue(session, chat_id=1, kind="reminder", payload={"text": "y"}, dedupe_key="reminder:1:b")
-        again = await outbox.enqueue(session, chat_id=1, kind="reminder", payload={"text": "y"}, dedupe_key="reminder:1:b")
+        first = await outbox.enqueue(
+            session, chat_id=1, kind="reminder", payload={"text": "y"}, dedupe_key="reminder:1:b"
+        )
+        again = await outbox.enqueue(
+            session, chat_id=1, kind="reminder", payload={"text": "y"}, dedupe_key="reminder:1:b"
+        )
     assert (first, again) == (True, False)
     assert len(await statuses(sessionmaker)) == 2
 
 
-async def test_a_rolled_back_change_leaves_no_row(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_rolled_back_change_leaves_no_row(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     with pytest.raises(RuntimeError):
         async with sessionmaker() as session, session.begin():
             await outbox.enqueue(session, chat_id=1, kind="test", payload={"text": "x"})
@@ -60,7 +76,9 @@ async def test_a_rolled_back_change_leaves_no_row(sessionmaker: async_sessionmak
     assert await statuses(sessionmaker) == {}
 
 
-async def test_claims_are_disjoint_and_committed(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_claims_are_disjoint_and_committed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     await add_rows(sessionmaker, 30)
     first, second = await asyncio.gather(
         outbox.claim(sessionmaker, worker="a", limit=20, lease=30),
@@ -74,7 +92,9 @@ async def test_claims_are_disjoint_and_committed(sessionmaker: async_sessionmake
     assert await outbox.claim(sessionmaker, worker="c", limit=50, lease=30) == []
 
 
-async def test_an_expired_lease_is_claimed_again(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_expired_lease_is_claimed_again(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     await add_rows(sessionmaker, 1)
     (row,) = await outbox.claim(sessionmaker, worker="dead", limit=10, lease=30)
     later = outbox.utcnow() + dt.timedelta(seconds=31)
@@ -91,9 +111,13 @@ async def test_an_expired_lease_is_claimed_again(sessionmaker: async_sessionmake
         assert stored is not None and stored.status == SENT and stored.telegram_message_id == 2
 
 
-async def test_outcomes_are_written_in_one_go(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_outcomes_are_written_in_one_go(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     async with sessionmaker() as session, session.begin():
-        await outbox.enqueue(session, chat_id=7, kind="a", payload={"text": "x", "link": True}, application_id=None)
+        await outbox.enqueue(
+            session, chat_id=7, kind="a", payload={"text": "x", "link": True}, application_id=None
+        )
     await add_rows(sessionmaker, 3, chat=100)
     rows = await outbox.claim(sessionmaker, worker="w", limit=10, lease=30)
     soon = outbox.utcnow() + dt.timedelta(seconds=5)
@@ -116,11 +140,15 @@ async def test_outcomes_are_written_in_one_go(sessionmaker: async_sessionmaker[A
     assert links == []  # no application: nothing to link
     # retried rows are not due before next_attempt_at
     assert await outbox.claim(sessionmaker, worker="w", limit=10, lease=30) == []
-    due = await outbox.claim(sessionmaker, worker="w", limit=10, lease=30, now=soon + dt.timedelta(seconds=1))
+    due = await outbox.claim(
+        sessionmaker, worker="w", limit=10, lease=30, now=soon + dt.timedelta(seconds=1)
+    )
     assert {r.id for r in due} == {rows[1].id, rows[2].id}
 
 
-async def test_release_gives_rows_back_without_using_an_attempt(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_release_gives_rows_back_without_using_an_attempt(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     await add_rows(sessionmaker, 2)
     rows = await outbox.claim(sessionmaker, worker="w", limit=10, lease=300)
     await outbox.release_all(sessionmaker, "w", [r.id for r in rows])

@@ -31,7 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 TAKEN = "принято на рассмотрение (ГУ «Отдел занятости"
 
 
-def start_bot(tg: FakeTelegram, database_url: str, folder: Path, name: str, **env: str) -> subprocess.Popen[bytes]:
+def start_bot(
+    tg: FakeTelegram, database_url: str, folder: Path, name: str, **env: str
+) -> subprocess.Popen[bytes]:
     environment = {
         **os.environ,
         "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
@@ -72,15 +74,25 @@ async def wait_status(app: BotApplication, status: str, timeout: float = 30.0) -
     raise AssertionError(f"the outbox row did not become {status!r}: {await row_status(app)}")
 
 
-async def test_sigkill_between_commit_and_send_then_restart_delivers_once(tg: FakeTelegram, tmp_path: Path) -> None:
+async def test_sigkill_between_commit_and_send_then_restart_delivers_once(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     parent = tg.user(6001, language_code="ru")
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
-    settings = Settings(_env_file=None, bot_token=BOT_TOKEN, bot_api_url=tg.base_url, database_url=database_url)
+    settings = Settings(
+        _env_file=None, bot_token=BOT_TOKEN, bot_api_url=tg.base_url, database_url=database_url
+    )
     # The status change and its notification, committed together (no sender runs here).
     app = await BotApplication.create(settings)
     try:
         await app.context.languages.set(parent.id, "ru")
-        result = await submit(app.context, user_id=parent.id, language="ru", answers=answers(), files=[certificate_file(tg)])
+        result = await submit(
+            app.context,
+            user_id=parent.id,
+            language="ru",
+            answers=answers(),
+            files=[certificate_file(tg)],
+        )
         await perform(app.context, result.application_id, Action.TAKE, StaffMember(501, "Гүлнар"))
         assert await row_status(app) == ("pending", 0)
 
@@ -96,7 +108,9 @@ async def test_sigkill_between_commit_and_send_then_restart_delivers_once(tg: Fa
         second = start_bot(tg, database_url, tmp_path, "second")
         try:
             await tg.wait_for(
-                lambda: [m for m in tg.messages(parent.id) if TAKEN in (m.text or "")], timeout=30, what="delivery"
+                lambda: [m for m in tg.messages(parent.id) if TAKEN in (m.text or "")],
+                timeout=30,
+                what="delivery",
             )
             attempts = await wait_status(app, "sent")
             await asyncio.sleep(1.0)  # nothing else arrives
@@ -110,14 +124,24 @@ async def test_sigkill_between_commit_and_send_then_restart_delivers_once(tg: Fa
         await app.close()
 
 
-async def test_sigkill_before_the_claim_then_restart_delivers_once(tg: FakeTelegram, tmp_path: Path) -> None:
+async def test_sigkill_before_the_claim_then_restart_delivers_once(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     parent = tg.user(6002, language_code="kk")
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
-    settings = Settings(_env_file=None, bot_token=BOT_TOKEN, bot_api_url=tg.base_url, database_url=database_url)
+    settings = Settings(
+        _env_file=None, bot_token=BOT_TOKEN, bot_api_url=tg.base_url, database_url=database_url
+    )
     app = await BotApplication.create(settings)
     try:
         await app.context.languages.set(parent.id, "kk")
-        result = await submit(app.context, user_id=parent.id, language="kk", answers=answers(), files=[certificate_file(tg)])
+        result = await submit(
+            app.context,
+            user_id=parent.id,
+            language="kk",
+            answers=answers(),
+            files=[certificate_file(tg)],
+        )
         # A bot that is killed right away: the committed row stays pending.
         first = start_bot(tg, database_url, tmp_path, "first", OUTBOX_POLL_INTERVAL="3600")
         await tg.wait_for(lambda: tg.calls_of("getUpdates"), timeout=30, what="the first bot polls")

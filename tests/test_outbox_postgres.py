@@ -38,10 +38,14 @@ async def pg_sessionmaker(pg_url: str) -> AsyncIterator[async_sessionmaker[Async
 async def add_rows(sessionmaker: async_sessionmaker[AsyncSession], chats: list[int]) -> None:
     async with sessionmaker() as session, session.begin():
         for chat in chats:
-            await outbox.enqueue(session, chat_id=chat, kind="test", payload={"text": f"hello {chat}"})
+            await outbox.enqueue(
+                session, chat_id=chat, kind="test", payload={"text": f"hello {chat}"}
+            )
 
 
-async def test_concurrent_claims_skip_locked_rows(pg_sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_concurrent_claims_skip_locked_rows(
+    pg_sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     await add_rows(pg_sessionmaker, list(range(5000, 5120)))
     claims = await asyncio.gather(
         *(outbox.claim(pg_sessionmaker, worker=f"w{i}", limit=25, lease=60) for i in range(6))
@@ -51,7 +55,9 @@ async def test_concurrent_claims_skip_locked_rows(pg_sessionmaker: async_session
     assert sum(1 for claim in claims if claim) >= 5
 
 
-def bot_process(tg: FakeTelegram, database_url: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
+def bot_process(
+    tg: FakeTelegram, database_url: str, log: Path, **env: str
+) -> subprocess.Popen[bytes]:
     environment = {
         **os.environ,
         "BOT_TOKEN": BOT_TOKEN,
@@ -99,14 +105,20 @@ async def test_two_processes_share_the_outbox_exactly_once(
         tg.user(chat, language_code="ru")
     env_path = os.environ.get("PYTHONPATH", "")
     processes = [
-        bot_process(tg, pg_url, tmp_path / f"bot{i}.log", PYTHONPATH=f"{REPO}{os.pathsep}{env_path}")
+        bot_process(
+            tg, pg_url, tmp_path / f"bot{i}.log", PYTHONPATH=f"{REPO}{os.pathsep}{env_path}"
+        )
         for i in range(2)
     ]
     try:
-        await tg.wait_for(lambda: len(tg.calls_of("deleteWebhook")) >= 2, timeout=60, what="both bots started")
+        await tg.wait_for(
+            lambda: len(tg.calls_of("deleteWebhook")) >= 2, timeout=60, what="both bots started"
+        )
         await asyncio.sleep(0.5)
         await add_rows(pg_sessionmaker, chats)
-        await tg.wait_for(lambda: tg.delivered_total >= len(chats), timeout=60, what="all rows delivered")
+        await tg.wait_for(
+            lambda: tg.delivered_total >= len(chats), timeout=60, what="all rows delivered"
+        )
         await asyncio.sleep(1.0)  # nothing more arrives
     finally:
         for process in processes:
@@ -115,8 +127,14 @@ async def test_two_processes_share_the_outbox_exactly_once(
     assert all(tg.delivered.get(chat) == 1 for chat in chats)
     async with pg_sessionmaker() as session:
         by_status = dict(
-            (await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all()
+            (
+                await session.execute(
+                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                )
+            ).all()
         )
-        workers = (await session.execute(select(func.count(func.distinct(OutboxMessage.claimed_by))))).scalar_one()
+        workers = (
+            await session.execute(select(func.count(func.distinct(OutboxMessage.claimed_by))))
+        ).scalar_one()
     assert by_status == {"sent": len(chats)}
     assert workers == 2, "both processes must have delivered rows"

@@ -34,7 +34,9 @@ async def staffbot(tg: FakeTelegram, make_settings: Any) -> AsyncIterator[Runnin
         yield bot
 
 
-async def approved(tg: FakeTelegram, bot: RunningBot, user_id: int, language: str, **answers: Any) -> int:
+async def approved(
+    tg: FakeTelegram, bot: RunningBot, user_id: int, language: str, **answers: Any
+) -> int:
     parent = tg.user(user_id, language_code=language)
     application_id = await submit_application(bot.app, tg, parent, language, **answers)
     member = staff(tg)
@@ -86,12 +88,19 @@ async def test_certificate_and_new_school_year_reminders_are_sent_once(
     assert len(messages_with(tg, 5001, SEPTEMBER[language])) == 1
     async with staffbot.app.context.sessionmaker() as session:
         keys = sorted(
-            k for k in (await session.scalars(select(OutboxMessage.dedupe_key))).all() if k and k.startswith("reminder:")
+            k
+            for k in (await session.scalars(select(OutboxMessage.dedupe_key))).all()
+            if k and k.startswith("reminder:")
         )
-    assert keys == ["reminder:1:certificate_end:2026-05-31", "reminder:1:new_school_year:2026-09-01"]
+    assert keys == [
+        "reminder:1:certificate_end:2026-05-31",
+        "reminder:1:new_school_year:2026-09-01",
+    ]
 
 
-async def test_eighteenth_birthday_reminder_and_automatic_termination(staffbot: RunningBot, tg: FakeTelegram) -> None:
+async def test_eighteenth_birthday_reminder_and_automatic_termination(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
     # Worked example 3 of domain.md §4: the child turns 18 on 10.02.2026.
     application_id = await approved(
         tg, staffbot, 5002, "ru", child_birth="2008-02-10", child_iin="080210500123"
@@ -104,13 +113,19 @@ async def test_eighteenth_birthday_reminder_and_automatic_termination(staffbot: 
     assert await run_once(context) == {"reminders": 0, "birthdays": 0, "cards": 0}
     staffbot.clock.fixed = dt.date(2026, 2, 10)
     assert (await run_once(context))["birthdays"] == 1
-    notice = await wait_text(tg, 5002, "ℹ️ Выплата по заявлению ALA-2025-000001 прекращается с месяца «март 2026» (п. 5)")
+    notice = await wait_text(
+        tg, 5002, "ℹ️ Выплата по заявлению ALA-2025-000001 прекращается с месяца «март 2026» (п. 5)"
+    )
     assert "ребёнку исполнилось 18 лет" in (notice.text or "") or "18" in (notice.text or "")
     assert (await run_once(context))["birthdays"] == 0
     async with context.sessionmaker() as session:
         events = (await session.scalars(select(TerminationEvent))).all()
-        audit = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "terminate"))).all()
-    assert [(e.reason, e.on, e.staff_id) for e in events] == [("age_18", dt.date(2026, 2, 10), None)]
+        audit = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "terminate"))
+        ).all()
+    assert [(e.reason, e.on, e.staff_id) for e in events] == [
+        ("age_18", dt.date(2026, 2, 10), None)
+    ]
     assert [(a.actor, a.actor_id) for a in audit] == [("system", None)]
     await wait_outbox_idle(staffbot.app, tg)
     assert len(messages_with(tg, 5002, "прекращается с месяца «март 2026»")) == 1
@@ -128,11 +143,15 @@ async def test_a_newer_application_of_the_family_silences_the_old_certificate(
     assert (await run_once(staffbot.app.context))["reminders"] == 0
 
 
-async def test_a_card_that_was_never_posted_is_posted_by_the_scheduler(staffbot: RunningBot, tg: FakeTelegram) -> None:
+async def test_a_card_that_was_never_posted_is_posted_by_the_scheduler(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
     # An application sent while STAFF_CHAT_ID was not configured yet: no card was queued.
     parent = tg.user(5004, language_code="ru")
     context = staffbot.app.context
-    no_staff = dataclasses.replace(context, settings=context.settings.model_copy(update={"staff_chat_id": None}))
+    no_staff = dataclasses.replace(
+        context, settings=context.settings.model_copy(update={"staff_chat_id": None})
+    )
     staffbot.app.context = no_staff
     try:
         application_id = await submit_application(staffbot.app, tg, parent, "ru", publish=False)

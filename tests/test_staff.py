@@ -83,7 +83,10 @@ async def test_take_approve_and_mark_paid_tell_the_parent_once(
     card = await card_of(staffbot.app, tg, application_id)
     assert "Статус: на рассмотрении" in (card.text or "")
     assert "Последнее действие: принято на рассмотрение — Гүлнар, 15.11.2025" in (card.text or "")
-    assert card.buttons == [["📎 Запросить документы", "✅ Одобрить"], ["⛔ Отказать", "📜 История"]]
+    assert card.buttons == [
+        ["📎 Запросить документы", "✅ Одобрить"],
+        ["⛔ Отказать", "📜 История"],
+    ]
 
     await member.press("✅ Одобрить", message=card)
     confirm = tg.messages(STAFF_CHAT_ID)[-1]
@@ -95,7 +98,9 @@ async def test_take_approve_and_mark_paid_tell_the_parent_once(
     assert TOTAL[language] in (approved.text or "")
     card = await card_of(staffbot.app, tg, application_id)
     assert "Статус: одобрено" in (card.text or "")
-    assert "2-й квартал 2025/2026 (11.2025, 12.2025): 31\xa0456,00\xa0₸ — запланировано" in (card.text or "")
+    assert "2-й квартал 2025/2026 (11.2025, 12.2025): 31\xa0456,00\xa0₸ — запланировано" in (
+        card.text or ""
+    )
     assert ["💰 Отметить выплату квартала", "⚠️ Записать переплату"] in card.buttons
 
     await member.press("💰 Отметить выплату квартала", message=card)
@@ -130,20 +135,33 @@ async def test_refusal_names_the_ground_and_the_appeal_route(
     label = next(text for row in picker.buttons for text in row if text.startswith(f"{ground})"))
     await member.press(label, message=picker)
     prompt = tg.messages(STAFF_CHAT_ID)[-1]
-    assert prompt.data.get("reply_markup", {}).get("force_reply") or "ответьте комментарием" in (prompt.text or "")
+    assert prompt.data.get("reply_markup", {}).get("force_reply") or "ответьте комментарием" in (
+        prompt.text or ""
+    )
     await member.reply(prompt, "Справка <без печати> школы")
-    refusal_text = {"kk": "⛔ Сіздің ALA-2025-000001 өтінішіңіз бойынша бас тарту туралы шешім қабылданды", "ru": "⛔ По вашему заявлению ALA-2025-000001 принято решение об отказе"}
+    refusal_text = {
+        "kk": "⛔ Сіздің ALA-2025-000001 өтінішіңіз бойынша бас тарту туралы шешім қабылданды",
+        "ru": "⛔ По вашему заявлению ALA-2025-000001 принято решение об отказе",
+    }
     notice = await wait_text(tg, parent.id, refusal_text[language])
     text = notice.text or ""
     ground_words = staffbot.app.context.i18n.gettext(GROUND_TEXTS[ground], locale=language)
     assert ground_words in text
     if language == "ru":
         assert f"Основание: пп. {ground}) п. 8" in text
-        assert "Решение можно обжаловать (п. 10)" in text and "п. 14 Правил № 84" in text and "в суд" in text
+        assert (
+            "Решение можно обжаловать (п. 10)" in text
+            and "п. 14 Правил № 84" in text
+            and "в суд" in text
+        )
         assert "Комментарий отдела: Справка <без печати> школы" in text
     else:
         assert f"Негіз: 8-тармақтың {ground}) тармақшасы" in text
-        assert "Шешімге шағымдануға болады (10-тармақ)" in text and "14-тармағында" in text and "сотқа" in text
+        assert (
+            "Шешімге шағымдануға болады (10-тармақ)" in text
+            and "14-тармағында" in text
+            and "сотқа" in text
+        )
         assert "Бөлімнің түсініктемесі: Справка <без печати> школы" in text
     stored = await application(staffbot.app, application_id)
     assert stored.status == "rejected" and stored.refusal_ground == ground
@@ -195,7 +213,10 @@ async def test_documents_requested_and_the_parent_answers_with_a_file(
     assert (message.text or "").startswith(department[language])
     # ... and the parent's reply to it comes back to the card's thread.
     replies = await parent.reply(message, "Хорошо, спасибо!")
-    passed = {"kk": "✉️ Бөлімге жіберілді (ALA-2025-000001 өтініш).", "ru": "✉️ Передано в отдел (заявление ALA-2025-000001)."}
+    passed = {
+        "kk": "✉️ Бөлімге жіберілді (ALA-2025-000001 өтініш).",
+        "ru": "✉️ Передано в отдел (заявление ALA-2025-000001).",
+    }
     assert [r.text for r in replies] == [passed[language]]
     answer = await wait_text(tg, STAFF_CHAT_ID, "Хорошо, спасибо!")
     assert answer.reply_to_message_id == card.message_id

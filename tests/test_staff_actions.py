@@ -60,7 +60,10 @@ async def test_forged_and_foreign_presses_are_refused_and_change_nothing(
     outsider = tg.group(STAFF_CHAT_ID).member(999, "Посторонний")
     await outsider.press("🔎 Взять в работу", message=card)
     await outsider.press_data(GroundPick(app=application_id, ground=2).pack(), message=card)
-    assert [(a.text, a.show_alert) for a in outsider.callback_answers] == [(REFUSED, True), (REFUSED, True)]
+    assert [(a.text, a.show_alert) for a in outsider.callback_answers] == [
+        (REFUSED, True),
+        (REFUSED, True),
+    ]
 
     # A staff member, but in a private chat, with forged callback data.
     member_private = tg.user(501, language_code="ru")
@@ -138,7 +141,9 @@ async def test_termination_event_cancels_later_quarters(
     assert "10.01.2026" in (notice.text or "")
     async with staffbot.app.context.sessionmaker() as session:
         quarters = (
-            await session.scalars(select(PaymentQuarter).order_by(PaymentQuarter.school_year, PaymentQuarter.quarter))
+            await session.scalars(
+                select(PaymentQuarter).order_by(PaymentQuarter.school_year, PaymentQuarter.quarter)
+            )
         ).all()
         events = (await session.scalars(select(TerminationEvent))).all()
     # Q3 keeps January only (1/3 of 8 × 4 325), Q4 is cancelled (p.5).
@@ -148,7 +153,9 @@ async def test_termination_event_cancels_later_quarters(
         (4, "34600.00", "cancelled"),
     ]
     assert [(e.reason, e.on) for e in events] == [("state_institution", dt.date(2026, 1, 10))]
-    card = await wait_text(tg, STAFF_CHAT_ID, "⏹ Прекращение (п. 5): обучение в государственном учреждении, 10.01.2026")
+    card = await wait_text(
+        tg, STAFF_CHAT_ID, "⏹ Прекращение (п. 5): обучение в государственном учреждении, 10.01.2026"
+    )
     assert "отменено" in (card.text or "") or "отменён" in (card.text or "")
 
 
@@ -156,13 +163,20 @@ async def test_history_find_export_and_stats(staffbot: RunningBot, tg: FakeTeleg
     parent = tg.user(3006, language_code="kk")
     first = await submit_application(staffbot.app, tg, parent, "kk")
     second_parent = tg.user(3007, language_code="ru")
-    second = await submit_application(staffbot.app, tg, second_parent, "ru", child_iin="160101600123")
+    second = await submit_application(
+        staffbot.app, tg, second_parent, "ru", child_iin="160101600123"
+    )
     await approve(tg, staffbot, first)
     member = staff(tg)
     card = await card_of(staffbot.app, tg, second)
     replies = await member.press("⛔ Отказать", message=card)
     replies = await member.press(
-        next(t for row in one(replies, "основание из п. 8").buttons for t in row if t.startswith("2)")),
+        next(
+            t
+            for row in one(replies, "основание из п. 8").buttons
+            for t in row
+            if t.startswith("2)")
+        ),
         message=one(replies, "основание из п. 8"),
     )
     await member.reply(one(replies, "ответьте комментарием"), "Адрес не в Алатау")
@@ -196,9 +210,11 @@ async def test_history_find_export_and_stats(staffbot: RunningBot, tg: FakeTeleg
     ]
     audit_csv = tg.file(documents[1].data["document"]["file_id"]).read().decode("utf-8-sig")
     audit = list(csv.DictReader(io.StringIO(audit_csv), delimiter=";"))
-    assert [(a["number"], a["action"], a["old_status"], a["new_status"]) for a in audit if a["action"] == "reject"] == [
-        ("ALA-2025-000002", "reject", "submitted", "rejected")
-    ]
+    assert [
+        (a["number"], a["action"], a["old_status"], a["new_status"])
+        for a in audit
+        if a["action"] == "reject"
+    ] == [("ALA-2025-000002", "reject", "submitted", "rejected")]
     assert any(a["comment"] == "Адрес не в Алатау" for a in audit)
     replies = await member.send("/export 2024")
     assert "Заявлений: 0" in (replies[0].text or "")
@@ -235,7 +251,9 @@ async def test_relay_does_not_steal_messages_of_other_conversations(
     await parent.send("/check")
     await parent.send("Да")
     await wait_outbox_idle(staffbot.app, tg)
-    assert not [m for m in tg.messages(STAFF_CHAT_ID)[before:] if (m.text or "").split("\n")[-1] == "Да"]
+    assert not [
+        m for m in tg.messages(STAFF_CHAT_ID)[before:] if (m.text or "").split("\n")[-1] == "Да"
+    ]
     # A reply to the Department's message is relayed even so.
     message = await wait_text(tg, parent.id, "Уточните, пожалуйста, адрес.")
     await parent.reply(message, "Алатау, мкр. Бірлік 7")
@@ -246,7 +264,9 @@ async def test_relay_does_not_steal_messages_of_other_conversations(
     assert kinds.count("parent_answer") == 1
 
 
-async def test_an_abandoned_dialog_does_not_eat_a_later_reply(staffbot: RunningBot, tg: FakeTelegram) -> None:
+async def test_an_abandoned_dialog_does_not_eat_a_later_reply(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
     parent = tg.user(3009, language_code="kk")
     application_id = await submit_application(staffbot.app, tg, parent, "kk")
     member = staff(tg)
@@ -268,19 +288,31 @@ async def test_two_staff_members_cannot_both_take(staffbot: RunningBot, tg: Fake
     await first.press("🔎 Взять в работу", message=card)
     # the second presses the same (now stale) button
     await second.press_data(CardAction(action="take", app=application_id).pack(), message=card)
-    assert second.callback_answers[-1].text == "Это действие невозможно в текущем статусе заявления."
+    assert (
+        second.callback_answers[-1].text == "Это действие невозможно в текущем статусе заявления."
+    )
     assert stale
     await wait_outbox_idle(staffbot.app, tg)
-    assert len([m for m in tg.messages(parent.id) if "принято на рассмотрение" in (m.text or "")]) == 1
+    assert (
+        len([m for m in tg.messages(parent.id) if "принято на рассмотрение" in (m.text or "")]) == 1
+    )
 
 
-async def test_a_withdrawal_by_the_parent_reaches_both_sides(staffbot: RunningBot, tg: FakeTelegram) -> None:
+async def test_a_withdrawal_by_the_parent_reaches_both_sides(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
     from bot.services.transitions import StaffMember, perform
     from core.status import Action, Actor
 
     parent = tg.user(3011, language_code="kk")
     application_id = await submit_application(staffbot.app, tg, parent, "kk")
-    await perform(staffbot.app.context, application_id, Action.WITHDRAW, StaffMember(parent.id), actor=Actor.PARENT)
+    await perform(
+        staffbot.app.context,
+        application_id,
+        Action.WITHDRAW,
+        StaffMember(parent.id),
+        actor=Actor.PARENT,
+    )
     await wait_text(tg, parent.id, "↩️ Сіздің ALA-2025-000001 өтінішіңіз кері қайтарылды.")
     notice = await wait_text(tg, STAFF_CHAT_ID, "↩️ Заявитель отозвал заявление ALA-2025-000001.")
     card = await card_of(staffbot.app, tg, application_id)

@@ -59,7 +59,13 @@ def answers(**overrides: Any) -> dict[str, Any]:
 
 
 def certificate_file(tg: FakeTelegram) -> dict[str, Any]:
-    stored = tg.new_file(size=2048, content=None, folder="documents", file_name="certificate.pdf", mime_type="application/pdf")
+    stored = tg.new_file(
+        size=2048,
+        content=None,
+        folder="documents",
+        file_name="certificate.pdf",
+        mime_type="application/pdf",
+    )
     return {
         "kind": "certificate",
         "file_id": stored.file_id,
@@ -72,14 +78,24 @@ def certificate_file(tg: FakeTelegram) -> dict[str, Any]:
 
 
 async def submit_application(
-    app: BotApplication, tg: FakeTelegram, parent: FakeUser, language: str, *, publish: bool = True, **overrides: Any
+    app: BotApplication,
+    tg: FakeTelegram,
+    parent: FakeUser,
+    language: str,
+    *,
+    publish: bool = True,
+    **overrides: Any,
 ) -> int:
     """An application of `parent` (language stored as the user's), its card published."""
     context = app.context
     tg.group(STAFF_CHAT_ID, "Alatau staff")
     await context.languages.set(parent.id, language)
     result = await submit(
-        context, user_id=parent.id, language=language, answers=answers(**overrides), files=[certificate_file(tg)]
+        context,
+        user_id=parent.id,
+        language=language,
+        answers=answers(**overrides),
+        files=[certificate_file(tg)],
     )
     if publish:
         await publish_card(app.bot, context, result.application_id)
@@ -88,7 +104,9 @@ async def submit_application(
     return result.application_id
 
 
-async def card_of(app: BotApplication, tg: FakeTelegram, application_id: int, timeout: float = 10.0) -> FakeMessage:
+async def card_of(
+    app: BotApplication, tg: FakeTelegram, application_id: int, timeout: float = 10.0
+) -> FakeMessage:
     """The card message in the staff chat (waits until the sender posted it)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -99,7 +117,9 @@ async def card_of(app: BotApplication, tg: FakeTelegram, application_id: int, ti
         if card_id:
             return tg.group(STAFF_CHAT_ID).chat.messages[card_id]
         if loop.time() > deadline:
-            raise AssertionError(tg.report(f"the card of application {application_id} was not posted"))
+            raise AssertionError(
+                tg.report(f"the card of application {application_id} was not posted")
+            )
         await asyncio.sleep(0.02)
 
 
@@ -117,7 +137,9 @@ async def outbox_rows(app: BotApplication) -> list[OutboxMessage]:
         return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
 
 
-async def wait_outbox_idle(app: BotApplication, tg: FakeTelegram, timeout: float = 10.0) -> list[OutboxMessage]:
+async def wait_outbox_idle(
+    app: BotApplication, tg: FakeTelegram, timeout: float = 10.0
+) -> list[OutboxMessage]:
     """Wait until no outbox row is pending or being sent."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -126,7 +148,11 @@ async def wait_outbox_idle(app: BotApplication, tg: FakeTelegram, timeout: float
         if all(r.status in ("sent", "undeliverable") for r in rows):
             return rows
         if loop.time() > deadline:
-            raise AssertionError(tg.report(f"outbox not idle: {[(r.id, r.kind, r.status, r.last_error) for r in rows if r.status not in ('sent', 'undeliverable')]}"))
+            raise AssertionError(
+                tg.report(
+                    f"outbox not idle: {[(r.id, r.kind, r.status, r.last_error) for r in rows if r.status not in ('sent', 'undeliverable')]}"
+                )
+            )
         await asyncio.sleep(0.02)
 
 
@@ -134,14 +160,18 @@ def texts_to(tg: FakeTelegram, chat_id: int) -> list[str]:
     return [m.text or "" for m in tg.messages(chat_id)]
 
 
-async def wait_text(tg: FakeTelegram, chat_id: int, fragment: str, timeout: float = 10.0) -> FakeMessage:
+async def wait_text(
+    tg: FakeTelegram, chat_id: int, fragment: str, timeout: float = 10.0
+) -> FakeMessage:
     def found() -> FakeMessage | None:
         for message in reversed(tg.messages(chat_id)):
             if fragment in (message.text or ""):
                 return message
         return None
 
-    return await tg.wait_for(found, timeout=timeout, what=f"a message with {fragment!r} in chat {chat_id}")
+    return await tg.wait_for(
+        found, timeout=timeout, what=f"a message with {fragment!r} in chat {chat_id}"
+    )
 
 
 def staff(tg: FakeTelegram, user_id: int = 501, name: str = "Гүлнар") -> FakeMember:
@@ -157,7 +187,9 @@ def fast_settings(make_settings: Any, **overrides: Any) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def running_staffbot(tg: FakeTelegram, make_settings: Any, **overrides: Any) -> AsyncIterator[RunningBot]:
+async def running_staffbot(
+    tg: FakeTelegram, make_settings: Any, **overrides: Any
+) -> AsyncIterator[RunningBot]:
     """The real bot with a fast outbox sender (short poll interval and back-off);
     test modules wrap it in their own `staffbot` fixture."""
     bot = RunningBot(tg, fast_settings(make_settings, **overrides), Clock(fixed=FIXED_TODAY))

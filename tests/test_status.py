@@ -77,7 +77,9 @@ def at(day: int, month: int, hour: int = 5, year: int = 2025) -> dt.datetime:
     return dt.datetime(year, month, day, hour, 0, tzinfo=UTC)
 
 
-def application(user_id: int, number: str, status: str, created: dt.datetime, **fields: object) -> Application:
+def application(
+    user_id: int, number: str, status: str, created: dt.datetime, **fields: object
+) -> Application:
     values: dict[str, object] = {
         "number": number,
         "user_id": user_id,
@@ -94,8 +96,17 @@ def application(user_id: int, number: str, status: str, created: dt.datetime, **
     return Application(**values)
 
 
-def entry(action: str, old: str | None, new: str | None, when: dt.datetime, **fields: object) -> AuditEntry:
-    return AuditEntry(action=action, old_status=old, new_status=new, created_at=when, actor=fields.pop("actor", "staff"), **fields)
+def entry(
+    action: str, old: str | None, new: str | None, when: dt.datetime, **fields: object
+) -> AuditEntry:
+    return AuditEntry(
+        action=action,
+        old_status=old,
+        new_status=new,
+        created_at=when,
+        actor=fields.pop("actor", "staff"),
+        **fields,
+    )
 
 
 async def seed(running: RunningBot, user_id: int) -> None:
@@ -111,27 +122,48 @@ async def seed(running: RunningBot, user_id: int) -> None:
                 at(17, 11),
                 comment="Нужна справка <школы> & печать",
             ),
-            entry("provide_documents", "documents_requested", "in_review", at(18, 11), actor="parent"),
-            entry("approve", "in_review", "approved", at(19, 11, hour=20)),  # 01:00 on 20.11 in Almaty
+            entry(
+                "provide_documents", "documents_requested", "in_review", at(18, 11), actor="parent"
+            ),
+            entry(
+                "approve", "in_review", "approved", at(19, 11, hour=20)
+            ),  # 01:00 on 20.11 in Almaty
         ]
         approved.quarters = [
             PaymentQuarter(
-                school_year="2025/2026", quarter=2, months=["2025-11", "2025-12"], amount=Decimal("31456.00"),
-                status="paid", paid_at=at(20, 12),
+                school_year="2025/2026",
+                quarter=2,
+                months=["2025-11", "2025-12"],
+                amount=Decimal("31456.00"),
+                status="paid",
+                paid_at=at(20, 12),
             ),
             PaymentQuarter(
-                school_year="2025/2026", quarter=3, months=["2026-01", "2026-02", "2026-03"],
-                amount=Decimal("34600.00"), status="planned",
+                school_year="2025/2026",
+                quarter=3,
+                months=["2026-01", "2026-02", "2026-03"],
+                amount=Decimal("34600.00"),
+                status="planned",
             ),
             PaymentQuarter(
-                school_year="2025/2026", quarter=4, months=["2026-04", "2026-05"], amount=Decimal("34600.00"),
+                school_year="2025/2026",
+                quarter=4,
+                months=["2026-04", "2026-05"],
+                amount=Decimal("34600.00"),
                 status="cancelled",
             ),
         ]
         rejected = application(user_id, "ALA-2025-000002", "rejected", at(20, 11), refusal_ground=2)
         rejected.audit = [
             entry("submit", None, "submitted", at(20, 11), actor="parent"),
-            entry("reject", "submitted", "rejected", at(21, 11), ground=2, comment="Справка просрочена"),
+            entry(
+                "reject",
+                "submitted",
+                "rejected",
+                at(21, 11),
+                ground=2,
+                comment="Справка просрочена",
+            ),
         ]
         in_review = application(user_id, "ALA-2025-000003", "in_review", at(22, 11))
         in_review.audit = [
@@ -144,7 +176,9 @@ async def seed(running: RunningBot, user_id: int) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_no_applications_offers_apply(running: RunningBot, tg: FakeTelegram, language: str) -> None:
+async def test_no_applications_offers_apply(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
     w = WORDS[language]
     user = tg.user(7001, language_code=language)
     await start_in(user, language)
@@ -169,7 +203,9 @@ async def test_applications_newest_first_with_history_and_schedule(
     assert w["count"] in text
     # only the application still under consideration can be withdrawn (core.status, parent)
     assert replies[0].inline_buttons == [[w["withdraw"].format(number="ALA-2025-000003")]]
-    first, second, third = (text.index(w["app"].format(number=f"ALA-2025-00000{n}")) for n in (3, 2, 1))
+    first, second, third = (
+        text.index(w["app"].format(number=f"ALA-2025-00000{n}")) for n in (3, 2, 1)
+    )
     assert first < second < third, "newest first"
     assert "ALA-2025-000004" not in text, "only the user's own applications"
 
@@ -186,7 +222,9 @@ async def test_applications_newest_first_with_history_and_schedule(
     assert w["q2_paid"].format(amount=money(Decimal("31456"), language)) in approved
     assert w["q3_planned"].format(amount=money(Decimal("34600"), language)) in approved
     assert w["q4_cancelled"] in approved
-    assert w["total"].format(amount=money(Decimal("66056"), language)) in approved  # cancelled not counted
+    assert (
+        w["total"].format(amount=money(Decimal("66056"), language)) in approved
+    )  # cancelled not counted
 
     rejected = text[second:third]
     assert w["status"].format(status=w["rejected"]) in rejected
@@ -222,7 +260,16 @@ async def test_long_status_is_split_without_losing_anything(
             ]
             session.add(item)
         huge = application(user.id, "ALA-2025-000099", "rejected", at(10, 11), refusal_ground=1)
-        huge.audit = [entry("reject", "in_review", "rejected", at(10, 11), ground=1, comment="слово " * 1000 + "КОНЕЦ")]
+        huge.audit = [
+            entry(
+                "reject",
+                "in_review",
+                "rejected",
+                at(10, 11),
+                ground=1,
+                comment="слово " * 1000 + "КОНЕЦ",
+            )
+        ]
         session.add(huge)
         await session.commit()
     replies = await user.send("/status")
@@ -234,6 +281,7 @@ async def test_long_status_is_split_without_losing_anything(
         for h in range(12):
             assert f"N{n}-{h}: справка & <печать>" in text
     assert text.count("слово") == 1000 and "КОНЕЦ" in text
+
     # One withdraw button per open application, under the message that ends its block;
     # the refused one has none. The last message carries buttons, so the (persistent)
     # main menu is not sent again.
@@ -245,9 +293,15 @@ async def test_long_status_is_split_without_losing_anything(
         holders = [i for i, r in enumerate(replies) if [label] in r.inline_buttons]
         assert len(holders) == 1, label
         start = first_with(f"N{n}-11: справка")  # its last history line
-        end = first_with(w["app"].format(number=f"ALA-2025-{n - 1:06d}")) if n > 1 else len(replies) - 1
+        end = (
+            first_with(w["app"].format(number=f"ALA-2025-{n - 1:06d}"))
+            if n > 1
+            else len(replies) - 1
+        )
         assert start <= holders[0] <= end, label
-    assert not any("ALA-2025-000099" in button for r in replies for row in r.inline_buttons for button in row)
+    assert not any(
+        "ALA-2025-000099" in button for r in replies for row in r.inline_buttons for button in row
+    )
     assert [w["withdraw"].format(number="ALA-2025-000001")] in replies[-1].inline_buttons
     assert not any(r.keyboard_buttons for r in replies)
 

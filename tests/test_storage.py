@@ -48,7 +48,14 @@ async def test_migrations_create_every_table_and_are_idempotent(database_url: st
     async with engine.connect() as connection:
         tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     await engine.dispose()
-    assert {"applications", "fsm_records", "outbox", "consents", "audit_log", "alembic_version"} <= tables
+    assert {
+        "applications",
+        "fsm_records",
+        "outbox",
+        "consents",
+        "audit_log",
+        "alembic_version",
+    } <= tables
 
 
 async def test_state_and_data_round_trip(sql_storage: SqlAlchemyStorage) -> None:
@@ -73,7 +80,9 @@ async def test_state_and_data_round_trip(sql_storage: SqlAlchemyStorage) -> None
 async def test_data_survives_a_new_storage_on_the_same_database(database_url: str) -> None:
     first_engine = create_engine(database_url)
     await upgrade_to_head(first_engine)
-    await SqlAlchemyStorage(create_sessionmaker(first_engine)).set_data(key(7), {"phone": "+77011234567"})
+    await SqlAlchemyStorage(create_sessionmaker(first_engine)).set_data(
+        key(7), {"phone": "+77011234567"}
+    )
     await first_engine.dispose()
     second_engine = create_engine(database_url)
     assert await SqlAlchemyStorage(create_sessionmaker(second_engine)).get_data(key(7)) == {
@@ -88,7 +97,9 @@ async def test_concurrent_first_writes_do_not_collide(sql_storage: SqlAlchemySto
     assert [(await sql_storage.get_data(key(100 + i)))["n"] for i in range(20)] == list(range(20))
 
 
-async def test_forget_user_erases_every_row_of_that_user_only(sql_storage: SqlAlchemyStorage) -> None:
+async def test_forget_user_erases_every_row_of_that_user_only(
+    sql_storage: SqlAlchemyStorage,
+) -> None:
     await sql_storage.set_data(key(5), {"iin": "1"})
     await sql_storage.set_data(key(5, chat_id=-100), {"iin": "2"})
     await sql_storage.set_data(key(6), {"iin": "3"})

@@ -15,6 +15,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -24,8 +25,17 @@ from babel.messages.pofile import write_po
 from bot.catalogues import LANGUAGES, LOCALES_DIR, po_path, read_catalogue, untranslated
 
 ROOT = LOCALES_DIR.parent
+STABLE_DATE = datetime(2024, 11, 12, tzinfo=UTC)
 SOURCES = ("bot", "handlers")
-KEYWORDS = {"_": None, "N_": None, "__": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2), "lazy_ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "__": None,
+    "gettext": None,
+    "lazy_gettext": None,
+    "ngettext": (1, 2),
+    "lazy_ngettext": (1, 2),
+}
 
 
 @contextmanager
@@ -48,18 +58,20 @@ def _load(language: str) -> Catalog:
 
 def _save(language: str, catalogue: Catalog) -> None:
     with po_path(language).open("wb") as handle:
-        write_po(handle, catalogue, width=0, omit_header=False, sort_output=True)
+        write_po(handle, catalogue, width=0, omit_header=False, sort_output=True, no_location=True)
 
 
 def extract() -> None:
-    template = Catalog(project="alatau-bot", domain="messages")
+    # A fixed creation date and no source locations: the catalogues change only when a
+    # message changes, so branches that add messages merge without conflicts.
+    template = Catalog(project="alatau-bot", domain="messages", creation_date=STABLE_DATE)
     for source in SOURCES:
         for filename, lineno, message, comments, _context in extract_from_dir(
             ROOT / source, keywords=KEYWORDS, comment_tags=("i18n:",)
         ):
             template.add(message, None, [(f"{source}/{filename}", lineno)], auto_comments=comments)
     with (LOCALES_DIR / "messages.pot").open("wb") as handle:
-        write_po(handle, template, width=0, sort_output=True)
+        write_po(handle, template, width=0, sort_output=True, no_location=True)
     for language in LANGUAGES:
         catalogue = _load(language)
         catalogue.update(template, no_fuzzy_matching=True)

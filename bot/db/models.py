@@ -164,7 +164,9 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
     actor: Mapped[str] = mapped_column(String(16))  # parent | staff | system
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
     actor_name: Mapped[str | None] = mapped_column(String(200))
@@ -185,7 +187,9 @@ class PaymentQuarter(Base):
     __table_args__ = (UniqueConstraint("application_id", "school_year", "quarter"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
     school_year: Mapped[str] = mapped_column(String(9))
     quarter: Mapped[int] = mapped_column(Integer)
     months: Mapped[list[Any]] = mapped_column(default=list)  # ["2025-11", "2025-12"]
@@ -203,7 +207,9 @@ class Overpayment(Base):
     __tablename__ = "overpayments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
     amount: Mapped[Decimal] = mapped_column()
     reason: Mapped[str] = mapped_column(Text)
     staff_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -216,7 +222,9 @@ class TerminationEvent(Base):
     __tablename__ = "termination_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
     reason: Mapped[str] = mapped_column(String(32))
     on: Mapped[dt.date] = mapped_column()
     staff_id: Mapped[int | None] = mapped_column(BigInteger)

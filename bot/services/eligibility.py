@@ -72,11 +72,17 @@ INVALID_TEXTS: Mapping[str, str] = {
     "empty": N_("The answer is empty. Please type it again."),
     "too_long": N_("The answer is too long. Please type it again, shorter."),
     "date_format": N_("Please type the date as DD.MM.YYYY, for example 02.03.2015."),
-    "date_impossible": N_("There is no such date in the calendar. Please check the day and the month."),
+    "date_impossible": N_(
+        "There is no such date in the calendar. Please check the day and the month."
+    ),
     "month_format": N_("Please type the month as MM.YYYY, for example 09.2025."),
-    "month_impossible": N_("There is no such month. Please type MM.YYYY with a month from 01 to 12."),
+    "month_impossible": N_(
+        "There is no such month. Please type MM.YYYY with a month from 01 to 12."
+    ),
     "not_text": N_("Please answer with a text message or with the buttons below."),
-    "choice": N_("I did not understand the answer. Please choose one of the buttons below or type its text."),
+    "choice": N_(
+        "I did not understand the answer. Please choose one of the buttons below or type its text."
+    ),
     "birth_future": N_("The date of birth cannot be in the future. Please check it."),
     "date_before_birth": N_("This date is before the child's date of birth. Please check it."),
 }
@@ -138,8 +144,7 @@ QUESTION_TEXTS: Mapping[str, str] = {
         "Have the parents been deprived of parental rights in respect of this child?"
     ),
     STATE_INSTITUTION: N_(
-        "Is the child now studying in a state institution (a boarding school, a sanatorium "
-        "school)?"
+        "Is the child now studying in a state institution (a boarding school, a sanatorium school)?"
     ),
 }
 
@@ -151,13 +156,40 @@ ADOPTIVE_PARENT = N_("Adoptive parent")
 GUARDIAN = N_("Guardian or trustee")
 OTHER = N_("Other")
 REPRESENTATIVE_CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("parent", PARENT, ("родитель", "мать", "отец", "мама", "папа", "ата-ана", "ана", "әке", "parent", "mother", "father", "1")),
-    ("adoptive_parent", ADOPTIVE_PARENT, ("усыновитель", "удочеритель", "асырап алушы", "adoptive", "2")),
-    ("guardian", GUARDIAN, ("опекун", "попечитель", "қорғаншы", "қамқоршы", "guardian", "trustee", "3")),
+    (
+        "parent",
+        PARENT,
+        (
+            "родитель",
+            "мать",
+            "отец",
+            "мама",
+            "папа",
+            "ата-ана",
+            "ана",
+            "әке",
+            "parent",
+            "mother",
+            "father",
+            "1",
+        ),
+    ),
+    (
+        "adoptive_parent",
+        ADOPTIVE_PARENT,
+        ("усыновитель", "удочеритель", "асырап алушы", "adoptive", "2"),
+    ),
+    (
+        "guardian",
+        GUARDIAN,
+        ("опекун", "попечитель", "қорғаншы", "қамқоршы", "guardian", "trustee", "3"),
+    ),
     ("other", OTHER, ("другое", "другой", "басқа", "other", "4")),
     ("unknown", NOT_SURE, (*NOT_SURE_WORDS, "5")),
 )
-REPRESENTATIVE_LABELS: Mapping[str, str] = {code: label for code, label, _w in REPRESENTATIVE_CHOICES}
+REPRESENTATIVE_LABELS: Mapping[str, str] = {
+    code: label for code, label, _w in REPRESENTATIVE_CHOICES
+}
 YES_NO_LABELS: Mapping[str, str] = {"yes": YES, "no": NO, "unknown": NOT_SURE}
 
 
@@ -206,7 +238,9 @@ def accept_choice(question: str, value: str) -> Parsed:
     return Parsed(error="choice")
 
 
-def parse_typed(i18n: I18n, question: str, text: str | None, today: dt.date, answers: Mapping[str, str]) -> Parsed:
+def parse_typed(
+    i18n: I18n, question: str, text: str | None, today: dt.date, answers: Mapping[str, str]
+) -> Parsed:
     """A typed answer to `question` in any language, or the reason it is not accepted."""
     if text is None:
         return Parsed(error="not_text")
@@ -278,7 +312,9 @@ def date_or_none(value: str | None) -> dt.date | None:
         return None
 
 
-def screening_answers(answers: Mapping[str, str], on: dt.date, *, provisional: bool = False) -> ScreeningAnswers:
+def screening_answers(
+    answers: Mapping[str, str], on: dt.date, *, provisional: bool = False
+) -> ScreeningAnswers:
     """core's ScreeningAnswers from the stored strings (provisional: unanswered = favourable)."""
 
     def get(question: str) -> str:
@@ -291,7 +327,11 @@ def screening_answers(answers: Mapping[str, str], on: dt.date, *, provisional: b
     if BIRTH in answers or not provisional:
         birth = date_or_none(answers.get(BIRTH))
     else:
-        birth = on.replace(year=on.year - 10) if not (on.month == 2 and on.day == 29) else dt.date(on.year - 10, 2, 28)
+        birth = (
+            on.replace(year=on.year - 10)
+            if not (on.month == 2 and on.day == 29)
+            else dt.date(on.year - 10, 2, 28)
+        )
     return ScreeningAnswers(
         on=on,
         birth=birth,
@@ -324,19 +364,25 @@ REASON_TEXTS: Mapping[str, tuple[str, str | None]] = {
         N_("If a disability is established for the child later, check again and apply then."),
     ),
     "adult": (
-        N_("The reimbursement is paid until the child turns 18: it stops from the month after the 18th birthday."),
+        N_(
+            "The reimbursement is paid until the child turns 18: it stops from the month after the 18th birthday."
+        ),
         None,
     ),
     "disability_ended": (
         N_("The term of the disability has ended: the payment stops from the month after it ends."),
-        N_("If the disability is established again for a new term, you can apply with the new term."),
+        N_(
+            "If the disability is established again for a new term, you can apply with the new term."
+        ),
     ),
     "not_home_educated": (
         N_(
             "The reimbursement is for a child taught at home on an individual curriculum, "
             "confirmed by a certificate from the school."
         ),
-        N_("If the school arranges home education, ask it for the certificate: with it you can apply."),
+        N_(
+            "If the school arranges home education, ask it for the certificate: with it you can apply."
+        ),
     ),
     "not_representative": (
         N_(
@@ -422,7 +468,10 @@ def render_result(tr: Tr, screening: Screening) -> str:
     if screening.result is Verdict.ELIGIBLE:
         parts = [
             "<b>" + _("✅ By your answers, you are entitled to the reimbursement.") + "</b>",
-            _("It is 8 MRP per quarter of the school year for each child ({paragraph}).", paragraph=paragraph(tr, "p.7")),
+            _(
+                "It is 8 MRP per quarter of the school year for each child ({paragraph}).",
+                paragraph=paragraph(tr, "p.7"),
+            ),
             income,
             _(
                 "What next:\n/estimate — estimate the payments\n/documents — the documents and where "
@@ -432,7 +481,9 @@ def render_result(tr: Tr, screening: Screening) -> str:
     elif screening.result is Verdict.NEEDS_CHECK:
         parts = [
             "<b>" + _("❓ The Department's staff will check some of your answers.") + "</b>",
-            _("Please find out or prepare:") + "\n" + "\n".join(_clarify_line(tr, r) for r in unknown),
+            _("Please find out or prepare:")
+            + "\n"
+            + "\n".join(_clarify_line(tr, r) for r in unknown),
             income,
             _(
                 "“Not sure” is not a refusal: you can still apply, and the staff will check these points.\n"
@@ -444,7 +495,9 @@ def render_result(tr: Tr, screening: Screening) -> str:
             "<b>" + _("ℹ️ By your answers, the reimbursement cannot be paid.") + "</b>",
             "\n".join(_reason_line(tr, r) for r in decisive),
             income,
-            _("If something changes or an answer was wrong, send /check again. The documents: /documents"),
+            _(
+                "If something changes or an answer was wrong, send /check again. The documents: /documents"
+            ),
         ]
     parts.append("<i>" + footnote + "</i>")
     return "\n\n".join(parts)

@@ -111,7 +111,9 @@ def school_year_start(today: dt.date) -> Month:
     return Month(year, start)
 
 
-def suggestions(tr: Tr, step: str, today: dt.date, answers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+def suggestions(
+    tr: Tr, step: str, today: dt.date, answers: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
     """(value, button text) offered for a step; every one can be typed too."""
     if step == APPLIED:
         this = Month.of(today)
@@ -155,7 +157,9 @@ def first_known_month() -> Month:
     return Month.of(mrp_table()[0].since)
 
 
-def check_value(step: str, value: str, today: dt.date, answers: Mapping[str, str]) -> Parsed | StepError:
+def check_value(
+    step: str, value: str, today: dt.date, answers: Mapping[str, str]
+) -> Parsed | StepError:
     """Rules between the answers: MRP table start, end ≥ start, sane term, birth not in the future."""
     if step == APPLIED:
         month = _month(value)
@@ -184,7 +188,9 @@ def check_value(step: str, value: str, today: dt.date, answers: Mapping[str, str
     return Parsed(value=value)
 
 
-def parse_typed(i18n: I18n, step: str, text: str | None, today: dt.date, answers: Mapping[str, str]) -> Parsed | StepError:
+def parse_typed(
+    i18n: I18n, step: str, text: str | None, today: dt.date, answers: Mapping[str, str]
+) -> Parsed | StepError:
     """A typed answer for a step (any language), checked; or why it is not accepted."""
     if text is None:
         return Parsed(error="not_text")
@@ -210,7 +216,9 @@ def parse_typed(i18n: I18n, step: str, text: str | None, today: dt.date, answers
     return check_value(step, str(month), today, answers)
 
 
-def accept_button(step: str, value: str, today: dt.date, answers: Mapping[str, str]) -> Parsed | StepError:
+def accept_button(
+    step: str, value: str, today: dt.date, answers: Mapping[str, str]
+) -> Parsed | StepError:
     """A pressed suggestion: "this" month, an ISO month, "indefinite" / "unknown"."""
     if step == APPLIED and value == "this":
         return check_value(step, str(Month.of(today)), today, answers)
@@ -228,7 +236,9 @@ def error_text(tr: Tr, error: StepError) -> str:
 # ---------------------------------------------------------------- computing and rendering
 
 
-def build_request(answers: Mapping[str, str], today: dt.date, stops: Sequence[Stop] = ()) -> EstimateRequest:
+def build_request(
+    answers: Mapping[str, str], today: dt.date, stops: Sequence[Stop] = ()
+) -> EstimateRequest:
     applied_month = _month(answers.get(APPLIED)) or Month.of(today)
     applied = today if applied_month == Month.of(today) else applied_month.first_day()
     start = _month(answers.get(CERT_START))
@@ -280,7 +290,9 @@ NOTHING_PARAGRAPHS: Mapping[str, str] = {
 }
 
 STOP_TEXTS: Mapping[StopReason, str] = {
-    StopReason.CERTIFICATE_END: N_("Payments run to {month} inclusive: the last month of the certificate ({paragraph})."),
+    StopReason.CERTIFICATE_END: N_(
+        "Payments run to {month} inclusive: the last month of the certificate ({paragraph})."
+    ),
     StopReason.AGE_18: N_(
         "Payments run to {month} inclusive: the child turns 18 on {date}; the payment stops from "
         "the next month ({paragraph})."
@@ -312,16 +324,26 @@ def note_texts(tr: Tr, result: Estimate) -> list[str]:
             )
         elif note.code == NOTHING_PAYABLE:
             reason = str(note.params.get("reason", ""))
-            message = NOTHING_TEXTS.get(reason, NOTHING_TEXTS["certificate_ended_before_application"])
-            lines.append("ℹ️ " + tr(message, paragraph=paragraph(tr, NOTHING_PARAGRAPHS.get(reason, "p.4"))))
+            message = NOTHING_TEXTS.get(
+                reason, NOTHING_TEXTS["certificate_ended_before_application"]
+            )
+            lines.append(
+                "ℹ️ " + tr(message, paragraph=paragraph(tr, NOTHING_PARAGRAPHS.get(reason, "p.4")))
+            )
     return lines
 
 
-def quarter_block(tr: Tr, quarter: QuarterPayment, amount_text: str, status: str | None = None) -> str:
+def quarter_block(
+    tr: Tr, quarter: QuarterPayment, amount_text: str, status: str | None = None
+) -> str:
     """One quarter: school year, number, months (names and MM.YYYY), paid months, amount."""
     _ = tr
     months = ", ".join(f"{month_name(m, tr.locale)} ({m.display()})" for m in quarter.months)
-    title = _("School year {school_year}, quarter {quarter}", school_year=quarter.school_year, quarter=quarter.quarter)
+    title = _(
+        "School year {school_year}, quarter {quarter}",
+        school_year=quarter.school_year,
+        quarter=quarter.quarter,
+    )
     lines = [
         f"<b>{title}</b>",
         _("Months: {months}", months=months),
@@ -368,7 +390,9 @@ def schedule_blocks(tr: Tr, result: Estimate, request: EstimateRequest) -> list[
     return blocks
 
 
-def render(tr: Tr, result: Estimate, request: EstimateRequest, answers: Mapping[str, str]) -> list[str]:
+def render(
+    tr: Tr, result: Estimate, request: EstimateRequest, answers: Mapping[str, str]
+) -> list[str]:
     """The full /estimate answer as blocks of HTML (split into messages by the caller)."""
     _ = tr
     intro = _(
@@ -378,7 +402,9 @@ def render(tr: Tr, result: Estimate, request: EstimateRequest, answers: Mapping[
     )
     blocks = [intro, *schedule_blocks(tr, result, request)]
     if answers.get(DISABILITY_UNTIL) == "unknown":
-        blocks.append(_("The end of the disability term was not given: the estimate assumes it lasts."))
+        blocks.append(
+            _("The end of the disability term was not given: the estimate assumes it lasts.")
+        )
     blocks.append(
         _(
             "This is an estimate, not a decision: the Department sets the payments after it approves the "

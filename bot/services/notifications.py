@@ -161,7 +161,13 @@ def _approved(_: Tr, p: Mapping[str, Any], language: str) -> str:
             ),
         ]
     else:
-        lines += ["", _("No payment is due under the current certificate ({paragraph}).", paragraph=paragraph(_, "p.4"))]
+        lines += [
+            "",
+            _(
+                "No payment is due under the current certificate ({paragraph}).",
+                paragraph=paragraph(_, "p.4"),
+            ),
+        ]
     lines += _comment(_, p.get("comment"))
     return "\n".join(lines)
 
@@ -409,7 +415,9 @@ async def notify_staff(
     )
 
 
-async def refresh_card_later(session: AsyncSession, context: AppContext, application_id: int) -> None:
+async def refresh_card_later(
+    session: AsyncSession, context: AppContext, application_id: int
+) -> None:
     """Queue an in-place update of the card (paced like any message to the group)."""
     chat_id = context.settings.staff_chat_id
     if chat_id is None:
@@ -430,15 +438,31 @@ async def parent_unreachable(session: AsyncSession, context: AppContext, row: Cl
     else:
         where = Application.user_id == row.chat_id
     await session.execute(
-        update(Application).where(where).values(parent_unreachable=True).execution_options(synchronize_session=False)
+        update(Application)
+        .where(where)
+        .values(parent_unreachable=True)
+        .execution_options(synchronize_session=False)
     )
     if row.application_id is None:
         return
-    number = await session.scalar(select(Application.number).where(Application.id == row.application_id))
+    number = await session.scalar(
+        select(Application.number).where(Application.id == row.application_id)
+    )
     language = staff_language(context)
-    text = gettext_in(context.i18n, language, UNREACHABLE, number=html.escape(number or "?"), kind=html.escape(row.kind))
+    text = gettext_in(
+        context.i18n,
+        language,
+        UNREACHABLE,
+        number=html.escape(number or "?"),
+        kind=html.escape(row.kind),
+    )
     await notify_staff(
-        session, context, row.application_id, text, kind="parent_unreachable", dedupe_key=f"unreachable:{row.id}"
+        session,
+        context,
+        row.application_id,
+        text,
+        kind="parent_unreachable",
+        dedupe_key=f"unreachable:{row.id}",
     )
     await refresh_card_later(session, context, row.application_id)
     log.info("application %s: parent unreachable (403)", row.application_id)

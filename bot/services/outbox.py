@@ -107,7 +107,9 @@ async def enqueue(
 _WAKERS: dict[int, Callable[[], None]] = {}
 
 
-def register_waker(sessionmaker: async_sessionmaker[AsyncSession], callback: Callable[[], None]) -> None:
+def register_waker(
+    sessionmaker: async_sessionmaker[AsyncSession], callback: Callable[[], None]
+) -> None:
     _WAKERS[id(sessionmaker)] = callback
 
 
@@ -169,7 +171,9 @@ async def claim(
         if postgres:
             # A CTE is evaluated once; `id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)`
             # would be re-run by PostgreSQL for every row and take them all.
-            picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+            picked = (
+                pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+            )
             chosen = OutboxMessage.id == picked.c.id
         else:
             # SQLite has one writer at a time: the UPDATE itself is atomic.
@@ -209,7 +213,9 @@ async def claim(
         users = sorted({r.chat_id for r in rows if r.chat_id > 0 and "render" in r.payload})
         if users:
             languages = dict(
-                (await session.execute(select(User.id, User.language).where(User.id.in_(users)))).all()
+                (
+                    await session.execute(select(User.id, User.language).where(User.id.in_(users)))
+                ).all()
             )
             for row in rows:
                 row.language = languages.get(row.chat_id)
@@ -321,7 +327,9 @@ async def finish(
             )
         if dead:
             await session.execute(
-                still_held.values(status=UNDELIVERABLE, claimed_until=None, last_error=bindparam("b_error")),
+                still_held.values(
+                    status=UNDELIVERABLE, claimed_until=None, last_error=bindparam("b_error")
+                ),
                 [{"b_id": o.row.id, "b_error": (o.error or "undeliverable")[:300]} for o in dead],
             )
             if on_forbidden is not None:

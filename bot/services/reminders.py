@@ -63,37 +63,53 @@ async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, i
             (
                 await session.scalars(
                     select(Application).where(
-                        Application.status == "approved", Application.personal_data_erased_at.is_(None)
+                        Application.status == "approved",
+                        Application.personal_data_erased_at.is_(None),
                     )
                 )
             ).all()
         )
         events = (
-            await session.scalars(
-                select(TerminationEvent).where(TerminationEvent.application_id.in_([a.id for a in approved]))
-            )
-        ).all() if approved else []
+            (
+                await session.scalars(
+                    select(TerminationEvent).where(
+                        TerminationEvent.application_id.in_([a.id for a in approved])
+                    )
+                )
+            ).all()
+            if approved
+            else []
+        )
         newest_end: dict[int, Month] = {}
         for row in (
             await session.execute(
-                select(Application.user_id, Application.certificate_end).where(Application.status.in_(ACTIVE))
+                select(Application.user_id, Application.certificate_end).where(
+                    Application.status.in_(ACTIVE)
+                )
             )
         ).all():
             month = _month(row.certificate_end)
-            if month is not None and (row.user_id not in newest_end or month > newest_end[row.user_id]):
+            if month is not None and (
+                row.user_id not in newest_end or month > newest_end[row.user_id]
+            ):
                 newest_end[row.user_id] = month
     stopped: dict[int, dt.date] = {}
     has_age_event: set[int] = set()
     for event in events:
         if event.reason in (StopReason.STATE_INSTITUTION.value, StopReason.DEATH.value):
-            stopped[event.application_id] = min(event.on, stopped.get(event.application_id, event.on))
+            stopped[event.application_id] = min(
+                event.on, stopped.get(event.application_id, event.on)
+            )
         if event.reason == StopReason.AGE_18.value:
             has_age_event.add(event.application_id)
 
     async with app.sessionmaker() as session, session.begin():
         for application in approved:
             certificate_end = _month(application.certificate_end)
-            if certificate_end is not None and newest_end.get(application.user_id, certificate_end) > certificate_end:
+            if (
+                certificate_end is not None
+                and newest_end.get(application.user_id, certificate_end) > certificate_end
+            ):
                 continue  # a newer application of the family covers the next period
             facts = ReminderFacts(
                 certificate_end=certificate_end,
@@ -112,7 +128,11 @@ async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, i
                     queued["reminders"] += 1
 
     for application in approved:
-        if application.child_birth is None or application.id in has_age_event or application.id in stopped:
+        if (
+            application.child_birth is None
+            or application.id in has_age_event
+            or application.id in stopped
+        ):
             continue
         birthday = eighteenth_birthday(application.child_birth)
         certificate_end = _month(application.certificate_end)

@@ -260,7 +260,11 @@ class OutboxSender:
         lease = max(settings.outbox_claim_seconds, 1.0)
         horizon = min(lease / 3, 10.0)
         # never claim more than can be sent well within the lease at the global rate
-        per_horizon = max(1, int(settings.outbox_global_rate * horizon)) if settings.outbox_global_rate > 0 else batch
+        per_horizon = (
+            max(1, int(settings.outbox_global_rate * horizon))
+            if settings.outbox_global_rate > 0
+            else batch
+        )
         last_claim = -INF
         next_prune = time.monotonic() + 30
         while True:
@@ -314,7 +318,9 @@ class OutboxSender:
             if now - row.claimed_at > lease * 0.8:
                 # the loop was held up (a stalled database?): the lease is nearly over and
                 # another process may take the row — give it back instead of risking a second send
-                self._record([Outcome(row, PENDING, next_attempt_at=outbox.utcnow(), count_attempt=False)])
+                self._record(
+                    [Outcome(row, PENDING, next_attempt_at=outbox.utcnow(), count_attempt=False)]
+                )
                 continue
             self.pacer.start(chat_id, now)
             task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
@@ -408,7 +414,9 @@ class OutboxSender:
                 count_attempt=False,
             )
         except TelegramForbiddenError as error:
-            outcome = Outcome(row, UNDELIVERABLE, error=f"403 {error.message}"[:300], forbidden=row.chat_id > 0)
+            outcome = Outcome(
+                row, UNDELIVERABLE, error=f"403 {error.message}"[:300], forbidden=row.chat_id > 0
+            )
         except TelegramBadRequest as error:
             text = error.message.lower()
             if row.payload.get("method") in ("card", "publish") and "not modified" in text:
@@ -419,7 +427,9 @@ class OutboxSender:
         except (TelegramNotFound, TelegramUnauthorizedError) as error:
             outcome = self._retry(row, f"{type(error).__name__}")
         except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as error:
-            outcome = self._retry(row, f"{type(error).__name__}: {getattr(error, 'message', '')}"[:300])
+            outcome = self._retry(
+                row, f"{type(error).__name__}: {getattr(error, 'message', '')}"[:300]
+            )
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug rendering the row: retry with back-off, never loop hot
@@ -437,7 +447,9 @@ class OutboxSender:
     def _retry(self, row: Claimed, error: str) -> Outcome:
         self.retried += 1
         if row.attempts >= self.settings.outbox_max_attempts:
-            log.warning("outbox row %s (%s) gave up after %d attempts", row.id, row.kind, row.attempts)
+            log.warning(
+                "outbox row %s (%s) gave up after %d attempts", row.id, row.kind, row.attempts
+            )
             return Outcome(row, UNDELIVERABLE, error=f"gave up: {error}"[:300])
         cap = min(
             self.settings.outbox_backoff_base * (2 ** max(row.attempts - 1, 0)),
@@ -500,7 +512,9 @@ class OutboxSender:
             from bot.services.staff_cards import refresh_card
 
             if row.application_id is not None:
-                await refresh_card(self.bot, self.context, row.application_id, request_timeout=timeout)
+                await refresh_card(
+                    self.bot, self.context, row.application_id, request_timeout=timeout
+                )
             return None
         raise ValueError(f"unknown outbox method {method!r}")
 
@@ -534,7 +548,9 @@ class OutboxSender:
                 )
                 break
             except Exception as error:
-                log.warning("outbox flush failed (%s), attempt %d", type(error).__name__, attempt + 1)
+                log.warning(
+                    "outbox flush failed (%s), attempt %d", type(error).__name__, attempt + 1
+                )
                 await asyncio.sleep(min(0.2 * 2**attempt, 3.0))
         else:
             log.error("outbox flush gave up for %d rows; their leases will expire", len(batch))

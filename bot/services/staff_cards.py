@@ -133,7 +133,9 @@ async def load_card(session: AsyncSession, application_id: int) -> CardData | No
         return None
     overpayments = (
         await session.scalars(
-            select(Overpayment).where(Overpayment.application_id == application_id).order_by(Overpayment.id)
+            select(Overpayment)
+            .where(Overpayment.application_id == application_id)
+            .order_by(Overpayment.id)
         )
     ).all()
     stops = (
@@ -165,7 +167,9 @@ def stops_of(events: Sequence[TerminationEvent]) -> tuple[Stop, ...]:
     return tuple(found)
 
 
-def estimate_request(application: Application, stops: Sequence[Stop] = ()) -> EstimateRequest | None:
+def estimate_request(
+    application: Application, stops: Sequence[Stop] = ()
+) -> EstimateRequest | None:
     if application.child_birth is None or not application.certificate_end:
         return None
     try:
@@ -245,7 +249,9 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
     language = language or staff_language(app)
     _ = Tr(app.i18n, language)
     a = data.application
-    applicant = " ".join(p for p in (a.applicant_surname, a.applicant_name, a.applicant_patronymic) if p)
+    applicant = " ".join(
+        p for p in (a.applicant_surname, a.applicant_name, a.applicant_patronymic) if p
+    )
     relation = RELATION_LABELS.get(a.relation or "")
     status = STATUS_TEXTS.get(a.status)
     lines = [
@@ -273,7 +279,9 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
             )
         )
     if a.parent_unreachable:
-        lines.append("<b>" + _("⚠️ The applicant has blocked the bot: contact them by phone.") + "</b>")
+        lines.append(
+            "<b>" + _("⚠️ The applicant has blocked the bot: contact them by phone.") + "</b>"
+        )
     if a.personal_data_erased_at is not None:
         lines.append(_("🔒 The applicant asked to erase personal data."))
     lines += [
@@ -307,7 +315,12 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
     ]
     screening = screening_of(a)
     verdict = VERDICT_TEXTS.get(screening.result)
-    lines.append(_("Eligibility check on the application's data: {verdict}", verdict=_(verdict) if verdict else ""))
+    lines.append(
+        _(
+            "Eligibility check on the application's data: {verdict}",
+            verdict=_(verdict) if verdict else "",
+        )
+    )
     for reason in screening.reasons:
         if reason.code.startswith("unknown_"):
             text = CLARIFY_TEXTS.get(reason.code.removeprefix("unknown_"))
@@ -332,9 +345,17 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
                 f"• {_quarter_title(_, q.school_year, q.quarter, q.months)}: "
                 f"{money(Decimal(q.amount), language)} — {state}"
             )
-        total = sum((Decimal(q.amount) for q in data.quarters if q.status != "cancelled"), Decimal("0"))
+        total = sum(
+            (Decimal(q.amount) for q in data.quarters if q.status != "cancelled"), Decimal("0")
+        )
         paid = sum((Decimal(q.amount) for q in data.quarters if q.status == "paid"), Decimal("0"))
-        lines.append(_("Total: {total}; paid: {paid}", total=money(total, language), paid=money(paid, language)))
+        lines.append(
+            _(
+                "Total: {total}; paid: {paid}",
+                total=money(total, language),
+                paid=money(paid, language),
+            )
+        )
     else:
         result = schedule_for(a, stops)
         if result is not None:
@@ -348,7 +369,10 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
             for note in result.notes:
                 if note.code == "mrp_not_known":
                     lines.append(
-                        _("Estimate: the MRP for {year} is not yet known.", year=_v(note.params.get("year")))
+                        _(
+                            "Estimate: the MRP for {year} is not yet known.",
+                            year=_v(note.params.get("year")),
+                        )
                     )
     for event in data.stops:
         reason = STOP_REASON_TEXTS.get(event.reason)
@@ -376,7 +400,9 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
     return text
 
 
-def card_keyboard(app: AppContext, data: CardData, language: str | None = None) -> InlineKeyboardMarkup:
+def card_keyboard(
+    app: AppContext, data: CardData, language: str | None = None
+) -> InlineKeyboardMarkup:
     """Buttons for the actions allowed in the current status (core.status)."""
     _ = Tr(app.i18n, language or staff_language(app))
     a = data.application
@@ -397,7 +423,9 @@ def card_keyboard(app: AppContext, data: CardData, language: str | None = None) 
     buttons.append(HISTORY)
     rows: list[list[InlineKeyboardButton]] = []
     for code, label in buttons:
-        button = InlineKeyboardButton(text=_(label), callback_data=CardAction(action=code, app=a.id).pack())
+        button = InlineKeyboardButton(
+            text=_(label), callback_data=CardAction(action=code, app=a.id).pack()
+        )
         if rows and len(rows[-1]) < 2:
             rows[-1].append(button)
         else:
@@ -459,7 +487,9 @@ async def publish_card(bot: Bot, app: AppContext, application_id: int) -> None:
     outbox.wake(app.sessionmaker)
 
 
-async def send_card(bot: Bot, app: AppContext, row: Claimed, request_timeout: int | None = None) -> int | None:
+async def send_card(
+    bot: Bot, app: AppContext, row: Claimed, request_timeout: int | None = None
+) -> int | None:
     """Sender hook for a "publish" row: send the card, return its message id."""
     chat_id = app.settings.staff_chat_id
     if chat_id is None or row.application_id is None:
@@ -477,9 +507,13 @@ async def send_card(bot: Bot, app: AppContext, row: Claimed, request_timeout: in
     return sent.message_id
 
 
-async def after_publish(session: AsyncSession, app: AppContext, row: Claimed, message_id: int) -> None:
+async def after_publish(
+    session: AsyncSession, app: AppContext, row: Claimed, message_id: int
+) -> None:
     """In the sender's transaction: remember the card, queue its attachments as replies."""
-    application = await session.get(Application, row.application_id, options=[selectinload(Application.attachments)])
+    application = await session.get(
+        Application, row.application_id, options=[selectinload(Application.attachments)]
+    )
     if application is None or app.settings.staff_chat_id is None:
         return
     application.staff_card_message_id = message_id
@@ -487,7 +521,9 @@ async def after_publish(session: AsyncSession, app: AppContext, row: Claimed, me
     files = list(application.attachments)
     for index, attachment in enumerate(files, start=1):
         label = ATTACHMENT_LABELS.get(attachment.kind, ATTACHMENT_LABELS["extra"])
-        caption = f"{html.escape(application.number)} · {html.escape(_(label))} ({index}/{len(files)})"
+        caption = (
+            f"{html.escape(application.number)} · {html.escape(_(label))} ({index}/{len(files)})"
+        )
         await outbox.enqueue(
             session,
             chat_id=app.settings.staff_chat_id,

@@ -96,7 +96,9 @@ class Totals:
     overpaid: Decimal = Decimal("0")
 
 
-async def find(sessionmaker: async_sessionmaker[AsyncSession], query: str, limit: int = 10) -> list[Application]:
+async def find(
+    sessionmaker: async_sessionmaker[AsyncSession], query: str, limit: int = 10
+) -> list[Application]:
     """Applications by number (ALA-2025-000123, case-insensitive) or by an IIN of
     the applicant or the child (12 digits); newest first."""
     text = query.strip()
@@ -123,13 +125,19 @@ async def _totals(session: AsyncSession, ids: Sequence[int]) -> dict[int, Totals
         return totals
     for chunk_start in range(0, len(ids), 500):
         chunk = list(ids[chunk_start : chunk_start + 500])
-        for quarter in (await session.scalars(select(PaymentQuarter).where(PaymentQuarter.application_id.in_(chunk)))).all():
+        for quarter in (
+            await session.scalars(
+                select(PaymentQuarter).where(PaymentQuarter.application_id.in_(chunk))
+            )
+        ).all():
             if quarter.status == "cancelled":
                 continue
             totals[quarter.application_id].planned += Decimal(quarter.amount)
             if quarter.status == "paid":
                 totals[quarter.application_id].paid += Decimal(quarter.amount)
-        for item in (await session.scalars(select(Overpayment).where(Overpayment.application_id.in_(chunk)))).all():
+        for item in (
+            await session.scalars(select(Overpayment).where(Overpayment.application_id.in_(chunk)))
+        ).all():
             totals[item.application_id].overpaid += Decimal(item.amount)
     return totals
 
@@ -172,7 +180,9 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
             chunk = ids[chunk_start : chunk_start + 500]
             audit += (
                 await session.scalars(
-                    select(AuditEntry).where(AuditEntry.application_id.in_(chunk)).order_by(AuditEntry.id)
+                    select(AuditEntry)
+                    .where(AuditEntry.application_id.in_(chunk))
+                    .order_by(AuditEntry.id)
                 )
             ).all()
     numbers = {a.id: a.number for a in applications}
@@ -201,7 +211,9 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
     for a in applications:
         by_status[a.status] += 1
         t = totals.get(a.id, Totals())
-        applicant = " ".join(p for p in (a.applicant_surname, a.applicant_name, a.applicant_patronymic) if p)
+        applicant = " ".join(
+            p for p in (a.applicant_surname, a.applicant_name, a.applicant_patronymic) if p
+        )
         rows.append(
             [
                 a.number,
@@ -223,9 +235,24 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
                 "yes" if a.parent_unreachable else "",
             ]
         )
-    audit_rows = [["number", "time_utc", "actor", "actor_id", "actor_name", "action", "old_status", "new_status", "ground", "comment"]]
+    audit_rows = [
+        [
+            "number",
+            "time_utc",
+            "actor",
+            "actor_id",
+            "actor_name",
+            "action",
+            "old_status",
+            "new_status",
+            "ground",
+            "comment",
+        ]
+    ]
     for entry in audit:
-        created = entry.created_at if entry.created_at.tzinfo else entry.created_at.replace(tzinfo=dt.UTC)
+        created = (
+            entry.created_at if entry.created_at.tzinfo else entry.created_at.replace(tzinfo=dt.UTC)
+        )
         audit_rows.append(
             [
                 numbers.get(entry.application_id, ""),
@@ -254,15 +281,25 @@ class Stats:
 async def stats(sessionmaker: async_sessionmaker[AsyncSession]) -> Stats:
     async with sessionmaker() as session:
         by_status = dict(
-            (await session.execute(select(Application.status, func.count()).group_by(Application.status))).all()
+            (
+                await session.execute(
+                    select(Application.status, func.count()).group_by(Application.status)
+                )
+            ).all()
         )
         rows = (
             await session.execute(
-                select(PaymentQuarter.school_year, PaymentQuarter.quarter, PaymentQuarter.status, PaymentQuarter.amount)
-                .where(PaymentQuarter.status != "cancelled")
+                select(
+                    PaymentQuarter.school_year,
+                    PaymentQuarter.quarter,
+                    PaymentQuarter.status,
+                    PaymentQuarter.amount,
+                ).where(PaymentQuarter.status != "cancelled")
             )
         ).all()
-        overpaid = (await session.scalar(select(func.coalesce(func.sum(Overpayment.amount), 0)))) or 0
+        overpaid = (
+            await session.scalar(select(func.coalesce(func.sum(Overpayment.amount), 0)))
+        ) or 0
     sums: dict[tuple[str, int], list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
     for school_year, quarter, status, amount in rows:
         entry = sums[(school_year, quarter)]

@@ -169,11 +169,19 @@ def _audit_same_status(
 ) -> AuditEntry:
     """The audit entry of an action that keeps the application's status (a payment, an overpayment, a stop, a message)."""
     return _audit(
-        application.id, who, action, application.status, application.status, comment=comment, at=moment_of(app)
+        application.id,
+        who,
+        action,
+        application.status,
+        application.status,
+        comment=comment,
+        at=moment_of(app),
     )
 
 
-async def _change_status(session: AsyncSession, application: Application, old: str, new: str, **values: Any) -> None:
+async def _change_status(
+    session: AsyncSession, application: Application, old: str, new: str, **values: Any
+) -> None:
     result = await session.execute(
         update(Application)
         .where(Application.id == application.id, Application.status == old)
@@ -215,9 +223,17 @@ async def perform(
     """A status action of core.status by staff (or the parent for provide_documents)."""
     async with app.sessionmaker() as session, session.begin():
         application = await _locked(session, application_id)
-        done = await _perform_in(session, app, application, action, who, ground=ground, comment=comment, actor=actor)
+        done = await _perform_in(
+            session, app, application, action, who, ground=ground, comment=comment, actor=actor
+        )
     outbox.wake(app.sessionmaker)
-    log.info("application %s: %s (%s → %s)", application_id, action.value, done.old_status, done.new_status)
+    log.info(
+        "application %s: %s (%s → %s)",
+        application_id,
+        action.value,
+        done.old_status,
+        done.new_status,
+    )
     return done
 
 
@@ -257,7 +273,11 @@ async def _perform_in(
         at=moment_of(app),
     )
     if actor is Actor.PARENT:
-        entry.actor, entry.actor_id, entry.actor_name = Actor.PARENT.value, application.user_id, None
+        entry.actor, entry.actor_id, entry.actor_name = (
+            Actor.PARENT.value,
+            application.user_id,
+            None,
+        )
     session.add(entry)
     params: dict[str, Any] = {}
     if comment:
@@ -268,7 +288,9 @@ async def _perform_in(
         stops = stops_of(
             (
                 await session.scalars(
-                    select(TerminationEvent).where(TerminationEvent.application_id == application.id)
+                    select(TerminationEvent).where(
+                        TerminationEvent.application_id == application.id
+                    )
                 )
             ).all()
         )
@@ -282,7 +304,9 @@ async def _perform_in(
         await notify(session, application, kind, params, link=action is Action.REQUEST_DOCUMENTS)
     if actor is Actor.PARENT:
         if action is Action.WITHDRAW:
-            text = gettext_in(app.i18n, staff_language(app), WITHDRAWN, number=html.escape(application.number))
+            text = gettext_in(
+                app.i18n, staff_language(app), WITHDRAWN, number=html.escape(application.number)
+            )
             await notify_staff(session, app, application.id, text, kind="withdrawn")
         await refresh_card_later(session, app, application.id)
     return Done(application.id, application.number, old, new)
@@ -301,7 +325,10 @@ async def mark_quarter_paid(app: AppContext, quarter_id: int, who: StaffMember) 
             raise StaffActionError("already_paid") from None
         result = await session.execute(
             update(PaymentQuarter)
-            .where(PaymentQuarter.id == quarter.id, PaymentQuarter.status == QuarterStatus.PLANNED.value)
+            .where(
+                PaymentQuarter.id == quarter.id,
+                PaymentQuarter.status == QuarterStatus.PLANNED.value,
+            )
             .values(status=QuarterStatus.PAID.value, paid_at=moment_of(app), paid_by=who.id)
             .execution_options(synchronize_session=False)
         )
@@ -309,7 +336,13 @@ async def mark_quarter_paid(app: AppContext, quarter_id: int, who: StaffMember) 
             raise StaffActionError("already_paid")
         title = f"{quarter.school_year} Q{quarter.quarter}: {Decimal(quarter.amount):.2f}"
         session.add(_audit_same_status(app, application, who, "quarter_paid", title))
-        await notify(session, application, "quarter_paid", _quarter_params(quarter), dedupe_key=f"paid:{quarter.id}")
+        await notify(
+            session,
+            application,
+            "quarter_paid",
+            _quarter_params(quarter),
+            dedupe_key=f"paid:{quarter.id}",
+        )
         done = Done(application.id, application.number, application.status, application.status)
     outbox.wake(app.sessionmaker)
     return done
@@ -332,8 +365,12 @@ async def record_overpayment(
                 created_at=moment_of(app),
             )
         )
-        session.add(_audit_same_status(app, application, who, "overpayment", f"{amount:.2f} — {reason}"))
-        await notify(session, application, "overpayment", {"amount": f"{amount:.2f}", "reason": reason})
+        session.add(
+            _audit_same_status(app, application, who, "overpayment", f"{amount:.2f} — {reason}")
+        )
+        await notify(
+            session, application, "overpayment", {"amount": f"{amount:.2f}", "reason": reason}
+        )
         done = Done(application.id, application.number, application.status, application.status)
     outbox.wake(app.sessionmaker)
     return done
@@ -353,7 +390,9 @@ async def record_termination(
     async with app.sessionmaker() as session, session.begin():
         application = await _locked_approved(session, application_id)
         events = (
-            await session.scalars(select(TerminationEvent).where(TerminationEvent.application_id == application.id))
+            await session.scalars(
+                select(TerminationEvent).where(TerminationEvent.application_id == application.id)
+            )
         ).all()
         if any(e.reason == reason.value and e.on == on for e in events):
             raise StaffActionError("duplicate")
@@ -370,7 +409,9 @@ async def record_termination(
         result = schedule_for(application, stops)
         payable = {(q.school_year, q.quarter): q for q in (result.quarters if result else ())}
         quarters = (
-            await session.scalars(select(PaymentQuarter).where(PaymentQuarter.application_id == application.id))
+            await session.scalars(
+                select(PaymentQuarter).where(PaymentQuarter.application_id == application.id)
+            )
         ).all()
         cancelled: list[dict[str, Any]] = []
         for quarter in quarters:
@@ -379,17 +420,28 @@ async def record_termination(
             new = payable.get((quarter.school_year, quarter.quarter))
             if new is None or new.amount <= 0:
                 cancelled.append(_quarter_params(quarter))
-                quarter.status = change_quarter_status(QuarterStatus.PLANNED, QuarterStatus.CANCELLED).value
+                quarter.status = change_quarter_status(
+                    QuarterStatus.PLANNED, QuarterStatus.CANCELLED
+                ).value
             elif new.amount != Decimal(quarter.amount):
                 quarter.amount = new.amount
                 quarter.months = [str(m) for m in new.months]
         stop_month = Month.of(on).next()
-        session.add(_audit_same_status(app, application, who, "terminate", f"{reason.value} {on.isoformat()}"))
+        session.add(
+            _audit_same_status(
+                app, application, who, "terminate", f"{reason.value} {on.isoformat()}"
+            )
+        )
         await notify(
             session,
             application,
             "terminated",
-            {"reason": reason.value, "on": on.isoformat(), "stop_month": str(stop_month), "cancelled": cancelled},
+            {
+                "reason": reason.value,
+                "on": on.isoformat(),
+                "stop_month": str(stop_month),
+                "cancelled": cancelled,
+            },
             dedupe_key=dedupe_key,
         )
         await refresh_card_later(session, app, application.id)
@@ -412,14 +464,23 @@ async def send_staff_message(
         application = await session.get(Application, application_id)
         if application is None:
             raise StaffActionError("not_found")
-        session.add(_audit_same_status(app, application, who, "message", text or ("[file]" if copy_from else "")))
+        session.add(
+            _audit_same_status(
+                app, application, who, "message", text or ("[file]" if copy_from else "")
+            )
+        )
         await notify(session, application, "staff_message", {"text": text}, link=True)
         if copy_from is not None:
             await outbox.enqueue(
                 session,
                 chat_id=application.user_id,
                 kind="staff_file",
-                payload={"method": "copy", "from_chat_id": copy_from[0], "message_id": copy_from[1], "link": True},
+                payload={
+                    "method": "copy",
+                    "from_chat_id": copy_from[0],
+                    "message_id": copy_from[1],
+                    "link": True,
+                },
                 application_id=application.id,
             )
         done = Done(application.id, application.number, application.status, application.status)
@@ -432,7 +493,11 @@ def parse_amount(text: str | None) -> Decimal | None:
     if not text:
         return None
     cleaned = (
-        text.replace("₸", "").replace("тг", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        text.replace("₸", "")
+        .replace("тг", "")
+        .replace("\u00a0", "")
+        .replace("\u202f", "")
+        .replace(" ", "")
     )
     cleaned = cleaned.replace(",", ".")
     try:
@@ -455,7 +520,10 @@ async def open_question(app: AppContext, user_id: int) -> int | None:
     async with app.sessionmaker() as session:
         requested = await session.scalar(
             select(Application.id)
-            .where(Application.user_id == user_id, Application.status == Status.DOCUMENTS_REQUESTED.value)
+            .where(
+                Application.user_id == user_id,
+                Application.status == Status.DOCUMENTS_REQUESTED.value,
+            )
             .order_by(Application.id.desc())
             .limit(1)
         )
@@ -477,13 +545,19 @@ async def open_question(app: AppContext, user_id: int) -> int | None:
         return int(asked) if asked is not None else None
 
 
-async def linked_application(app: AppContext, chat_id: int, message_id: int, user_id: int) -> int | None:
+async def linked_application(
+    app: AppContext, chat_id: int, message_id: int, user_id: int
+) -> int | None:
     """The application a bot message in the parent's chat belongs to (relay_links)."""
     async with app.sessionmaker() as session:
         found = await session.scalar(
             select(RelayLink.application_id)
             .join(Application, Application.id == RelayLink.application_id)
-            .where(RelayLink.chat_id == chat_id, RelayLink.message_id == message_id, Application.user_id == user_id)
+            .where(
+                RelayLink.chat_id == chat_id,
+                RelayLink.message_id == message_id,
+                Application.user_id == user_id,
+            )
         )
         return int(found) if found is not None else None
 
@@ -542,7 +616,11 @@ async def parent_answer(
                     "link": True,
                 }
             await outbox.enqueue(
-                session, chat_id=staff_chat, kind="parent_answer", payload=payload, application_id=application.id
+                session,
+                chat_id=staff_chat,
+                kind="parent_answer",
+                payload=payload,
+                application_id=application.id,
             )
         new = old
         if file is not None:
@@ -561,7 +639,12 @@ async def parent_answer(
             )
             if old == Status.DOCUMENTS_REQUESTED.value:
                 done = await _perform_in(
-                    session, app, application, Action.PROVIDE_DOCUMENTS, StaffMember(user_id), actor=Actor.PARENT
+                    session,
+                    app,
+                    application,
+                    Action.PROVIDE_DOCUMENTS,
+                    StaffMember(user_id),
+                    actor=Actor.PARENT,
                 )
                 new = done.new_status
         result = Done(application.id, application.number, old, new)

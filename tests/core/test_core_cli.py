@@ -9,8 +9,15 @@ from core.cli import main
 from tests.core.core_testkit import DATA, make_iin, run_cli
 
 EXAMPLE_1 = (
-    "estimate", "--applied", "2025-11-15", "--certificate-start", "2025-09",
-    "--certificate-end", "2026-05", "--birth", "2015-03-02",
+    "estimate",
+    "--applied",
+    "2025-11-15",
+    "--certificate-start",
+    "2025-09",
+    "--certificate-end",
+    "2026-05",
+    "--birth",
+    "2015-03-02",
 )
 
 
@@ -23,8 +30,13 @@ def test_estimate_json_example_1() -> None:
     assert data["total"] == "100656.00"
     assert data["stops"] == {"month": "2026-05", "reason": "certificate_end"}
     assert data["quarters"][0] == {
-        "school_year": "2025/2026", "quarter": 2, "months": ["2025-11", "2025-12"],
-        "paid_months": 2, "quarter_months": 2, "mrp": [3932, 3932], "amount": "31456.00",
+        "school_year": "2025/2026",
+        "quarter": 2,
+        "months": ["2025-11", "2025-12"],
+        "paid_months": 2,
+        "quarter_months": 2,
+        "mrp": [3932, 3932],
+        "amount": "31456.00",
     }
     assert data["notes"] == []
 
@@ -38,20 +50,45 @@ def test_estimate_table() -> None:
 
 def test_estimate_stops_policy_and_notes() -> None:
     data = json.loads(
-        run_cli(*EXAMPLE_1, "--stop", "state_institution:2026-02-01", "--stop", "death:2026-04-03", "--json").stdout
+        run_cli(
+            *EXAMPLE_1,
+            "--stop",
+            "state_institution:2026-02-01",
+            "--stop",
+            "death:2026-04-03",
+            "--json",
+        ).stdout
     )
     assert data["total"] == "54522.67"
     assert data["stops"] == {"month": "2026-02", "reason": "state_institution"}
     whole = json.loads(run_cli(*EXAMPLE_1, "--policy", "whole_quarter", "--json").stdout)
     assert whole["total"] == "100656.00"
     future = json.loads(
-        run_cli("estimate", "--applied", "2026-09-01", "--certificate-end", "2027-05",
-                "--birth", "2015-03-02", "--json").stdout
+        run_cli(
+            "estimate",
+            "--applied",
+            "2026-09-01",
+            "--certificate-end",
+            "2027-05",
+            "--birth",
+            "2015-03-02",
+            "--json",
+        ).stdout
     )
     assert future["notes"] and "2027" in future["notes"][0]
     nothing = json.loads(
-        run_cli("estimate", "--applied", "2026-06-05", "--certificate-end", "2026-05",
-                "--birth", "2015-03-02", "--disability-until", "indefinite", "--json").stdout
+        run_cli(
+            "estimate",
+            "--applied",
+            "2026-06-05",
+            "--certificate-end",
+            "2026-05",
+            "--birth",
+            "2015-03-02",
+            "--disability-until",
+            "indefinite",
+            "--json",
+        ).stdout
     )
     assert nothing["total"] == "0.00"
     assert "p.4" in nothing["notes"][0]
@@ -76,9 +113,25 @@ def test_mrp() -> None:
 
 def test_check_json() -> None:
     done = run_cli(
-        "check", "--on", "2025-11-15", "--birth", "2015-03-02", "--disability", "yes",
-        "--home-education", "yes", "--representative", "parent", "--resident", "yes",
-        "--state-support", "yes", "--parental-rights-deprived", "no", "--state-institution", "unknown",
+        "check",
+        "--on",
+        "2025-11-15",
+        "--birth",
+        "2015-03-02",
+        "--disability",
+        "yes",
+        "--home-education",
+        "yes",
+        "--representative",
+        "parent",
+        "--resident",
+        "yes",
+        "--state-support",
+        "yes",
+        "--parental-rights-deprived",
+        "no",
+        "--state-institution",
+        "unknown",
         "--json",
     )
     assert done.returncode == 0, done.stderr
@@ -106,17 +159,77 @@ def test_iin() -> None:
         (),
         ("bogus",),
         ("estimate",),
-        ("estimate", "--applied", "2025-13-01", "--certificate-end", "2026-05", "--birth", "2015-03-02"),
-        ("estimate", "--applied", "2025-11-15", "--certificate-end", "2026-5x", "--birth", "2015-03-02"),
-        ("estimate", "--applied", "2025-11-15", "--certificate-end", "2026-05", "--birth", "2015-03-02",
-         "--stop", "holiday:2026-01-01"),
-        ("estimate", "--applied", "2025-11-15", "--certificate-end", "2026-05", "--birth", "2015-03-02",
-         "--policy", "weekly"),
-        ("estimate", "--applied", "2020-01-15", "--certificate-end", "2020-05", "--birth", "2015-03-02"),
-        ("estimate", "--applied", "2025-11-15", "--certificate-end", "2026-05", "--birth", "2015-03-02",
-         "--policy-file", str(DATA / "broken_policy.toml")),
-        ("estimate", "--applied", "2025-11-15", "--certificate-end", "2026-05", "--birth", "2015-03-02",
-         "--policy-file", "/nonexistent/x.toml"),
+        (
+            "estimate",
+            "--applied",
+            "2025-13-01",
+            "--certificate-end",
+            "2026-05",
+            "--birth",
+            "2015-03-02",
+        ),
+        (
+            "estimate",
+            "--applied",
+            "2025-11-15",
+            "--certificate-end",
+            "2026-5x",
+            "--birth",
+            "2015-03-02",
+        ),
+        (
+            "estimate",
+            "--applied",
+            "2025-11-15",
+            "--certificate-end",
+            "2026-05",
+            "--birth",
+            "2015-03-02",
+            "--stop",
+            "holiday:2026-01-01",
+        ),
+        (
+            "estimate",
+            "--applied",
+            "2025-11-15",
+            "--certificate-end",
+            "2026-05",
+            "--birth",
+            "2015-03-02",
+            "--policy",
+            "weekly",
+        ),
+        (
+            "estimate",
+            "--applied",
+            "2020-01-15",
+            "--certificate-end",
+            "2020-05",
+            "--birth",
+            "2015-03-02",
+        ),
+        (
+            "estimate",
+            "--applied",
+            "2025-11-15",
+            "--certificate-end",
+            "2026-05",
+            "--birth",
+            "2015-03-02",
+            "--policy-file",
+            str(DATA / "broken_policy.toml"),
+        ),
+        (
+            "estimate",
+            "--applied",
+            "2025-11-15",
+            "--certificate-end",
+            "2026-05",
+            "--birth",
+            "2015-03-02",
+            "--policy-file",
+            "/nonexistent/x.toml",
+        ),
         ("check", "--disability", "maybe"),
         ("check", "--representative", "uncle"),
         ("mrp", "yesterday"),

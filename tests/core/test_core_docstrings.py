@@ -31,7 +31,11 @@ def public_objects(module: ModuleType) -> Iterator[tuple[str, object]]:
             for attr, member in vars(obj).items():
                 if attr.startswith("_"):
                     continue
-                target = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+                target = (
+                    member.fget
+                    if isinstance(member, property)
+                    else getattr(member, "__func__", member)
+                )
                 if inspect.isfunction(target):
                     yield f"{module.__name__}.{name}.{attr}", target
 
@@ -41,9 +45,16 @@ OBJECTS = [item for module in core_modules() for item in public_objects(module)]
 
 def test_found_the_api() -> None:
     names = {name for name, _ in OBJECTS}
-    for expected in ("core.schedule.estimate", "core.eligibility.screen", "core.status.apply_action",
-                     "core.validators.parse_iin", "core.policy.load_policy", "core.mrp.mrp_on",
-                     "core.months.Month", "core.months.Month.next"):
+    for expected in (
+        "core.schedule.estimate",
+        "core.eligibility.screen",
+        "core.status.apply_action",
+        "core.validators.parse_iin",
+        "core.policy.load_policy",
+        "core.mrp.mrp_on",
+        "core.months.Month",
+        "core.months.Month.next",
+    ):
         assert expected in names
 
 
@@ -51,7 +62,9 @@ def test_found_the_api() -> None:
 def test_docstring_names_its_rule(name: str, obj: object) -> None:
     doc = inspect.getdoc(obj) if not inspect.isclass(obj) else obj.__dict__.get("__doc__")
     assert doc, f"{name} has no docstring"
-    assert any(marker in doc for marker in MARKERS), f"{name}: docstring cites no paragraph: {doc!r}"
+    assert any(marker in doc for marker in MARKERS), (
+        f"{name}: docstring cites no paragraph: {doc!r}"
+    )
 
 
 @pytest.mark.parametrize("module", core_modules(), ids=lambda m: m.__name__)

@@ -63,7 +63,9 @@ def test_all_good_is_eligible() -> None:
     assert s.reasons == ()
 
 
-@pytest.mark.parametrize("who", [Representative.PARENT, Representative.ADOPTIVE_PARENT, Representative.GUARDIAN])
+@pytest.mark.parametrize(
+    "who", [Representative.PARENT, Representative.ADOPTIVE_PARENT, Representative.GUARDIAN]
+)
 def test_representatives_allowed(who: Representative) -> None:
     assert screen(replace(OK, representative=who)).result is Verdict.ELIGIBLE
 

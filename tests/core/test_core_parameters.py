@@ -68,11 +68,17 @@ def test_alatau_policy() -> None:
     assert p is default_policy()  # loaded once
     assert p.code == "alatau"
     assert p.decision == "No. 11-36 of 12.11.2024"
-    assert p.department["kk"] == "«Алатау қаласының жұмыспен қамту және әлеуметтік бағдарламалар бөлімі» ММ"
+    assert (
+        p.department["kk"]
+        == "«Алатау қаласының жұмыспен қамту және әлеуметтік бағдарламалар бөлімі» ММ"
+    )
     assert p.department["ru"] == "ГУ «Отдел занятости и социальных программ города Алатау»"
     assert p.amount_mrp == 8
     assert [(q.number, q.months) for q in p.quarters] == [
-        (1, (9, 10)), (2, (11, 12)), (3, (1, 2, 3)), (4, (4, 5))
+        (1, (9, 10)),
+        (2, (11, 12)),
+        (3, (1, 2, 3)),
+        (4, (4, 5)),
     ]
     assert p.school_year_start_month == 9
     assert p.payment_policy is PaymentPolicy.MONTHLY
@@ -133,7 +139,9 @@ def test_documents_every_item_has_source() -> None:
         ("unknown", True, True, True),
     ],
 )
-def test_documents_for(representative: str, born_abroad: bool, guardian_doc: bool, birth_doc: bool) -> None:
+def test_documents_for(
+    representative: str, born_abroad: bool, guardian_doc: bool, birth_doc: bool
+) -> None:
     codes = {d.code for d in documents_for(default_policy(), representative, born_abroad)}
     assert {"application", "applicant_identity", "school_certificate", "bank_account"} <= codes
     assert ("guardianship_document" in codes) is guardian_doc
@@ -168,7 +176,10 @@ def test_second_city_is_a_file_not_code() -> None:
 
 
 def test_broken_file_raises_policy_error() -> None:
-    with pytest.raises(PolicyError, match=r"broken_policy\.toml: school_year\.quarters\[0\]\.months\[1\]: must be between 1 and 12, got 13"):
+    with pytest.raises(
+        PolicyError,
+        match=r"broken_policy\.toml: school_year\.quarters\[0\]\.months\[1\]: must be between 1 and 12, got 13",
+    ):
         load_policy(DATA / "broken_policy.toml")
 
 
@@ -183,20 +194,48 @@ def _mutated(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("mrp_per_quarter = 8", "mrp_per_quarter = 0", "amount.mrp_per_quarter: must be between 1 and 1000"),
-        ("mrp_per_quarter = 8", "mrp_per_quarter = \"8\"", "amount.mrp_per_quarter: must be an integer"),
-        ("mrp_per_quarter = 8", "mrp_per_qarter = 8", "amount.mrp_per_quarter: is required but missing"),
-        ('policy = "monthly"', 'policy = "weekly"', "payment.policy: must be one of monthly, whole_quarter"),
+        (
+            "mrp_per_quarter = 8",
+            "mrp_per_quarter = 0",
+            "amount.mrp_per_quarter: must be between 1 and 1000",
+        ),
+        (
+            "mrp_per_quarter = 8",
+            'mrp_per_quarter = "8"',
+            "amount.mrp_per_quarter: must be an integer",
+        ),
+        (
+            "mrp_per_quarter = 8",
+            "mrp_per_qarter = 8",
+            "amount.mrp_per_quarter: is required but missing",
+        ),
+        (
+            'policy = "monthly"',
+            'policy = "weekly"',
+            "payment.policy: must be one of monthly, whole_quarter",
+        ),
         ("months = [11, 12]", "months = [12, 11]", "quarters[1].months"),
         ("months = [4, 5]", "months = [3, 4, 5]", "repeats or is out of school-year order"),
-        ("start_month = 9", "start_month = 8", "quarter 1 must start with the school year's first month"),
+        (
+            "start_month = 9",
+            "start_month = 8",
+            "quarter 1 must start with the school year's first month",
+        ),
         ('applies_to = "guardian"', 'applies_to = "cousins"', "documents.items[3].applies_to"),
         ('reference = "p.2"', 'reference = ""', "department.reference: must not be empty"),
         ('ru = "ГУ', 'en = "GU', "department.ru: is required but missing"),
         ("number = 2\nparagraph", "number = 3\nparagraph", "grounds must be numbered"),
-        ("effective_from = 2024-12-01", 'effective_from = "2024-12-01"', "decision.effective_from: must be a date"),
+        (
+            "effective_from = 2024-12-01",
+            'effective_from = "2024-12-01"',
+            "decision.effective_from: must be a date",
+        ),
         ('code = "alatau"', 'code = "alatau"\ncolour = "red"', "unknown field(s): colour"),
-        ('codes = ["con", "egov"]', 'codes = ["con", "con"]', "channels.codes: contains a code twice"),
+        (
+            'codes = ["con", "egov"]',
+            'codes = ["con", "con"]',
+            "channels.codes: contains a code twice",
+        ),
         ("[rules]", "[rules\n", "not valid TOML"),
     ],
 )
@@ -221,9 +260,11 @@ def test_mrp_table_validation(tmp_path: Path) -> None:
     )
     with pytest.raises(PolicyError, match="increasing order"):
         load_mrp_table(path)
-    path.write_text('[[mrp]]\nsince = 2022-01-01\namount = -1\nreference = "Law"\n', encoding="utf-8")
+    path.write_text(
+        '[[mrp]]\nsince = 2022-01-01\namount = -1\nreference = "Law"\n', encoding="utf-8"
+    )
     with pytest.raises(PolicyError, match=r"mrp\[0\]\.amount: must be between"):
         load_mrp_table(path)
-    path.write_text('[[mrp]]\nsince = 2022-01-01\namount = 5\n', encoding="utf-8")
+    path.write_text("[[mrp]]\nsince = 2022-01-01\namount = 5\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=r"mrp\[0\]\.reference: is required"):
         load_mrp_table(path)

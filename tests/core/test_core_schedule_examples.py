@@ -23,7 +23,9 @@ CERT_2025 = {"certificate_start": Month(2025, 9), "certificate_end": Month(2026,
 
 def rows(request: EstimateRequest) -> list[tuple[str, int, list[str], str]]:
     e = estimate(request)
-    return [(q.school_year, q.quarter, [str(m) for m in q.months], str(q.amount)) for q in e.quarters]
+    return [
+        (q.school_year, q.quarter, [str(m) for m in q.months], str(q.amount)) for q in e.quarters
+    ]
 
 
 def test_example_1() -> None:
@@ -45,7 +47,11 @@ def test_example_2() -> None:
     e = estimate(request)
     q1 = e.quarters[0]
     assert (q1.quarter, q1.paid_months, q1.quarter_months, q1.mrp, q1.amount) == (
-        1, 1, 2, (3932,), Decimal("15728.00")
+        1,
+        1,
+        2,
+        (3932,),
+        Decimal("15728.00"),
     )
     assert [str(q.amount) for q in e.quarters] == ["15728.00", "31456.00", "34600.00", "34600.00"]
     assert e.total == Decimal("116384.00")
@@ -136,7 +142,9 @@ def test_certificate_start_after_end() -> None:
 
 def test_summer_only_is_outside_school_year() -> None:
     e = estimate(
-        EstimateRequest(applied=date(2025, 6, 3), certificate_end=Month(2025, 8), birth=date(2015, 3, 2))
+        EstimateRequest(
+            applied=date(2025, 6, 3), certificate_end=Month(2025, 8), birth=date(2015, 3, 2)
+        )
     )
     assert e.total == 0
     assert e.notes == (Note("nothing_payable", {"reason": "outside_school_year"}),)
@@ -173,7 +181,9 @@ def test_certificate_ending_in_june_last_month_is_may() -> None:
 )
 def test_stop_events(stop: Stop, last: str, total: str) -> None:
     e = estimate(
-        EstimateRequest(applied=date(2025, 11, 15), birth=date(2015, 3, 2), stops=(stop,), **CERT_2025)
+        EstimateRequest(
+            applied=date(2025, 11, 15), birth=date(2015, 3, 2), stops=(stop,), **CERT_2025
+        )
     )
     assert str(e.last_month) == last
     assert str(e.total) == total
@@ -255,7 +265,11 @@ def test_whole_quarter_uses_each_months_mrp() -> None:
 
 def test_before_mrp_table_raises() -> None:
     with pytest.raises(MrpNotAvailable):
-        estimate(EstimateRequest(applied=date(2020, 9, 1), certificate_end=Month(2021, 5), birth=date(2012, 1, 1)))
+        estimate(
+            EstimateRequest(
+                applied=date(2020, 9, 1), certificate_end=Month(2021, 5), birth=date(2012, 1, 1)
+            )
+        )
 
 
 def test_quarter_amount_rounds_half_up_once() -> None:

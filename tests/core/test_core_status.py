@@ -63,7 +63,11 @@ def test_wrong_transitions() -> None:
     with pytest.raises(ActionNotAllowed) as caught:
         apply_action(Status.APPROVED, Action.WITHDRAW, P)
     assert isinstance(caught.value, TransitionError)
-    assert (caught.value.status, caught.value.action, caught.value.actor) == ("approved", "withdraw", "parent")
+    assert (caught.value.status, caught.value.action, caught.value.actor) == (
+        "approved",
+        "withdraw",
+        "parent",
+    )
 
 
 @pytest.mark.parametrize("final", [Status.APPROVED, Status.REJECTED, Status.WITHDRAWN])
@@ -81,8 +85,15 @@ def test_allowed_actions() -> None:
     assert allowed_actions(Status.DRAFT, S) == ()
     assert allowed_actions(Status.SUBMITTED, S) == (Action.TAKE, Action.REJECT)
     assert allowed_actions(Status.SUBMITTED, P) == (Action.WITHDRAW,)
-    assert allowed_actions(Status.IN_REVIEW, S) == (Action.REQUEST_DOCUMENTS, Action.APPROVE, Action.REJECT)
-    assert set(allowed_actions(Status.DOCUMENTS_REQUESTED, P)) == {Action.PROVIDE_DOCUMENTS, Action.WITHDRAW}
+    assert allowed_actions(Status.IN_REVIEW, S) == (
+        Action.REQUEST_DOCUMENTS,
+        Action.APPROVE,
+        Action.REJECT,
+    )
+    assert set(allowed_actions(Status.DOCUMENTS_REQUESTED, P)) == {
+        Action.PROVIDE_DOCUMENTS,
+        Action.WITHDRAW,
+    }
 
 
 def test_table_is_consistent_with_apply() -> None:
@@ -101,10 +112,22 @@ def test_table_is_consistent_with_apply() -> None:
 
 def test_values_are_lower_snake() -> None:
     assert [s.value for s in Status] == [
-        "draft", "submitted", "in_review", "documents_requested", "approved", "rejected", "withdrawn"
+        "draft",
+        "submitted",
+        "in_review",
+        "documents_requested",
+        "approved",
+        "rejected",
+        "withdrawn",
     ]
     assert [a.value for a in Action] == [
-        "submit", "take", "request_documents", "provide_documents", "approve", "reject", "withdraw"
+        "submit",
+        "take",
+        "request_documents",
+        "provide_documents",
+        "approve",
+        "reject",
+        "withdraw",
     ]
 
 
@@ -117,7 +140,10 @@ def test_refusal_grounds_match_policy() -> None:
 
 def test_quarter_status() -> None:
     assert change_quarter_status(QuarterStatus.PLANNED, QuarterStatus.PAID) is QuarterStatus.PAID
-    assert change_quarter_status(QuarterStatus.PLANNED, QuarterStatus.CANCELLED) is QuarterStatus.CANCELLED
+    assert (
+        change_quarter_status(QuarterStatus.PLANNED, QuarterStatus.CANCELLED)
+        is QuarterStatus.CANCELLED
+    )
     for bad in [
         (QuarterStatus.PAID, QuarterStatus.CANCELLED),
         (QuarterStatus.PAID, QuarterStatus.PLANNED),
@@ -126,7 +152,10 @@ def test_quarter_status() -> None:
     ]:
         with pytest.raises(ActionNotAllowed):
             change_quarter_status(*bad)
-    assert QUARTER_TRANSITIONS[QuarterStatus.PLANNED] == {QuarterStatus.PAID, QuarterStatus.CANCELLED}
+    assert QUARTER_TRANSITIONS[QuarterStatus.PLANNED] == {
+        QuarterStatus.PAID,
+        QuarterStatus.CANCELLED,
+    }
 
 
 def test_errors_can_be_raised_plainly() -> None:

@@ -27,6 +27,7 @@ PARSERS = (parse_iin, parse_iban, parse_phone, parse_date, parse_month, parse_na
 
 # ---- IIN -------------------------------------------------------------------
 
+
 def test_helper_matches_known_checksum_rules() -> None:
     # Hand-computed: 1·0+2·1+3·0+4·1+5·0+6·1+7·5+8·0+9·0+10·0+11·1 = 58 → 58 mod 11 = 3
     assert iin_control("01010150001") == 3
@@ -56,7 +57,11 @@ def test_valid_iin(birth: date, sex: str) -> None:
 
 
 @PROFILE
-@given(st.dates(date(1800, 1, 1), date(2099, 12, 31)), st.sampled_from(["male", "female"]), st.integers(0, 9999))
+@given(
+    st.dates(date(1800, 1, 1), date(2099, 12, 31)),
+    st.sampled_from(["male", "female"]),
+    st.integers(0, 9999),
+)
 def test_generated_iins_valid(birth: date, sex: str, serial: int) -> None:
     iin = make_iin(birth, sex, serial)
     assert parse_iin(iin) == IinInfo(iin, birth, sex)
@@ -110,6 +115,7 @@ def test_child_iin() -> None:
 
 # ---- IBAN ------------------------------------------------------------------
 
+
 def test_helper_iban_matches_a_published_example() -> None:
     # Example KZ IBAN from the ISO 13616 registry (SWIFT IBAN registry): KZ86125KZT5004100100
     assert make_iban("125KZT5004100100") == "KZ86125KZT5004100100"
@@ -123,7 +129,10 @@ def test_iban_valid_forms() -> None:
 
 
 @PROFILE
-@given(st.text(alphabet="0123456789", min_size=3, max_size=3), st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=13, max_size=13))
+@given(
+    st.text(alphabet="0123456789", min_size=3, max_size=3),
+    st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=13, max_size=13),
+)
 def test_generated_ibans_valid(bank: str, account: str) -> None:
     iban = make_iban(bank + account)
     assert parse_iban(iban) == iban
@@ -148,9 +157,17 @@ def test_iban_codes() -> None:
 
 # ---- phone -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "text",
-    ["+7 701 234 56 78", "8 701 234 56 78", "7 701 234 56 78", "+7(701)234-56-78", "87012345678", "  +77012345678 "],
+    [
+        "+7 701 234 56 78",
+        "8 701 234 56 78",
+        "7 701 234 56 78",
+        "+7(701)234-56-78",
+        "87012345678",
+        "  +77012345678 ",
+    ],
 )
 def test_phone_valid(text: str) -> None:
     assert parse_phone(text) == "+77012345678"
@@ -162,14 +179,25 @@ def test_phone_geographic() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "+7 901 234 56 78", "8 495 123 45 67", "+7 701 234 56 7", "+7 701 234 56 789", "701 234 56 78",
-     "+8 701 234 56 78", "+7 7O1 234 56 78", "+7 701 234 56 78 ext 1", "+١ 701"],
+    [
+        "",
+        "+7 901 234 56 78",
+        "8 495 123 45 67",
+        "+7 701 234 56 7",
+        "+7 701 234 56 789",
+        "701 234 56 78",
+        "+8 701 234 56 78",
+        "+7 7O1 234 56 78",
+        "+7 701 234 56 78 ext 1",
+        "+١ 701",
+    ],
 )
 def test_phone_invalid(text: str) -> None:
     assert parse_phone(text) == Invalid("phone_format")
 
 
 # ---- dates and months ------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -210,7 +238,12 @@ def test_date_invalid(text: str, code: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("09.2025", Month(2025, 9)), ("9.2025", Month(2025, 9)), ("09/2025", Month(2025, 9)), ("05-2026", Month(2026, 5))],
+    [
+        ("09.2025", Month(2025, 9)),
+        ("9.2025", Month(2025, 9)),
+        ("09/2025", Month(2025, 9)),
+        ("05-2026", Month(2026, 5)),
+    ],
 )
 def test_month_valid(text: str, expected: Month) -> None:
     assert parse_month(text) == expected
@@ -218,14 +251,22 @@ def test_month_valid(text: str, expected: Month) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("13.2025", "month_impossible"), ("00.2025", "month_impossible"), ("01.1899", "month_impossible"),
-     ("01.2101", "month_impossible"), ("2025-09", "month_format"), ("9.25", "month_format"), ("", "month_format")],
+    [
+        ("13.2025", "month_impossible"),
+        ("00.2025", "month_impossible"),
+        ("01.1899", "month_impossible"),
+        ("01.2101", "month_impossible"),
+        ("2025-09", "month_format"),
+        ("9.25", "month_format"),
+        ("", "month_format"),
+    ],
 )
 def test_month_invalid(text: str, code: str) -> None:
     assert parse_month(text) == Invalid(code)
 
 
 # ---- names and free text ---------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -271,6 +312,7 @@ def test_text() -> None:
 
 # ---- never raise -------------------------------------------------------------
 
+
 @PROFILE
 @given(st.text())
 def test_never_raise_on_any_text(text: str) -> None:
@@ -281,7 +323,9 @@ def test_never_raise_on_any_text(text: str) -> None:
 
 
 @PROFILE
-@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("0123456789.-/+() KZkz\t\n")))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("0123456789.-/+() KZkz\t\n"))
+)
 def test_never_raise_on_near_miss_text(text: str) -> None:
     for parser in PARSERS:
         result = parser(text)  # type: ignore[operator]
@@ -289,7 +333,9 @@ def test_never_raise_on_near_miss_text(text: str) -> None:
             assert result.code
 
 
-@pytest.mark.parametrize("weird", ["\udcff", "\x00" * 5, "\u202e12", "０１.０１.２０２０", None, 12, b"KZ"])
+@pytest.mark.parametrize(
+    "weird", ["\udcff", "\x00" * 5, "\u202e12", "０１.０１.２０２０", None, 12, b"KZ"]
+)
 def test_never_raise_on_weird_values(weird: object) -> None:
     for parser in PARSERS:
         result = parser(weird)  # type: ignore[operator]

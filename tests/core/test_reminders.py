@@ -44,7 +44,11 @@ def test_certificate_ending_in_may_gives_two_reminders() -> None:
     reminders = reminders_for(facts)
     assert kinds(reminders) == ["certificate_end", "new_school_year"]
     end, september = reminders
-    assert (end.due, end.until, end.event) == (date(2026, 4, 30), date(2026, 5, 31), date(2026, 5, 31))
+    assert (end.due, end.until, end.event) == (
+        date(2026, 4, 30),
+        date(2026, 5, 31),
+        date(2026, 5, 31),
+    )
     assert (september.due, september.until) == (date(2026, 9, 1), date(2026, 9, 30))
     assert end.key == "certificate_end:2026-05-31"
     assert september.key == "new_school_year:2026-09-01"
@@ -63,7 +67,11 @@ def test_eighteenth_birthday_reminder_in_the_month_before() -> None:
     # The certificate's end and September are moot: p.5 stops payment after February.
     assert kinds(reminders) == ["age_18"]
     (age,) = reminders
-    assert (age.due, age.until, age.event) == (date(2026, 1, 1), date(2026, 2, 9), date(2026, 2, 10))
+    assert (age.due, age.until, age.event) == (
+        date(2026, 1, 1),
+        date(2026, 2, 9),
+        date(2026, 2, 10),
+    )
     assert not age.is_due(date(2025, 12, 31))
     assert age.is_due(date(2026, 1, 1))
     assert age.is_due(date(2026, 2, 9))
@@ -91,7 +99,9 @@ def test_disability_end_one_month_before() -> None:
 
 
 def test_indefinite_disability_and_long_term_disability() -> None:
-    facts = ReminderFacts(certificate_end=Month(2026, 5), birth=date(2015, 3, 2), disability_until=None)
+    facts = ReminderFacts(
+        certificate_end=Month(2026, 5), birth=date(2015, 3, 2), disability_until=None
+    )
     assert kinds(reminders_for(facts)) == ["certificate_end", "new_school_year"]
     later = ReminderFacts(
         certificate_end=Month(2026, 5), birth=date(2015, 3, 2), disability_until=date(2027, 1, 1)
