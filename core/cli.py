@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
+from core.consistency import Facts, check_facts, refusals
 from core.eligibility import Answer, Representative, ScreeningAnswers, screen
 from core.errors import MrpNotAvailable, PolicyError
 from core.months import Month
@@ -161,6 +162,15 @@ def _print_json(data: object) -> None:
 
 
 def _run_estimate(args: argparse.Namespace) -> int:
+    facts = Facts(
+        applied=args.applied,
+        birth=args.birth,
+        certificate_start=args.certificate_start,
+        certificate_end=args.certificate_end,
+    )
+    refused = refusals(check_facts(facts))
+    if refused:  # dates that cannot be true together are bad input (exit 2), domain.md §5
+        raise ValueError("; ".join(problem.describe() for problem in refused))
     policy: LocalityPolicy | None = load_policy(args.policy_file) if args.policy_file else None
     request = EstimateRequest(
         applied=args.applied,

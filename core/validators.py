@@ -19,6 +19,7 @@ __all__ = [
     "Invalid",
     "parse_child_iin",
     "parse_date",
+    "parse_full_name",
     "parse_iban",
     "parse_iin",
     "parse_month",
@@ -192,6 +193,18 @@ def parse_name(text: str) -> str | Invalid:
         return Invalid("too_long")
     if not all(_name_char_ok(char) for char in normal) or not any(c.isalpha() for c in normal):
         return Invalid("name_chars")
+    return normal
+
+
+def parse_full_name(text: str) -> str | Invalid:
+    """A person's full name in one answer (domain.md §5: the child's full name):
+    as :func:`parse_name`, and at least two words — a surname and a name, the
+    patronymic optional. Codes: those of parse_name, and full_name_one_word."""
+    normal = parse_name(text)
+    if isinstance(normal, Invalid):
+        return normal
+    if len(normal.split()) < 2:
+        return Invalid("full_name_one_word")
     return normal
 
 

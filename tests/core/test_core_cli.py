@@ -255,3 +255,44 @@ def test_main_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mrp", "not-a-date"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["--help"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("applied", "start", "end", "birth", "says"),
+    [
+        # A child born after the month of application (p.4).
+        ("2025-11-15", "2025-09", "2026-05", "2025-12-01", "after the month of application"),
+        # A certificate that ends before it starts (p.4).
+        ("2025-11-15", "2025-09", "2025-05", "2015-03-02", "ends (2025-05) before it starts"),
+    ],
+)
+def test_estimate_refuses_dates_that_cannot_be_true_together(
+    applied: str, start: str, end: str, birth: str, says: str
+) -> None:
+    done = run_cli(
+        "estimate",
+        "--applied",
+        applied,
+        "--certificate-start",
+        start,
+        "--certificate-end",
+        end,
+        "--birth",
+        birth,
+        "--json",
+    )
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("python -m core: error: ")
+    assert says in done.stderr and "(p.4)" in done.stderr
+
+
+def test_estimate_accepts_a_child_born_in_the_application_month(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["estimate", "--applied", "2025-11-15", "--certificate-end", "2026-05"]
+    assert main([*args, "--birth", "2025-11-30", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == "100656.00"
+    assert main([*args, "--birth", "2025-12-01", "--json"]) == 2
+    assert "2025-12-01" in capsys.readouterr().err
