@@ -43,6 +43,7 @@ WORDS = {
         "new_certificate": "Новая справка на следующий учебный год позволяет подать новое заявление.",
         "not_decision": "Это примерный расчёт, а не решение",
         "end_before_start": "Последний месяц справки не может быть раньше её первого месяца (09.2025).",
+        "birth_after": "Дата рождения 20.10.2025 позже месяца обращения (09.2025): выплата назначается с месяца обращения (п. 4) на уже родившегося ребёнка.",
         "month_format": "напишите месяц в виде ММ.ГГГГ",
         "month_impossible": "Такого месяца нет.",
         "empty": "Ответ пустой.",
@@ -83,6 +84,7 @@ WORDS = {
         "new_certificate": "Келесі оқу жылына жаңа анықтама болса, жаңа өтініш беруге болады.",
         "not_decision": "Бұл болжамды есеп, шешім емес",
         "end_before_start": "Анықтаманың соңғы айы оның бірінші айынан (09.2025) бұрын болмайды.",
+        "birth_after": "Туған күні 20.10.2025 өтініш берген айдан (09.2025) кейін: төлем өтініш берген айдан бастап (4-тармақ) дүниеге келген балаға тағайындалады.",
         "month_format": "Айды АА.ЖЖЖЖ түрінде жазыңыз",
         "month_impossible": "Мұндай ай жоқ.",
         "empty": "Жауап бос.",
@@ -245,3 +247,30 @@ async def test_bad_input_back_and_cancel(
     await user.send("11.2025")
     replies = await user.press(w["cancel"])
     assert w["stopped"] in replies[-1].text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_birth_after_the_application_month_is_asked_again(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
+    """Applied 09.2025, child "born" 20.10.2025 (before today, after the application month):
+    refused with the reason (p.4), step 4 asked again; the earlier answers are kept."""
+    w = WORDS[language]
+    user, _ = await begin(tg, 4008, language)
+    for typed in ("09.2025", "09.2025", "05.2026"):
+        await user.send(typed)
+    replies = await user.send("20.10.2025")
+    assert len(replies) == 1
+    assert w["birth_after"] in replies[0].text
+    assert w["step"].format(n=4) in replies[0].text and w["q_birth"] in replies[0].text
+    # A birth inside the application month is possible: accepted, step 5 comes.
+    replies = await user.send("30.09.2025")
+    assert w["step"].format(n=5) in replies[-1].text
+    replies = await user.press(w["back"])
+    assert w["step"].format(n=4) in replies[-1].text
+    await user.send("02.03.2015")
+    replies = await user.press(w["indefinite"])
+    text = "\n".join(r.text for r in replies)
+    # 09.2025–05.2026 kept from the first answers: the whole school year, 32 MRP.
+    assert w["q2"] in text and w["q4"] in text
+    assert w["total"].format(amount=tenge("132112", language)) in text

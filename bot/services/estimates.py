@@ -26,6 +26,12 @@ from bot.services.eligibility import (
     paragraph,
 )
 from bot.ui import NOT_SURE, NOT_SURE_WORDS, matches
+from core.consistency import (
+    BIRTH_AFTER_APPLICATION,
+    CERTIFICATE_END_BEFORE_START,
+    birth_after_application,
+    certificate_end_before_start,
+)
 from core.errors import MrpNotAvailable
 from core.months import Month
 from core.notes import MRP_NOT_KNOWN, NOTHING_PAYABLE
@@ -84,8 +90,13 @@ QUESTION_PARAGRAPHS: Mapping[str, str] = {
 
 ERRORS: Mapping[str, str] = {
     "mrp_before_table": N_("I can estimate payments from {month} on: the MRP table starts there."),
-    "end_before_start": N_(
+    CERTIFICATE_END_BEFORE_START: N_(
         "The last month of the certificate cannot be before its first month ({month}). Please check it."
+    ),
+    BIRTH_AFTER_APPLICATION: N_(
+        "The date of birth {date} is after the month of application ({month}): the payment is made "
+        "from the month of application ({paragraph}) for a child already born. Please check the date "
+        "of birth, or go back and change the month of application."
     ),
     "term_too_long": N_(
         "A certificate term longer than {count} months is unlikely. Please check the months."
@@ -160,7 +171,8 @@ def first_known_month() -> Month:
 def check_value(
     step: str, value: str, today: dt.date, answers: Mapping[str, str]
 ) -> Parsed | StepError:
-    """Rules between the answers: MRP table start, end ≥ start, sane term, birth not in the future."""
+    """Rules between the answers: MRP table start, end ≥ start (core.consistency, p.4), sane
+    term, birth not in the future nor after the month of application (core.consistency, p.4)."""
     if step == APPLIED:
         month = _month(value)
         if month is None:
@@ -171,8 +183,9 @@ def check_value(
         end, start = _month(value), _month(answers.get(CERT_START))
         if end is None:
             return Parsed(error="month_format")
-        if start is not None and end < start:
-            return StepError("end_before_start", {"month": start.display()})
+        problem = certificate_end_before_start(start, end) if start is not None else None
+        if start is not None and problem is not None:
+            return StepError(problem.code, {"month": start.display()})
         if start is not None and end.index - start.index + 1 > MAX_TERM_MONTHS:
             return StepError("term_too_long", {"count": str(MAX_TERM_MONTHS)})
     if step == BIRTH:
@@ -181,6 +194,17 @@ def check_value(
             return Parsed(error="date_format")
         if birth > today:
             return Parsed(error="birth_future")
+        applied = _month(answers.get(APPLIED))
+        late = birth_after_application(birth, applied) if applied is not None else None
+        if applied is not None and late is not None:
+            return StepError(
+                late.code,
+                {
+                    "date": birth.strftime("%d.%m.%Y"),
+                    "month": applied.display(),
+                    "basis": late.basis,
+                },
+            )
     if step == DISABILITY_UNTIL:
         until, birth = date_or_none(value), date_or_none(answers.get(BIRTH))
         if until is not None and birth is not None and until < birth:
@@ -230,7 +254,11 @@ def accept_button(
 
 
 def error_text(tr: Tr, error: StepError) -> str:
-    return tr(ERRORS[error.code], **error.params)
+    params = dict(error.params)
+    basis = params.pop("basis", None)
+    if basis is not None:
+        params["paragraph"] = paragraph(tr, basis)
+    return tr(ERRORS[error.code], **params)
 
 
 # ---------------------------------------------------------------- computing and rendering
