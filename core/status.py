@@ -2,15 +2,20 @@
 
 draft → submitted → in_review ⇄ documents_requested → approved | rejected;
 withdrawn by the parent before a decision. A refusal needs one p.8 ground.
-Quarter payments: planned → paid | cancelled (p.5 stops future quarters).
+Quarter payments: planned → paid | cancelled (p.5 stops future quarters); a
+quarter is paid only once it is due, earliest unpaid first (p.7), and a wrong
+"paid" mark is corrected back to planned by staff.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
+
+from core.months import Month
 
 __all__ = [
     "QUARTER_TRANSITIONS",
@@ -20,15 +25,22 @@ __all__ = [
     "Actor",
     "ActorNotAllowed",
     "GroundRequired",
+    "PaymentRefused",
     "QuarterStatus",
     "RefusalGround",
+    "ScheduledQuarter",
     "Status",
     "Transition",
     "TransitionError",
     "allowed_actions",
     "apply_action",
     "change_quarter_status",
+    "check_correction",
+    "check_mark_paid",
+    "due_from",
+    "is_due",
     "is_final",
+    "next_to_pay",
 ]
 
 
@@ -126,12 +138,13 @@ TRANSITIONS: Mapping[tuple[Status, Action], Transition] = MappingProxyType(
 QUARTER_TRANSITIONS: Mapping[QuarterStatus, frozenset[QuarterStatus]] = MappingProxyType(
     {
         QuarterStatus.PLANNED: frozenset({QuarterStatus.PAID, QuarterStatus.CANCELLED}),
-        QuarterStatus.PAID: frozenset(),
+        QuarterStatus.PAID: frozenset({QuarterStatus.PLANNED}),
         QuarterStatus.CANCELLED: frozenset(),
     }
 )
-"""Allowed quarter payment changes: planned → paid (staff mark it), planned →
-cancelled (a p.5 termination event stops future quarters)."""
+"""Allowed quarter payment changes: planned → paid (staff mark it, p.7), planned →
+cancelled (a p.5 termination event stops future quarters), paid → planned (staff
+correct a quarter marked paid by mistake; audited, the parent is told)."""
 
 
 class TransitionError(Exception):
@@ -208,10 +221,100 @@ def is_final(status: Status) -> bool:
 
 
 def change_quarter_status(current: QuarterStatus, new: QuarterStatus) -> QuarterStatus:
-    """Change a quarter's payment status (planned → paid | cancelled; p.5, p.7);
-    anything else raises ActionNotAllowed."""
+    """Change a quarter's payment status (planned → paid | cancelled, paid → planned
+    as a correction; p.5, p.7); anything else raises ActionNotAllowed."""
     if QuarterStatus(new) not in QUARTER_TRANSITIONS[QuarterStatus(current)]:
         raise ActionNotAllowed(
             f"a quarter cannot go from {current!s} to {new!s}", str(current), str(new)
         )
     return QuarterStatus(new)
+
+
+# ----------------------------------------------------------------- when a quarter is paid
+
+
+@dataclass(frozen=True)
+class ScheduledQuarter:
+    """One quarter of an approved schedule as the payment rules see it (p.7):
+    ``key`` is the caller's id of the quarter, ``months`` its payable months."""
+
+    key: int
+    school_year: str
+    quarter: int
+    months: tuple[Month, ...]
+    status: QuarterStatus
+
+
+class PaymentRefused(TransitionError):
+    """A quarter that cannot be marked paid (or corrected) now (p.7).
+
+    ``code``: ``not_planned`` (already paid or cancelled), ``not_due`` (its first
+    month has not begun: ``due`` is the day it becomes due), ``earlier_unpaid``
+    (``earlier`` is the quarter to mark first), ``not_paid`` (a correction of a
+    quarter that is not marked paid).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        quarter: ScheduledQuarter,
+        *,
+        due: date | None = None,
+        earlier: ScheduledQuarter | None = None,
+    ) -> None:
+        super().__init__(f"quarter {quarter.school_year} Q{quarter.quarter}: {code}")
+        self.code = code
+        self.quarter = quarter
+        self.due = due
+        self.earlier = earlier
+
+
+def due_from(months: Sequence[Month]) -> date:
+    """p.7 pays 8 MRP *quarterly*: a quarter of the schedule is due from the 1st day
+    of its first payable month (domain.md §4), e.g. Q2 2025/26 (11.2025, 12.2025)
+    is due from 01.11.2025; a quarter with no month is never due."""
+    if not months:
+        return date.max
+    return min(months).first_day()
+
+
+def is_due(months: Sequence[Month], on: date) -> bool:
+    """Whether a quarter with these payable months is due on ``on`` (p.7; see due_from)."""
+    return on >= due_from(months)
+
+
+def _ordered(quarters: Sequence[ScheduledQuarter]) -> list[ScheduledQuarter]:
+    return sorted(quarters, key=lambda q: (q.school_year, q.quarter, due_from(q.months)))
+
+
+def next_to_pay(quarters: Sequence[ScheduledQuarter]) -> ScheduledQuarter | None:
+    """The quarter to be paid next under p.7: the earliest planned one (due or not)."""
+    return next((q for q in _ordered(quarters) if q.status is QuarterStatus.PLANNED), None)
+
+
+def check_mark_paid(quarters: Sequence[ScheduledQuarter], key: int, on: date) -> ScheduledQuarter:
+    """The quarter ``key`` of a schedule may be marked paid on ``on`` (p.7): it is
+    planned, it is due (its first month has begun) and no earlier quarter is still
+    planned — quarters are paid in order. Returns the quarter; raises PaymentRefused."""
+    target = next((q for q in quarters if q.key == key), None)
+    if target is None:
+        raise ActionNotAllowed(f"no quarter {key} in the schedule")
+    if target.status is not QuarterStatus.PLANNED:
+        raise PaymentRefused("not_planned", target)
+    if not is_due(target.months, on):
+        raise PaymentRefused("not_due", target, due=due_from(target.months))
+    first = next_to_pay(quarters)
+    if first is not None and first.key != target.key:
+        raise PaymentRefused("earlier_unpaid", target, earlier=first)
+    return target
+
+
+def check_correction(quarters: Sequence[ScheduledQuarter], key: int) -> ScheduledQuarter:
+    """The quarter ``key`` may have its "paid" mark corrected back to planned (p.7:
+    only a quarter marked paid). Returns the quarter; raises PaymentRefused."""
+    target = next((q for q in quarters if q.key == key), None)
+    if target is None:
+        raise ActionNotAllowed(f"no quarter {key} in the schedule")
+    if target.status is not QuarterStatus.PAID:
+        raise PaymentRefused("not_paid", target)
+    return target

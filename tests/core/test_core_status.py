@@ -1,7 +1,10 @@
 """The status machine of domain.md §7 (p.8 refusal grounds)."""
 
+import datetime as dt
+
 import pytest
 
+from core.months import Month
 from core.parameters import default_policy
 from core.status import (
     QUARTER_TRANSITIONS,
@@ -11,14 +14,21 @@ from core.status import (
     Actor,
     ActorNotAllowed,
     GroundRequired,
+    PaymentRefused,
     QuarterStatus,
     RefusalGround,
+    ScheduledQuarter,
     Status,
     TransitionError,
     allowed_actions,
     apply_action,
     change_quarter_status,
+    check_correction,
+    check_mark_paid,
+    due_from,
+    is_due,
     is_final,
+    next_to_pay,
 )
 
 P, S = Actor.PARENT, Actor.STAFF
@@ -144,9 +154,10 @@ def test_quarter_status() -> None:
         change_quarter_status(QuarterStatus.PLANNED, QuarterStatus.CANCELLED)
         is QuarterStatus.CANCELLED
     )
+    # a quarter marked paid by mistake is corrected back to planned
+    assert change_quarter_status(QuarterStatus.PAID, QuarterStatus.PLANNED) is QuarterStatus.PLANNED
     for bad in [
         (QuarterStatus.PAID, QuarterStatus.CANCELLED),
-        (QuarterStatus.PAID, QuarterStatus.PLANNED),
         (QuarterStatus.CANCELLED, QuarterStatus.PAID),
         (QuarterStatus.PLANNED, QuarterStatus.PLANNED),
     ]:
@@ -162,3 +173,73 @@ def test_errors_can_be_raised_plainly() -> None:
     error = ActionNotAllowed("nope")
     assert isinstance(error, TransitionError)
     assert (str(error), error.status, error.action, error.actor) == ("nope", None, None, None)
+
+
+def _schedule(*statuses: QuarterStatus) -> list[ScheduledQuarter]:
+    """Worked example 1 of domain.md §4 (applied 15.11.2025, certificate 09.2025–05.2026):
+    Q2 (11.2025, 12.2025), Q3 (01–03.2026), Q4 (04.2026, 05.2026), listed out of order."""
+    months = {
+        2: (Month(2025, 11), Month(2025, 12)),
+        3: (Month(2026, 1), Month(2026, 2), Month(2026, 3)),
+        4: (Month(2026, 4), Month(2026, 5)),
+    }
+    quarters = [
+        ScheduledQuarter(10 + n, "2025/2026", n, months[n], status)
+        for n, status in zip((2, 3, 4), statuses, strict=True)
+    ]
+    return [quarters[2], quarters[0], quarters[1]]
+
+
+def test_a_quarter_is_due_from_the_first_day_of_its_first_month() -> None:
+    """p.7, worked examples 1 and 2 of domain.md §4."""
+    q2 = (Month(2025, 11), Month(2025, 12))
+    assert due_from(q2) == dt.date(2025, 11, 1)
+    assert is_due(q2, dt.date(2025, 11, 1)) and is_due(q2, dt.date(2026, 3, 5))
+    assert not is_due(q2, dt.date(2025, 10, 31))
+    # example 2: applied 20.10.2025, Q1 pays October only → due from 01.10.2025
+    assert due_from((Month(2025, 10),)) == dt.date(2025, 10, 1)
+    assert not is_due((), dt.date(2030, 1, 1))  # a quarter with no payable month
+
+
+def test_only_the_earliest_due_quarter_can_be_marked_paid() -> None:
+    """p.7: quarters are paid in order, each once its first month has begun."""
+    planned = QuarterStatus.PLANNED
+    schedule = _schedule(planned, planned, planned)
+    assert next_to_pay(schedule) == schedule[1]  # Q2, whatever the listing order
+    on = dt.date(2025, 11, 15)
+    assert check_mark_paid(schedule, 12, on).quarter == 2
+    # Q3 on 15.11.2025 is not due yet: due from 01.01.2026
+    with pytest.raises(PaymentRefused) as refused:
+        check_mark_paid(schedule, 13, on)
+    assert (refused.value.code, refused.value.due) == ("not_due", dt.date(2026, 1, 1))
+    # Q3 on 10.01.2026 is due, but Q2 is still unpaid: Q2 first
+    with pytest.raises(PaymentRefused) as refused:
+        check_mark_paid(schedule, 13, dt.date(2026, 1, 10))
+    assert refused.value.code == "earlier_unpaid" and refused.value.earlier == schedule[1]
+    # Q2 paid: Q3 can be marked from 01.01.2026, not on 31.12.2025
+    paid = _schedule(QuarterStatus.PAID, planned, planned)
+    assert next_to_pay(paid) is not None and next_to_pay(paid).quarter == 3  # type: ignore[union-attr]
+    assert check_mark_paid(paid, 13, dt.date(2026, 1, 1)).quarter == 3
+    with pytest.raises(PaymentRefused, match="not_due"):
+        check_mark_paid(paid, 13, dt.date(2025, 12, 31))
+    # a paid or cancelled quarter is not marked again
+    for status in (QuarterStatus.PAID, QuarterStatus.CANCELLED):
+        with pytest.raises(PaymentRefused, match="not_planned"):
+            check_mark_paid(_schedule(status, planned, planned), 12, on)
+    with pytest.raises(ActionNotAllowed):
+        check_mark_paid(schedule, 99, on)
+    assert (
+        next_to_pay(_schedule(QuarterStatus.PAID, QuarterStatus.PAID, QuarterStatus.CANCELLED))
+        is None
+    )
+
+
+def test_only_a_paid_quarter_can_be_corrected() -> None:
+    """p.7: a wrong "paid" mark goes back to planned; nothing else is corrected."""
+    planned, paid = QuarterStatus.PLANNED, QuarterStatus.PAID
+    schedule = _schedule(paid, planned, planned)
+    assert check_correction(schedule, 12).quarter == 2
+    with pytest.raises(PaymentRefused, match="not_paid"):
+        check_correction(schedule, 13)
+    with pytest.raises(ActionNotAllowed):
+        check_correction(schedule, 99)
