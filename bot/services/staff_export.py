@@ -5,6 +5,11 @@ them as is); amounts with two decimals and a dot. The export holds what staff
 already see on the cards (no IBAN, no phone): number, dates, status, ground,
 amounts, names; the audit file holds every action with who, when, old and new
 status and the comment.
+
+Every cell goes through `cell()`: text that a spreadsheet would take for a
+formula (starting with =, +, -, @, a tab or a carriage return — OWASP "CSV
+injection") is written with a leading apostrophe, so a parent's answer such as
+`=HYPERLINK("http://evil","x")` opens as the text it is.
 """
 
 from __future__ import annotations
@@ -155,10 +160,21 @@ class Export:
     by_status: Counter[str] = field(default_factory=Counter)
 
 
+# The first characters that make a spreadsheet read a cell as a formula (OWASP CSV
+# injection), with their full-width forms (some spreadsheets normalise them).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def cell(value: str) -> str:
+    """A CSV cell that no spreadsheet evaluates: a value starting like a formula is
+    prefixed with an apostrophe (shown as text, the apostrophe is not displayed)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _csv(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows(rows)
+    writer.writerows([cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
