@@ -23,6 +23,9 @@ async def main() -> int:
         from bot.console import run_console
 
         return await run_console(settings)
+    if settings.webhook_url and (problem := settings.webhook_problem()):
+        print(f"error: {problem}", file=sys.stderr)  # one line, before anything starts
+        return 2
     from bot.app import Application
 
     app = await Application.create(settings)

@@ -174,15 +174,16 @@ class Application:
             await self.close()
 
     async def run_webhook(self) -> None:
-        """Webhook mode (WEBHOOK_URL): aiohttp server checking the secret token."""
+        """Webhook mode (WEBHOOK_URL): aiohttp server on WEBHOOK_HOST:WEBHOOK_PORT; a POST
+        without the secret token (X-Telegram-Bot-Api-Secret-Token) gets 401."""
         from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
         from aiohttp import web
 
-        secret = (
-            self.settings.webhook_secret.get_secret_value()
-            if self.settings.webhook_secret
-            else None
-        )
+        problem = self.settings.webhook_problem()
+        if problem is not None or self.settings.webhook_secret is None:
+            # never serve a webhook anyone can POST forged updates to (bot/__main__.py says why)
+            raise RuntimeError(problem)
+        secret = self.settings.webhook_secret.get_secret_value()
         web_app = web.Application()
         SimpleRequestHandler(self.dispatcher, self.bot, secret_token=secret).register(
             web_app, path="/webhook"

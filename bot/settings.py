@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from functools import cached_property
+from itertools import pairwise
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/bot.sqlite3"
+WEBHOOK_SECRET_MIN_LENGTH = 32
+# Telegram's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and - (setWebhook).
+_SECRET_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
+_MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def webhook_secret_problem(secret: str | None) -> str | None:
+    """Why `secret` cannot guard the webhook, or None when it can.
+
+    The secret is the only proof that a POST comes from Telegram: required, at
+    least 32 characters Telegram accepts, and not obviously guessable (a few
+    distinct characters, or a run like "aaaa…" / "abcd…"); a random one from
+    `secrets.token_urlsafe(32)` or `openssl rand -hex 32` always passes."""
+    hint = f"generate one with: {_MAKE_SECRET}"
+    if not secret:
+        return f"WEBHOOK_SECRET is required in webhook mode (WEBHOOK_URL is set); {hint}"
+    if len(secret) < WEBHOOK_SECRET_MIN_LENGTH or len(secret) > 256:
+        return (
+            f"WEBHOOK_SECRET must be {WEBHOOK_SECRET_MIN_LENGTH}-256 characters long "
+            f"(it has {len(secret)}); {hint}"
+        )
+    if not _SECRET_CHARACTERS.fullmatch(secret):
+        return f"WEBHOOK_SECRET may contain only A-Z, a-z, 0-9, _ and - (Telegram's rule); {hint}"
+    steps = Counter(ord(b) - ord(a) for a, b in pairwise(secret))
+    if len(set(secret)) < 8 or steps.most_common(1)[0][1] * 2 > len(secret) - 1:
+        return f"WEBHOOK_SECRET is not random (repeated or sequential characters); {hint}"
+    return None
 
 
 class Settings(BaseSettings):
@@ -24,7 +54,7 @@ class Settings(BaseSettings):
     staff_user_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_host: str = "0.0.0.0"
+    webhook_host: str = "127.0.0.1"  # behind a reverse proxy; "0.0.0.0" to expose it
     webhook_port: int = 8080
     log_level: str = "INFO"
     default_locale: str = "ru"
@@ -58,6 +88,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    def webhook_problem(self) -> str | None:
+        """Why webhook mode must not start with these settings (None: it may)."""
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else None
+        return webhook_secret_problem(secret)
 
     @cached_property
     def staff_enabled(self) -> bool:
