@@ -15,6 +15,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -62,15 +63,28 @@ async def stop(message: Message, state: FSMContext, key: str, stopped: str) -> N
     await message.answer(stopped, reply_markup=main_menu())
 
 
-async def pressed(query: CallbackQuery, button_step: str, current_step: str) -> Message | None:
+def stale(callback_answer: CallbackAnswer) -> None:
+    """Answer a button that belongs to no live question: one short alert, nothing else.
+
+    The answer itself is sent once, by CallbackAnswerMiddleware (bot/app.py), the only
+    owner of answerCallbackQuery; a handler never calls `query.answer()` (Telegram
+    refuses a second answer and the error handler would apologise).
+    """
+    callback_answer.text = _("This button is no longer active.")
+    callback_answer.show_alert = True
+
+
+async def pressed(
+    query: CallbackQuery, callback_answer: CallbackAnswer, button_step: str, current_step: str
+) -> Message | None:
     """The message of a pressed button of the current question, its keyboard removed.
 
-    None, after a "no longer active" notice, for a button of another question or
+    None, after a "no longer active" alert, for a button of another question or
     a message the bot can no longer reach.
     """
     message = query.message
     if not isinstance(message, Message) or button_step != current_step:
-        await query.answer(_("This button is no longer active."))
+        stale(callback_answer)
         return None
     with contextlib.suppress(TelegramBadRequest):
         await message.edit_reply_markup(reply_markup=None)

@@ -30,6 +30,7 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
 )
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -57,6 +58,7 @@ from bot.ui import (
     matches,
     step,
 )
+from handlers._dialog import stale
 from handlers.apply_steps import (
     BY_CODE,
     DONE,
@@ -719,6 +721,7 @@ async def on_restart(
 async def on_edit(
     query: CallbackQuery,
     callback_data: EditField,
+    callback_answer: CallbackAnswer,
     state: FSMContext,
     app: AppContext,
     i18n: I18n,
@@ -727,11 +730,11 @@ async def on_edit(
     turn = query_turn(query, state, app, i18n, bot)
     data = await turn.draft.get_data()
     if not data.get("step"):
-        await query.answer(_("This button is no longer active."))
+        stale(callback_answer)
         return
     normalized(data)
     if callback_data.field not in {item.code for item in active_steps(data["answers"])}:
-        await query.answer(_("This button is no longer active."))
+        stale(callback_answer)
         return
     data["editing"] = True
     await save_and_ask(turn, data, callback_data.field)

@@ -17,6 +17,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -25,6 +26,7 @@ from bot.i18n import N_
 from bot.services.eligibility import GUARDIAN, Tr, invalid_text, paragraph
 from bot.ui import CANCEL, CANCEL_WORDS, MENU_DOCUMENTS, Said, main_menu, matches
 from core.parameters import default_policy, documents_for
+from handlers._dialog import stale
 from handlers.eligibility import FreeText, NotText
 
 PARENT_OR_ADOPTIVE = N_("Parent or adoptive parent")
@@ -196,13 +198,14 @@ async def on_not_text(message: Message, app: AppContext, i18n: I18n) -> None:
 async def on_button(
     query: CallbackQuery,
     callback_data: DocumentsWho,
+    callback_answer: CallbackAnswer,
     state: FSMContext,
     app: AppContext,
     i18n: I18n,
 ) -> None:
     message = query.message
     if not isinstance(message, Message):
-        await query.answer(_("This button is no longer active."))
+        stale(callback_answer)
         return
     with contextlib.suppress(TelegramBadRequest):
         await message.edit_reply_markup(reply_markup=None)

@@ -15,6 +15,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -161,10 +162,15 @@ async def on_not_text(message: Message, state: FSMContext, app: AppContext, i18n
 
 
 async def on_button(
-    query: CallbackQuery, callback_data: CheckAnswer, state: FSMContext, app: AppContext, i18n: I18n
+    query: CallbackQuery,
+    callback_data: CheckAnswer,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    app: AppContext,
+    i18n: I18n,
 ) -> None:
     progress = await _progress(state)
-    message = await dialog.pressed(query, callback_data.q, progress["q"])
+    message = await dialog.pressed(query, callback_answer, callback_data.q, progress["q"])
     if message is None:
         return
     if await dialog.navigated(

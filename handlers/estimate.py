@@ -15,6 +15,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -144,12 +145,13 @@ async def on_not_text(message: Message, state: FSMContext, app: AppContext, i18n
 async def on_button(
     query: CallbackQuery,
     callback_data: EstimateAnswer,
+    callback_answer: CallbackAnswer,
     state: FSMContext,
     app: AppContext,
     i18n: I18n,
 ) -> None:
     progress = await _progress(state)
-    message = await dialog.pressed(query, callback_data.s, progress["s"])
+    message = await dialog.pressed(query, callback_answer, callback_data.s, progress["s"])
     if message is None:
         return
     if await dialog.navigated(

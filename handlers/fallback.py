@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from bot.ui import main_menu
+from handlers._dialog import stale
 
 
 async def on_anything(message: Message) -> None:
@@ -16,8 +18,9 @@ async def on_anything(message: Message) -> None:
     )
 
 
-async def on_stale_button(query: CallbackQuery) -> None:
-    await query.answer(_("This button is no longer active."), show_alert=False)
+async def on_stale_button(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    """A button no handler takes (an old message, unknown data): one alert, nothing else."""
+    stale(callback_answer)
 
 
 def router() -> Router:
