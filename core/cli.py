@@ -254,6 +254,7 @@ def _run_mrp(args: argparse.Namespace) -> int:
                 "amount": lookup.amount,
                 "since": lookup.entry.since.isoformat(),
                 "reference": lookup.entry.reference,
+                "verified": lookup.entry.verified,
                 "known": lookup.known,
                 "notes": notes,
             }

@@ -89,6 +89,13 @@ class Table:
             raise self.error(key, f"must be between {low} and {high}, got {value}")
         return value
 
+    def boolean(self, key: str) -> bool:
+        """A required true/false (e.g. whether a budget Law's number was verified)."""
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise self.error(key, f"must be true or false, got {value!r}")
+        return value
+
     def day(self, key: str, optional: bool = False) -> date | None:
         """A TOML date (YYYY-MM-DD without time), e.g. an effective date of a Law."""
         value = self._get(key, optional)

@@ -37,7 +37,9 @@ def test_mrp_table_matches_domain() -> None:
     assert [(e.since, e.amount) for e in table] == MRP_ROWS
     for entry in table:
         assert "republican budget" in entry.reference
-    assert "141-VIII of 21.11.2024" in table[5].reference
+    assert table[5].reference == (
+        'Law of the Republic of Kazakhstan "On the republican budget for 2025–2027" (2024)'
+    )
 
 
 @pytest.mark.parametrize(
@@ -251,20 +253,21 @@ def test_missing_file(tmp_path: Path) -> None:
         load_policy(tmp_path / "nope.toml")
 
 
+_LAW = 'law = { en = "On B", ru = "О Б", kk = "Б туралы" }\nlaw_year = 2021\nverified = false\n'
+
+
 def test_mrp_table_validation(tmp_path: Path) -> None:
     path = tmp_path / "mrp.toml"
     path.write_text(
-        '[[mrp]]\nsince = 2022-01-01\namount = 3063\nreference = "Law A"\n'
-        '[[mrp]]\nsince = 2021-01-01\namount = 2917\nreference = "Law B"\n',
+        f"[[mrp]]\nsince = 2022-01-01\namount = 3063\n{_LAW}"
+        f"[[mrp]]\nsince = 2021-01-01\namount = 2917\n{_LAW}",
         encoding="utf-8",
     )
     with pytest.raises(PolicyError, match="increasing order"):
         load_mrp_table(path)
-    path.write_text(
-        '[[mrp]]\nsince = 2022-01-01\namount = -1\nreference = "Law"\n', encoding="utf-8"
-    )
+    path.write_text(f"[[mrp]]\nsince = 2022-01-01\namount = -1\n{_LAW}", encoding="utf-8")
     with pytest.raises(PolicyError, match=r"mrp\[0\]\.amount: must be between"):
         load_mrp_table(path)
     path.write_text("[[mrp]]\nsince = 2022-01-01\namount = 5\n", encoding="utf-8")
-    with pytest.raises(PolicyError, match=r"mrp\[0\]\.reference: is required"):
+    with pytest.raises(PolicyError, match=r"mrp\[0\]\.law: is required"):
         load_mrp_table(path)
