@@ -356,7 +356,7 @@ async def wait_polling(tg: FakeTelegram, task: asyncio.Task[Any]) -> None:
 async def submitted_count(app: Any, first_id: int, users: int) -> int:
     from sqlalchemy import func, select
 
-    from bot.db.models import Application
+    from bot.data.models import Application
 
     async with app.context.sessionmaker() as session:
         count = await session.scalar(

@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/notify.py [--users 10000] [--group 200] [--group-w
 
 What runs
     The real application (``bot.app.Application.create``: migrations, a temporary
-    SQLite database, i18n) and its outbox sender (bot/services/sender.py) talk over
+    SQLite database, i18n) and its outbox sender (bot/outbox/sender.py) talk over
     HTTP on 127.0.0.1 to the fake Bot API of tests/tgfake with
     ``FakeTelegram(enforce_limits=True)``: it answers 429 with ``retry_after`` as soon
     as ≈30 messages/s per bot, 1 message/s per private chat or 20 messages/min per
@@ -42,11 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 
 from bot.app import Application
-from bot.db.models import OutboxMessage
-from bot.services import outbox
-from bot.services.notifications import render_row
-from bot.services.sender import OutboxSender
+from bot.data.models import OutboxMessage
+from bot.outbox import store as outbox
+from bot.outbox.sender import OutboxSender
 from bot.settings import Settings
+from bot.views.notifications import render_row
 from tests.tgfake.limits import Limits, RateLimiter, _Window
 from tests.tgfake.server import FakeTelegram
 

@@ -1,1 +1,1 @@
-"""The Telegram application: settings, database, services, dispatcher."""
+"""The Telegram application: wiring, settings, data, use cases, outbox, views."""

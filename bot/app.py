@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.context import AppContext
-from bot.db.engine import create_engine, create_fsm_writer, create_sessionmaker
-from bot.db.migrate import upgrade_to_head
-from bot.fsm_storage import SqlAlchemyStorage
+from bot.data.engine import create_engine, create_fsm_writer, create_sessionmaker
+from bot.data.fsm_storage import SqlAlchemyStorage
+from bot.data.migrate import upgrade_to_head
+from bot.data.users import UserLanguages
 from bot.i18n import UserLanguageMiddleware, create_i18n
-from bot.services.users import UserLanguages
 from bot.settings import Settings
 from bot.speedups import inline_magic_filters, keep_response_models
 from handlers import build_routers
@@ -84,7 +84,7 @@ class Application:
         clock: Clock | None = None,
         migrate: bool = True,
     ) -> Application:
-        from bot.services.privacy import quiet_data_loggers
+        from bot.usecases.privacy import quiet_data_loggers
 
         quiet_data_loggers()  # no SQL parameters (personal data) in the logs, even at DEBUG
         engine = create_engine(settings.database_url)
@@ -115,8 +115,8 @@ class Application:
         inline_magic_filters(dispatcher)  # F filters: no thread-pool hop per check
         app = cls(settings, engine, context, bot, dispatcher, sql_storage)
         dispatcher["application"] = app
-        from bot.services.reminders import run_scheduler
-        from bot.services.sender import run_sender
+        from bot.outbox.sender import run_sender
+        from bot.usecases.reminders import run_scheduler
 
         app.background.extend([run_sender, run_scheduler])
         return app

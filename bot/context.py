@@ -8,7 +8,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.services.users import UserLanguages
+from bot.data.users import UserLanguages
 from bot.settings import Settings
 
 

@@ -9,7 +9,7 @@ from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.catalogues import DOMAIN, LANGUAGES, LOCALES_DIR, compile_catalogues
-from bot.services.users import UserLanguages
+from bot.data.users import UserLanguages
 
 DEFAULT_LOCALE = "ru"
 log = logging.getLogger(__name__)

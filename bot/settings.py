@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     outbox_global_rate: float = 29.0
     outbox_private_interval: float = 1.0
     outbox_group_per_minute: int = 20
-    # Outbox sender mechanics (bot/services/sender.py; tests shorten them).
+    # Outbox sender mechanics (bot/outbox/sender.py; tests shorten them).
     outbox_poll_interval: float = 1.0
     outbox_batch_size: int = 50
     outbox_claim_seconds: float = 60.0

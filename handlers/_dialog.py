@@ -20,8 +20,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.services.eligibility import Tr
-from bot.ui import BACK, CANCEL, main_menu
+from bot.views.eligibility import Tr
+from bot.views.ui import BACK, CANCEL, main_menu
 
 
 def tr_for(app: AppContext, i18n: I18n) -> Tr:

@@ -35,18 +35,18 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.formatting import money
 from bot.i18n import N_
-from bot.services import consent as consent_service
-from bot.services.applications import (
+from bot.usecases import consent as consent_service
+from bot.usecases.applications import (
     RELATION_LABELS,
     IncompleteDraft,
     estimate_total,
     missing_fields,
     submit,
 )
-from bot.services.privacy import DRAFT_DESTINY
-from bot.ui import (
+from bot.usecases.privacy import DRAFT_DESTINY
+from bot.views.formatting import money
+from bot.views.ui import (
     BACK,
     BACK_WORDS,
     CANCEL,

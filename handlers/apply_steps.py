@@ -16,10 +16,10 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import day
 from bot.i18n import N_
-from bot.services.applications import INDEFINITE, RELATION_LABELS, RELATIONS, parse_day
-from bot.ui import matches
+from bot.usecases.applications import INDEFINITE, RELATION_LABELS, RELATIONS, parse_day
+from bot.views.formatting import day
+from bot.views.ui import matches
 from core.months import Month
 from core.validators import (
     Invalid,

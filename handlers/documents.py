@@ -23,8 +23,8 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
 from bot.i18n import N_
-from bot.services.eligibility import GUARDIAN, Tr, invalid_text, paragraph
-from bot.ui import CANCEL, CANCEL_WORDS, MENU_DOCUMENTS, Said, main_menu, matches
+from bot.views.eligibility import GUARDIAN, Tr, invalid_text, paragraph
+from bot.views.ui import CANCEL, CANCEL_WORDS, MENU_DOCUMENTS, Said, main_menu, matches
 from core.parameters import default_policy, documents_for
 from handlers._dialog import stale
 from handlers.eligibility import FreeText, NotText

@@ -20,8 +20,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.services import eligibility as svc
-from bot.ui import (
+from bot.views import eligibility as svc
+from bot.views.ui import (
     BACK,
     BACK_WORDS,
     CANCEL,

@@ -20,10 +20,10 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.services import estimates as svc
-from bot.services.eligibility import Parsed, Tr, invalid_text
-from bot.services.status_view import split_blocks
-from bot.ui import BACK, BACK_WORDS, CANCEL, CANCEL_WORDS, MENU_ESTIMATE, Said, main_menu
+from bot.views import estimates as svc
+from bot.views.eligibility import Parsed, Tr, invalid_text
+from bot.views.status import split_blocks
+from bot.views.ui import BACK, BACK_WORDS, CANCEL, CANCEL_WORDS, MENU_ESTIMATE, Said, main_menu
 from handlers import _dialog as dialog
 from handlers._dialog import tr_for
 from handlers.eligibility import FreeText, NotText

@@ -7,7 +7,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from bot.ui import main_menu
+from bot.views.ui import main_menu
 from handlers._dialog import stale
 
 

@@ -16,11 +16,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.formatting import moment
 from bot.i18n import N_
-from bot.services import consent as consent_service
-from bot.services import privacy as privacy_service
-from bot.ui import MENU_PRIVACY, Said, main_menu
+from bot.usecases import consent as consent_service
+from bot.usecases import privacy as privacy_service
+from bot.views.formatting import moment
+from bot.views.ui import MENU_PRIVACY, Said, main_menu
 
 WITHDRAW = N_("🚫 Withdraw the consent")
 WITHDRAW_WORDS = ("отозвать согласие", "келісімді кері қайтару", "withdraw consent")

@@ -25,14 +25,14 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
 from bot.i18n import N_, gettext_in
-from bot.services.notifications import staff_language
-from bot.services.transitions import (
+from bot.usecases.transitions import (
     ParentFile,
     StaffActionError,
     linked_application,
     open_question,
     parent_answer,
 )
+from bot.views.notifications import staff_language
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def _first_of_album(user_id: int, media_group_id: str) -> bool:
 
 
 async def _number(app: AppContext, application_id: int) -> str:
-    from bot.db.models import Application
+    from bot.data.models import Application
 
     async with app.sessionmaker() as session:
         application = await session.get(Application, application_id)

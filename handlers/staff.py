@@ -4,7 +4,7 @@ relayed replies, /find, /export, /stats.
 Only users in STAFF_USER_IDS may act, and only inside STAFF_CHAT_ID: any other
 press of a staff button (or callback data forged in a private chat) is refused
 with answerCallbackQuery and changes nothing. Actions go through
-bot/services/transitions.py (status + audit + outbox in one transaction); the
+bot/usecases/transitions.py (status + audit + outbox in one transaction); the
 card is edited in place afterwards. Dialog prompts are replies with ForceReply,
 so they work with the bot's group privacy mode on.
 """
@@ -36,21 +36,11 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy import select
 
 from bot.context import AppContext
-from bot.db.models import Application, PaymentQuarter, RelayLink
-from bot.formatting import day, money
+from bot.data.models import Application, PaymentQuarter, RelayLink
 from bot.i18n import N_
-from bot.services import outbox, staff_export
-from bot.services.notifications import refresh_card_later
-from bot.services.staff_cards import (
-    CardAction,
-    history_text,
-    load_card,
-    refresh_card,
-    schedule_for,
-    stops_of,
-)
-from bot.services.status_view import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
-from bot.services.transitions import (
+from bot.outbox import store as outbox
+from bot.usecases import exports as staff_export
+from bot.usecases.transitions import (
     StaffActionError,
     StaffMember,
     mark_quarter_paid,
@@ -60,6 +50,17 @@ from bot.services.transitions import (
     record_termination,
     send_staff_message,
 )
+from bot.views.cards import (
+    CardAction,
+    history_text,
+    load_card,
+    refresh_card,
+    schedule_for,
+    stops_of,
+)
+from bot.views.formatting import day, money
+from bot.views.notifications import refresh_card_later
+from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
 from core.schedule import StopReason
 from core.status import Action
 from core.validators import Invalid, parse_date, parse_text
@@ -431,7 +432,7 @@ async def on_card_button(
 
 async def _repost(bot: Bot, app: AppContext, application_id: int) -> None:
     """Post the card again (a fresh message at the bottom of the chat) and use it from now on."""
-    from bot.services.staff_cards import card_keyboard, card_text
+    from bot.views.cards import card_keyboard, card_text
 
     chat_id = app.settings.staff_chat_id
     assert chat_id is not None

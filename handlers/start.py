@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
 from bot.i18n import telegram_language
-from bot.ui import MENU_LANGUAGE, Said, main_menu
+from bot.views.ui import MENU_LANGUAGE, Said, main_menu
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский"}
 GREETING = (

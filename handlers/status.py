@@ -3,7 +3,7 @@ the parent's withdrawal of an application before a decision (domain.md §7).
 
 Each application the parent may still withdraw (core.status.allowed_actions for
 the parent) gets an inline button under the message that shows it; the button
-asks for confirmation; "Yes" withdraws through bot.services.applications.withdraw
+asks for confirmation; "Yes" withdraws through bot.usecases.applications.withdraw
 (owner checked, then transitions.perform: audit, notifications, staff card).
 Callback data carry only a step code and the application id.
 """
@@ -23,11 +23,11 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.context import AppContext
-from bot.db.models import Application
-from bot.services.applications import WithdrawRefused, owned, withdraw, withdrawable
-from bot.services.eligibility import Tr
-from bot.services.status_view import STATUS_ICONS, load_views, status_pages, status_text
-from bot.ui import MENU_STATUS, Said, main_menu
+from bot.data.models import Application
+from bot.usecases.applications import WithdrawRefused, owned, withdraw, withdrawable
+from bot.views.eligibility import Tr
+from bot.views.status import STATUS_ICONS, load_views, status_pages, status_text
+from bot.views.ui import MENU_STATUS, Said, main_menu
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
-from bot.db.models import Application, AuditEntry, Consent, OutboxMessage
+from bot.data.models import Application, AuditEntry, Consent, OutboxMessage
 from bot.settings import Settings
 from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
 from tests.test_apply_support import (

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.db.engine import create_engine, create_sessionmaker
-from bot.db.migrate import upgrade_to_head
-from bot.db.models import Application, NumberSequence
-from bot.services.numbers import format_number, next_number
+from bot.data.engine import create_engine, create_sessionmaker
+from bot.data.migrate import upgrade_to_head
+from bot.data.models import Application, NumberSequence
+from bot.data.numbers import format_number, next_number
 from bot.settings import Settings
 from tests.conftest import FIXED_TODAY, RunningBot
 from tests.test_apply_support import LABELS, Person, answer_all, begin, joined

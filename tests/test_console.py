@@ -27,7 +27,7 @@ from bot.console.render import ParseError, parse_html, parse_size
 from bot.console.telegram import ConsoleTelegram
 from bot.i18n import create_i18n
 from bot.settings import Settings
-from bot.ui import MENU_CHECK, MENU_LANGUAGE, NO, NOT_SURE, YES
+from bot.views.ui import MENU_CHECK, MENU_LANGUAGE, NO, NOT_SURE, YES
 from handlers.start import GREETING
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,8 +229,8 @@ PEOPLE = {
 def application_script(i18n: Any, language: str) -> list[str]:
     """The parent fills in the whole wizard: buttons by label (/press), answers typed."""
     from bot.clock import Clock
-    from bot.formatting import day
-    from bot.services.applications import RELATION_LABELS
+    from bot.usecases.applications import RELATION_LABELS
+    from bot.views.formatting import day
     from core.months import Month
     from handlers.apply import AGREE, SEND
     from handlers.apply_steps import DONE, INDEFINITE_LABEL, SKIP
@@ -270,7 +270,7 @@ def application_script(i18n: Any, language: str) -> list[str]:
 
 def staff_script(i18n: Any, reply: str) -> list[str]:
     """A staff member takes, approves and marks the first quarter paid, then replies to the card."""
-    from bot.services.staff_cards import ACTION_BUTTONS, PAY
+    from bot.views.cards import ACTION_BUTTONS, PAY
     from core.status import Action
 
     def press(label: str) -> str:
@@ -309,8 +309,8 @@ def assert_notified(out: str, template: str, *, between: tuple[str, str]) -> Non
 def test_whole_application_then_staff_take_approve_pay_with_parent_notified(
     tmp_path: Path, i18n: Any, language: str
 ) -> None:
-    from bot.services.staff_cards import ACTION_BUTTONS, PAY
-    from bot.services.status_view import STATUS_TEXTS
+    from bot.views.cards import ACTION_BUTTONS, PAY
+    from bot.views.status import STATUS_TEXTS
     from core.status import Action
 
     reply = (

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.formatting import money
+from bot.views.formatting import money
 from tests.chat import start_in
 from tests.conftest import RunningBot
 from tests.tgfake.server import FakeTelegram

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import OutboxMessage
+from bot.data.models import OutboxMessage
 from bot.i18n import create_i18n
-from bot.services import outbox
-from bot.services.notifications import RENDERERS, render
+from bot.outbox import store as outbox
+from bot.views.notifications import RENDERERS, render
 from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.test_staff_kit import (
     application,

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.engine import create_engine, create_sessionmaker
-from bot.db.migrate import upgrade_to_head
-from bot.db.models import OutboxMessage, RelayLink
-from bot.services import outbox
-from bot.services.outbox import PENDING, SENDING, SENT, UNDELIVERABLE, Outcome
-from bot.services.sender import Pacer
+from bot.data.engine import create_engine, create_sessionmaker
+from bot.data.migrate import upgrade_to_head
+from bot.data.models import OutboxMessage, RelayLink
+from bot.outbox import store as outbox
+from bot.outbox.sender import Pacer
+from bot.outbox.store import PENDING, SENDING, SENT, UNDELIVERABLE, Outcome
 
 
 @pytest.fixture

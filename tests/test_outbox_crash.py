@@ -18,10 +18,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import Application as BotApplication
-from bot.db.models import OutboxMessage
-from bot.services.applications import submit
-from bot.services.transitions import StaffMember, perform
+from bot.data.models import OutboxMessage
 from bot.settings import Settings
+from bot.usecases.applications import submit
+from bot.usecases.transitions import StaffMember, perform
 from core.status import Action
 from tests.conftest import BOT_TOKEN
 from tests.test_staff_kit import answers, certificate_file

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.engine import create_engine, create_sessionmaker
-from bot.db.migrate import upgrade_to_head
-from bot.db.models import OutboxMessage
-from bot.services import outbox
+from bot.data.engine import create_engine, create_sessionmaker
+from bot.data.migrate import upgrade_to_head
+from bot.data.models import OutboxMessage
+from bot.outbox import store as outbox
 from tests.conftest import BOT_TOKEN
 from tests.tgfake.server import FakeTelegram
 

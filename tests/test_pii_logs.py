@@ -78,7 +78,7 @@ async def test_no_personal_data_in_logs_at_debug(
 def test_database_loggers_are_kept_quiet() -> None:
     import logging as logging_module
 
-    from bot.services.privacy import DATA_LOGGERS, quiet_data_loggers
+    from bot.usecases.privacy import DATA_LOGGERS, quiet_data_loggers
 
     quiet_data_loggers()
     for name in DATA_LOGGERS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db.models import Application, Consent, FsmRecord, OutboxMessage
+from bot.data.models import Application, Consent, FsmRecord, OutboxMessage
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.test_apply_support import APPLICANT_IIN, LABELS, Person, answer_all, begin, joined

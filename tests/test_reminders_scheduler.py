@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import AuditEntry, OutboxMessage, TerminationEvent
-from bot.services.reminders import run_once, run_scheduler
-from bot.services.sender import run_sender
+from bot.data.models import AuditEntry, OutboxMessage, TerminationEvent
+from bot.outbox.sender import run_sender
+from bot.usecases.reminders import run_once, run_scheduler
 from tests.conftest import RunningBot
 from tests.test_staff_kit import (
     card_of,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.status_view import GROUND_TEXTS
+from bot.views.status import GROUND_TEXTS
 from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.test_staff_kit import (
     application,

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import AuditEntry, OutboxMessage, PaymentQuarter, TerminationEvent
-from bot.services.staff_cards import CardAction
+from bot.data.models import AuditEntry, OutboxMessage, PaymentQuarter, TerminationEvent
+from bot.views.cards import CardAction
 from handlers.staff import ApproveConfirm, GroundPick
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot
@@ -301,7 +301,7 @@ async def test_two_staff_members_cannot_both_take(staffbot: RunningBot, tg: Fake
 async def test_a_withdrawal_by_the_parent_reaches_both_sides(
     staffbot: RunningBot, tg: FakeTelegram
 ) -> None:
-    from bot.services.transitions import StaffMember, perform
+    from bot.usecases.transitions import StaffMember, perform
     from core.status import Action, Actor
 
     parent = tg.user(3011, language_code="kk")

@@ -1,7 +1,7 @@
 """Shared steps of the staff / outbox / notification tests (no tests here).
 
 `submit_application()` creates an application the way the apply wizard does
-(bot.services.applications.submit) and publishes its card; `Staff` wraps a
+(bot.usecases.applications.submit) and publishes its card; `Staff` wraps a
 member of the staff chat who presses the card's buttons.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 
 from bot.app import Application as BotApplication
 from bot.clock import Clock
-from bot.db.models import Application, OutboxMessage
-from bot.services.applications import submit
-from bot.services.staff_cards import publish_card
+from bot.data.models import Application, OutboxMessage
+from bot.usecases.applications import submit
+from bot.views.cards import publish_card
 from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
 from tests.tgfake.models import FakeMessage
 from tests.tgfake.people import FakeMember, FakeUser

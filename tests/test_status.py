@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.db.models import Application, AuditEntry, PaymentQuarter
-from bot.formatting import money
+from bot.data.models import Application, AuditEntry, PaymentQuarter
+from bot.views.formatting import money
 from tests.chat import start_in
 from tests.conftest import RunningBot
 from tests.tgfake.server import FakeTelegram
@@ -322,7 +322,7 @@ async def test_the_menu_comes_with_the_last_message_without_buttons(
 
 
 def test_split_never_cuts_an_entity_or_a_tag() -> None:
-    from bot.services.status_view import split_blocks, text_length
+    from bot.views.status import split_blocks, text_length
 
     block = "<b>head</b>\n" + "a&amp;" * 1500 + "\n" + "ж" * 5000
     parts = split_blocks(["intro", block, "tail"])

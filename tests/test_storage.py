@@ -11,9 +11,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from sqlalchemy import inspect
 
-from bot.db.engine import create_engine, create_sessionmaker
-from bot.db.migrate import upgrade_to_head
-from bot.fsm_storage import SqlAlchemyStorage
+from bot.data.engine import create_engine, create_sessionmaker
+from bot.data.fsm_storage import SqlAlchemyStorage
+from bot.data.migrate import upgrade_to_head
 
 
 class Wizard(StatesGroup):

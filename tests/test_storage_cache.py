@@ -13,9 +13,9 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.engine import create_engine, create_fsm_writer, create_sessionmaker
-from bot.db.migrate import upgrade_to_head
-from bot.fsm_storage import SqlAlchemyStorage
+from bot.data.engine import create_engine, create_fsm_writer, create_sessionmaker
+from bot.data.fsm_storage import SqlAlchemyStorage
+from bot.data.migrate import upgrade_to_head
 
 
 def key(user_id: int, destiny: str = "default") -> StorageKey:

@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Application
-from bot.db.models import AuditEntry
-from bot.services.staff_cards import CardAction
+from bot.data.models import AuditEntry
 from bot.settings import Settings, webhook_secret_problem
+from bot.views.cards import CardAction
 from tests.conftest import BOT_TOKEN, STAFF_CHAT_ID, STAFF_IDS
 from tests.test_staff_kit import FAST, application, card_of, submit_application
 from tests.tgfake.server import FakeTelegram

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import Application, AuditEntry, OutboxMessage
+from bot.data.models import Application, AuditEntry, OutboxMessage
 from handlers.status import Withdraw
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot

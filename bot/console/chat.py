@@ -483,7 +483,7 @@ class ConsoleChat:
         """The last application card in this chat (relay link), else the last message with buttons."""
         chat_id = self.role.chat_id
         with contextlib.suppress(Exception):
-            from bot.db.models import Application, RelayLink
+            from bot.data.models import Application, RelayLink
 
             async with self.app.context.sessionmaker() as db:
                 link = await db.scalar(
@@ -612,7 +612,7 @@ class ConsoleChat:
             await asyncio.sleep(0)
         if not self.app.background:
             return
-        from bot.db.models import OutboxMessage
+        from bot.data.models import OutboxMessage
 
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:

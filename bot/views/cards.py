@@ -31,20 +31,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.context import AppContext
-from bot.db.models import Application, AuditEntry, Overpayment, PaymentQuarter, TerminationEvent
-from bot.formatting import day, moment, money
+from bot.data.models import Application, AuditEntry, Overpayment, PaymentQuarter, TerminationEvent
 from bot.i18n import N_
-from bot.services import outbox
-from bot.services.applications import RELATION_LABELS
-from bot.services.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
-from bot.services.status_view import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
+from bot.outbox import store as outbox
+from bot.usecases.applications import RELATION_LABELS
+from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
+from bot.views.formatting import day, moment, money
+from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
 from core.eligibility import Answer, Representative, ScreeningAnswers, Verdict, screen
 from core.months import Month
 from core.schedule import Estimate, EstimateRequest, Stop, StopReason, estimate
 from core.status import Action, Actor, Status, allowed_actions
 
 if TYPE_CHECKING:
-    from bot.services.outbox import Claimed
+    from bot.outbox.store import Claimed
 
 log = logging.getLogger(__name__)
 

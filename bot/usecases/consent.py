@@ -16,7 +16,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Consent
+from bot.data.models import Consent
 from bot.i18n import N_, gettext_in
 from core.parameters import default_policy
 
@@ -58,7 +58,7 @@ CONSENT_QUESTION = N_("Do you agree to the collection and processing of these pe
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
-    """Stored in UTC (SQLite keeps no time zone; bot.formatting.moment shows Almaty time)."""
+    """Stored in UTC (SQLite keeps no time zone; bot.views.formatting.moment shows Almaty time)."""
     return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot.db.models import Application, AuditEntry, PaymentQuarter, TerminationEvent
-from bot.formatting import day, moment, money
+from bot.data.models import Application, AuditEntry, PaymentQuarter, TerminationEvent
 from bot.i18n import N_
-from bot.services import estimates
-from bot.services.eligibility import Tr, paragraph
+from bot.views import estimates
+from bot.views.eligibility import Tr, paragraph
+from bot.views.formatting import day, moment, money
 from core.months import Month
 from core.schedule import Stop, StopReason
 from core.status import Action, Actor, Status, allowed_actions

@@ -3,7 +3,7 @@
 Every function opens one transaction: the application row is changed with a
 guarded UPDATE (`WHERE status = <old>`, so two staff members pressing at once
 cannot both win), the audit entry is written, and the parent's notification is
-queued in the outbox (bot/services/notifications.py) — all committed together
+queued in the outbox (bot/views/notifications.py) — all committed together
 or not at all. After the commit the sender is woken up.
 
 - `perform()` — take, request documents, documents received, approve, refuse
@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.db.models import (
+from bot.data.models import (
     Application,
     Attachment,
     AuditEntry,
@@ -40,15 +40,15 @@ from bot.db.models import (
     TerminationEvent,
 )
 from bot.i18n import gettext_in
-from bot.services import outbox
-from bot.services.notifications import (
+from bot.outbox import store as outbox
+from bot.views.cards import schedule_for, stops_of
+from bot.views.notifications import (
     WITHDRAWN,
     notify,
     notify_staff,
     refresh_card_later,
     staff_language,
 )
-from bot.services.staff_cards import schedule_for, stops_of
 from core.months import Month
 from core.schedule import Estimate, Stop, StopReason
 from core.status import (

@@ -2,7 +2,7 @@
 
 Runs inside the bot (`Application.background`). One loop per process:
 
-1. claim a small batch of due rows (bot/services/outbox.py: committed, with a
+1. claim a small batch of due rows (bot/outbox/store.py: committed, with a
    lease, `FOR UPDATE SKIP LOCKED` on PostgreSQL) — only when the local buffer
    runs low, so claimed rows are few and the lease is short;
 2. send each row when the pacer allows it (below);
@@ -67,8 +67,8 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import outbox
-from bot.services.outbox import PENDING, SENT, UNDELIVERABLE, Claimed, Outcome
+from bot.outbox import store as outbox
+from bot.outbox.store import PENDING, SENT, UNDELIVERABLE, Claimed, Outcome
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -505,11 +505,11 @@ class OutboxSender:
             )
             return sent.message_id
         if method == "publish":
-            from bot.services.staff_cards import send_card
+            from bot.views.cards import send_card
 
             return await send_card(self.bot, self.context, row, request_timeout=timeout)
         if method == "card":
-            from bot.services.staff_cards import refresh_card
+            from bot.views.cards import refresh_card
 
             if row.application_id is not None:
                 await refresh_card(
@@ -557,12 +557,12 @@ class OutboxSender:
         self.flushed.set()
 
     async def _on_forbidden(self, session: AsyncSession, outcome: Outcome) -> None:
-        from bot.services.notifications import parent_unreachable
+        from bot.views.notifications import parent_unreachable
 
         await parent_unreachable(session, self.context, outcome.row)
 
     async def _on_published(self, session: AsyncSession, outcome: Outcome) -> None:
-        from bot.services.staff_cards import after_publish
+        from bot.views.cards import after_publish
 
         if outcome.message_id is not None:
             await after_publish(session, self.context, outcome.row, outcome.message_id)
@@ -588,7 +588,7 @@ class OutboxSender:
 
 async def run_sender(application: Application) -> None:
     """Background task of Application: the outbox sender."""
-    from bot.services.notifications import render_row
+    from bot.views.notifications import render_row
 
     sender = OutboxSender(application.context, application.bot, renderer=render_row)
     application.outbox_sender = sender  # type: ignore[attr-defined]

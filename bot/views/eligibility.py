@@ -21,7 +21,7 @@ from typing import Any
 from aiogram.utils.i18n import I18n
 
 from bot.i18n import N_
-from bot.ui import NO, NOT_SURE, NOT_SURE_WORDS, YES, matches, yes_no_unknown
+from bot.views.ui import NO, NOT_SURE, NOT_SURE_WORDS, YES, matches, yes_no_unknown
 from core.eligibility import (
     Answer,
     Reason,

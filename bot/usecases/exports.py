@@ -26,7 +26,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Application, AuditEntry, Overpayment, PaymentQuarter
+from bot.data.models import Application, AuditEntry, Overpayment, PaymentQuarter
 from core.months import Month
 from core.status import Status
 

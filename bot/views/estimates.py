@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 from aiogram.utils.i18n import I18n
 
-from bot.formatting import money, month_name
 from bot.i18n import N_
-from bot.services.eligibility import (
+from bot.views.eligibility import (
     INDEFINITE,
     INDEFINITE_WORDS,
     Parsed,
@@ -25,7 +24,8 @@ from bot.services.eligibility import (
     date_or_none,
     paragraph,
 )
-from bot.ui import NOT_SURE, NOT_SURE_WORDS, matches
+from bot.views.formatting import money, month_name
+from bot.views.ui import NOT_SURE, NOT_SURE_WORDS, matches
 from core.consistency import (
     BIRTH_AFTER_APPLICATION,
     CERTIFICATE_END_BEFORE_START,

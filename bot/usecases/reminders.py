@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from bot.context import AppContext
-from bot.db.models import Application, TerminationEvent
-from bot.services import outbox
-from bot.services.notifications import notify
-from bot.services.staff_cards import enqueue_publish
-from bot.services.transitions import SYSTEM, StaffActionError, record_termination
+from bot.data.models import Application, TerminationEvent
+from bot.outbox import store as outbox
+from bot.usecases.transitions import SYSTEM, StaffActionError, record_termination
+from bot.views.cards import enqueue_publish
+from bot.views.notifications import notify
 from core.months import Month
 from core.reminders import ReminderFacts, due_reminders
 from core.schedule import StopReason

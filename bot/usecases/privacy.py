@@ -19,10 +19,10 @@ from aiogram.fsm.storage.base import DEFAULT_DESTINY, BaseStorage, StorageKey
 from sqlalchemy import select
 
 from bot.context import AppContext
-from bot.db.models import Application
-from bot.fsm_storage import SqlAlchemyStorage
+from bot.data.fsm_storage import SqlAlchemyStorage
+from bot.data.models import Application
 from bot.i18n import N_, gettext_in
-from bot.services import outbox
+from bot.outbox import store as outbox
 
 log = logging.getLogger(__name__)
 

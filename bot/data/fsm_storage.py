@@ -29,7 +29,7 @@ from sqlalchemy import Insert, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db.models import FsmRecord, utcnow
+from bot.data.models import FsmRecord, utcnow
 
 DEFAULT_CACHE_SIZE = 10_000
 _EMPTY_DATA = "{}"
@@ -98,7 +98,7 @@ class SqlAlchemyStorage(BaseStorage):
     ) -> None:
         self._sessionmaker = sessionmaker
         # SQLite: an autocommit engine on the same file for the upserts (one round
-        # trip, the write lock held only inside SQLite): bot.db.engine.create_fsm_writer.
+        # trip, the write lock held only inside SQLite): bot.data.engine.create_fsm_writer.
         # Owned by the caller (bot/app.py disposes it).
         self.writer = writer
         self._cache_size = cache_size

@@ -25,18 +25,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogues import LANGUAGES
-from bot.db.models import Application
-from bot.formatting import day, money, month_name
+from bot.data.models import Application
 from bot.i18n import N_, gettext_in
-from bot.services import outbox
-from bot.services.eligibility import Tr, paragraph
-from bot.services.status_view import GROUND_TEXTS, STOP_REASON_TEXTS
+from bot.outbox import store as outbox
+from bot.views.eligibility import Tr, paragraph
+from bot.views.formatting import day, money, month_name
+from bot.views.status import GROUND_TEXTS, STOP_REASON_TEXTS
 from core.months import Month
 from core.policy import default_policy
 
 if TYPE_CHECKING:
     from bot.context import AppContext
-    from bot.services.outbox import Claimed
+    from bot.outbox.store import Claimed
 
 log = logging.getLogger(__name__)
 

@@ -52,7 +52,7 @@ def create_engine(url: str | URL, *, autocommit: bool = False) -> AsyncEngine:
 
 def create_fsm_writer(engine: AsyncEngine) -> AsyncEngine | None:
     """A second engine on the same SQLite file whose connections autocommit, for
-    the FSM storage's single-statement upserts (bot/fsm_storage.py); None for
+    the FSM storage's single-statement upserts (bot/data/fsm_storage.py); None for
     PostgreSQL and in-memory SQLite.  The caller disposes it.
 
     Why: SQLite has one writer at a time.  Through the shared pool an upsert is

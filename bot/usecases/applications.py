@@ -4,7 +4,7 @@ The draft lives in the FSM data of the apply wizard as plain JSON values
 (dates ISO "2025-11-15", months "2025-09"); `submit` turns it into an
 `Application` row with a public number, its attachments, the first audit
 entry (draft → submitted, core.status.apply_action) and the outbox row of its
-staff card (bot.services.staff_cards.enqueue_publish) in ONE transaction.
+staff card (bot.views.cards.enqueue_publish) in ONE transaction.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bot.context import AppContext
-from bot.db.models import Application, Attachment, AuditEntry
+from bot.data.models import Application, Attachment, AuditEntry
+from bot.data.numbers import next_number
 from bot.i18n import N_
-from bot.services import outbox
-from bot.services.numbers import next_number
-from bot.services.status_view import can_withdraw
+from bot.outbox import store as outbox
+from bot.views.status import can_withdraw
 from core.months import Month
 from core.schedule import EstimateRequest, estimate
 from core.status import Action, Actor, Status, apply_action
 
 if TYPE_CHECKING:
-    from bot.services.transitions import Done
+    from bot.usecases.transitions import Done
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ async def submit(
 ) -> Submitted:
     """Create the Application (status submitted), its attachments, the audit entry and
     (with a staff chat) the outbox row that posts its card — all in one transaction."""
-    from bot.services.staff_cards import enqueue_publish  # staff_cards imports this module
+    from bot.views.cards import enqueue_publish  # staff_cards imports this module
 
     missing = missing_fields(answers, files)
     if missing:
@@ -243,7 +243,7 @@ async def withdraw(app: AppContext, *, application_id: int, user_id: int) -> Don
     card refresh are transitions.perform's, in one transaction guarded by the old
     status — a decision taken meanwhile makes it refuse.
     """
-    from bot.services.transitions import (  # imports this module
+    from bot.usecases.transitions import (  # imports this module
         StaffActionError,
         StaffMember,
         perform,

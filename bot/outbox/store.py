@@ -2,7 +2,7 @@
 
 A message to a parent or to the staff chat is a row of `outbox`, written with
 `enqueue()` in the SAME transaction as the change that causes it (a status
-change, a payment, a reminder). The sender task (bot/services/sender.py)
+change, a payment, a reminder). The sender task (bot/outbox/sender.py)
 delivers rows; this module holds the row operations it needs:
 
     pending ──claim──▶ sending ──▶ sent
@@ -42,7 +42,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Application, OutboxMessage, RelayLink, User
+from bot.data.models import Application, OutboxMessage, RelayLink, User
 
 PENDING = "pending"
 SENDING = "sending"

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import NumberSequence
+from bot.data.models import NumberSequence
 
 PREFIX = "ALA"
 

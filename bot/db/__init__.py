@@ -1,1 +1,0 @@
-"""Persistence: SQLAlchemy 2 typed models, engine, repositories, migrations."""

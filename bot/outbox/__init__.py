@@ -1,0 +1,1 @@
+"""Outbox: the durable queue of messages to Telegram (store), and the sender that drains it."""

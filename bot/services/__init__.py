@@ -1,1 +1,0 @@
-"""Services: the application's operations, called by thin handlers."""

@@ -1,0 +1,1 @@
+"""Use cases: the application's operations (no aiogram), called by thin handlers."""

@@ -1,0 +1,1 @@
+"""Views: text and keyboards the user sees (no database access)."""
