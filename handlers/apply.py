@@ -443,7 +443,10 @@ async def pause(turn: Turn, data: dict[str, Any]) -> None:
     lines = [
         html.escape(_("The application is paused.")),
         where,
-        html.escape(_("To delete the answers, send /deletedata.")),
+        # not /deletedata: that withdraws the consent and is not a way to clear answers
+        html.escape(
+            _("To clear these answers and begin again, send /apply and press «{button}».")
+        ).format(button=html.escape(_(START_OVER))),
     ]
     await turn.say("\n".join(lines), reply_markup=main_menu())
 

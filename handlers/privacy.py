@@ -3,15 +3,18 @@ their protection"): what was agreed and when, withdrawal, erasure of drafts."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -20,7 +23,9 @@ from bot.i18n import N_
 from bot.usecases import consent as consent_service
 from bot.usecases import privacy as privacy_service
 from bot.views.formatting import moment
+from bot.views.status import STATUS_TEXTS
 from bot.views.ui import MENU_PRIVACY, Said, main_menu
+from handlers._dialog import stale
 
 WITHDRAW = N_("🚫 Withdraw the consent")
 WITHDRAW_WORDS = ("отозвать согласие", "келісімді кері қайтару", "withdraw consent")
@@ -29,8 +34,66 @@ DELETE_WORDS = ("удалить мои данные", "деректерімді 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский"}
 
 
+PREVIEW_HEAD = {
+    privacy_service.WITHDRAWAL: N_(
+        "Before you confirm, this is what withdrawing the consent will do:"
+    ),
+    privacy_service.DELETION: N_("Before you confirm, this is what deleting your data will do:"),
+}
+DRAFT_LINE = N_("• Your unsent draft and unfinished answers, if any, are deleted at once.")
+CONSENT_LINE = N_(
+    "• Your consent to the processing of personal data is withdrawn; the record of your answers "
+    "is kept as proof of what you agreed to and when."
+)
+FATE_LINES = {
+    (privacy_service.WITHDRAWAL, privacy_service.KEEP_UNDECIDED): N_(
+        "• {number} ({status}) stays with the Department: it keeps what the law requires. The staff "
+        "will be told that you withdrew the consent. Without the consent the Department may refuse "
+        "this application on ground p.8(4)."
+    ),
+    (privacy_service.DELETION, privacy_service.KEEP_UNDECIDED): N_(
+        "• {number} ({status}) stays with the Department: an application under consideration is "
+        "kept as the law requires, it is not erased. The staff will be told that you asked to delete "
+        "your data and withdrew the consent. Without the consent the Department may refuse this "
+        "application on ground p.8(4)."
+    ),
+    (privacy_service.WITHDRAWAL, privacy_service.KEEP_DECIDED): N_(
+        "• {number} ({status}) stays with the Department: a decided application is kept as the law "
+        "requires. The staff will be told that you withdrew the consent."
+    ),
+    (privacy_service.DELETION, privacy_service.KEEP_DECIDED): N_(
+        "• {number} ({status}) stays with the Department: a decided application is kept as the law "
+        "requires, it is not erased. The staff will be told that you asked to delete your data."
+    ),
+    (privacy_service.DELETION, privacy_service.ERASE): N_(
+        "• {number} ({status}): its personal data and documents are erased; only its number, its "
+        "dates and the history of its statuses stay. The staff will be told."
+    ),
+    (privacy_service.WITHDRAWAL, privacy_service.UNTOUCHED): N_(
+        "• {number} ({status}) stays as it is; /deletedata erases its personal data."
+    ),
+    (privacy_service.WITHDRAWAL, privacy_service.ERASED_BEFORE): N_(
+        "• {number} ({status}): its personal data are already erased."
+    ),
+    (privacy_service.DELETION, privacy_service.ERASED_BEFORE): N_(
+        "• {number} ({status}): its personal data are already erased."
+    ),
+}
+QUESTION = {
+    privacy_service.WITHDRAWAL: N_("Withdraw the consent?"),
+    privacy_service.DELETION: N_("Delete your data?"),
+}
+YES = {
+    privacy_service.WITHDRAWAL: N_("✅ Yes, withdraw the consent"),
+    privacy_service.DELETION: N_("✅ Yes, delete my data"),
+}
+KEEP = N_("↩️ No, change nothing")
+
+
 class PrivacyAction(CallbackData, prefix="privacy"):
-    action: str  # withdraw | delete
+    # withdraw | delete: ask first; withdrawal_yes | deletion_yes: confirmed; keep: no
+    action: str
+    seen: str = ""  # Plan.fingerprint of the question answered
 
 
 def privacy_keyboard(with_withdraw: bool) -> InlineKeyboardMarkup:
@@ -39,12 +102,17 @@ def privacy_keyboard(with_withdraw: bool) -> InlineKeyboardMarkup:
         rows.append(
             [
                 InlineKeyboardButton(
-                    text=_(WITHDRAW), callback_data=PrivacyAction(action="withdraw").pack()
+                    text=_(WITHDRAW),
+                    callback_data=PrivacyAction(action=privacy_service.WITHDRAWAL).pack(),
                 )
             ]
         )
     rows.append(
-        [InlineKeyboardButton(text=_(DELETE), callback_data=PrivacyAction(action="delete").pack())]
+        [
+            InlineKeyboardButton(
+                text=_(DELETE), callback_data=PrivacyAction(action=privacy_service.DELETION).pack()
+            )
+        ]
     )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -72,8 +140,9 @@ async def on_consent(message: Message, app: AppContext, i18n: I18n) -> None:
             consent_service.consent_text(i18n, record.language, with_question=False),
             html.escape(
                 _(
-                    "You can withdraw the consent at any time: your unsent draft is deleted at once, "
-                    "and the Department is told."
+                    "You can withdraw the consent at any time: I first say what it will do and ask "
+                    "you to confirm; then your unsent draft is deleted at once, and the Department "
+                    "is told."
                 )
             ),
         ]
@@ -111,21 +180,79 @@ def _storages(state: FSMContext, application: Any) -> list[BaseStorage]:
     return storages
 
 
-async def _sent_part(app: AppContext, user_id: int, reason: str) -> list[str]:
-    sent = await privacy_service.sent_applications(app, user_id)
-    if not sent:
-        return []
-    await privacy_service.notify_staff(app, sent, reason)
-    numbers = ", ".join(item.number for item in sent)
-    lines = [
-        html.escape(
-            _(
-                "Your sent applications ({numbers}) stay with the Department: it keeps what the law "
-                "requires for this state service. The staff have been told about your request."
+def _line(message: str, item: privacy_service.SentApplication) -> str:
+    status = STATUS_TEXTS.get(item.status)
+    return html.escape(_(message)).format(
+        number=html.escape(item.number),
+        status=html.escape(_(status) if status else item.status),
+    )
+
+
+def preview(plan: privacy_service.Plan) -> str:
+    """What the request will do, said before the parent confirms (HTML)."""
+    lines = [html.escape(_(PREVIEW_HEAD[plan.reason])), "", html.escape(_(DRAFT_LINE))]
+    if plan.has_consent:
+        lines.append(html.escape(_(CONSENT_LINE)))
+    lines.append("")
+    if plan.applications:
+        lines.append(html.escape(_("Your sent applications:")))
+        lines += [
+            _line(FATE_LINES[(plan.reason, item.fate(plan.reason))], item)
+            for item in plan.applications
+        ]
+    else:
+        lines.append(html.escape(_("You have no sent applications.")))
+    lines += ["", f"<b>{html.escape(_(QUESTION[plan.reason]))}</b>"]
+    return "\n".join(lines)
+
+
+def confirm_keyboard(plan: privacy_service.Plan) -> InlineKeyboardMarkup:
+    yes = PrivacyAction(action=f"{plan.reason}_yes", seen=plan.fingerprint).pack()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=_(YES[plan.reason]), callback_data=yes)],
+            [InlineKeyboardButton(text=_(KEEP), callback_data=PrivacyAction(action="keep").pack())],
+        ]
+    )
+
+
+async def ask(message: Message, app: AppContext, user_id: int, reason: str, lead: str = "") -> None:
+    """Say what `reason` would do and ask to confirm (nothing changes yet)."""
+    plan = await privacy_service.plan(app, user_id, reason)
+    if reason == privacy_service.WITHDRAWAL and not plan.has_consent:
+        await message.answer(html.escape(_("You have no consent in force.")))
+        return
+    text = preview(plan)
+    await message.answer(f"{lead}\n\n{text}" if lead else text, reply_markup=confirm_keyboard(plan))
+
+
+def result(outcome: privacy_service.Outcome, reason: str) -> str:
+    """What was done (HTML), after the parent confirmed."""
+    lines = []
+    if reason == privacy_service.WITHDRAWAL or outcome.had_consent:
+        lines.append(
+            html.escape(
+                _("Your consent is withdrawn.")
+                if outcome.had_consent
+                else _("You have no consent in force.")
             )
-        ).format(numbers=html.escape(numbers))
+        )
+    lines.append(html.escape(_("Your unsent draft and unfinished answers are deleted.")))
+    kept = [
+        item.number
+        for item in outcome.applications
+        if item.fate(reason) in (privacy_service.KEEP_UNDECIDED, privacy_service.KEEP_DECIDED)
     ]
-    if reason == "withdrawal":
+    if kept:
+        lines.append(
+            html.escape(
+                _(
+                    "Your sent applications ({numbers}) stay with the Department: it keeps what the "
+                    "law requires for this state service. The staff have been told about your request."
+                )
+            ).format(numbers=html.escape(", ".join(kept)))
+        )
+    if any(item.fate(reason) == privacy_service.KEEP_UNDECIDED for item in outcome.applications):
         lines.append(
             html.escape(
                 _(
@@ -134,27 +261,16 @@ async def _sent_part(app: AppContext, user_id: int, reason: str) -> list[str]:
                 )
             )
         )
-    return lines
-
-
-async def withdraw(user_id: int, state: FSMContext, app: AppContext, application: Any) -> str:
-    had = await consent_service.withdraw(app.sessionmaker, user_id, app.clock.now())
-    await privacy_service.erase_drafts(_storages(state, application), state.key)
-    lines = [
-        html.escape(_("Your consent is withdrawn.") if had else _("You have no consent in force.")),
-        html.escape(_("Your unsent draft and unfinished answers are deleted.")),
-    ]
-    lines += await _sent_part(app, user_id, "withdrawal")
-    return "\n\n".join(lines)
-
-
-async def delete_data(user_id: int, state: FSMContext, app: AppContext, application: Any) -> str:
-    await privacy_service.erase_drafts(_storages(state, application), state.key)
-    lines = [html.escape(_("Your unsent draft and unfinished answers are deleted."))]
-    sent_lines = await _sent_part(app, user_id, "deletion")
-    if sent_lines:
-        lines += sent_lines
-    else:
+    if outcome.erased:
+        lines.append(
+            html.escape(
+                _(
+                    "The personal data and documents of your withdrawn applications ({numbers}) "
+                    "are erased; their numbers and the history of their statuses stay."
+                )
+            ).format(numbers=html.escape(", ".join(outcome.erased)))
+        )
+    if not outcome.applications and reason == privacy_service.DELETION:
         lines.append(html.escape(_("You have no sent applications.")))
     lines.append(
         html.escape(
@@ -164,41 +280,54 @@ async def delete_data(user_id: int, state: FSMContext, app: AppContext, applicat
     return "\n\n".join(lines)
 
 
-async def on_withdraw_typed(
-    message: Message, state: FSMContext, app: AppContext, application: Any
-) -> None:
-    if message.from_user is None:
-        return
-    text = await withdraw(message.from_user.id, state, app, application)
-    await message.answer(text, reply_markup=main_menu())
+async def on_withdraw_typed(message: Message, app: AppContext) -> None:
+    if message.from_user is not None:
+        await ask(message, app, message.from_user.id, privacy_service.WITHDRAWAL)
 
 
-async def on_deletedata(
-    message: Message, state: FSMContext, app: AppContext, application: Any
-) -> None:
-    if message.from_user is None:
-        return
-    text = await delete_data(message.from_user.id, state, app, application)
-    await message.answer(text, reply_markup=main_menu())
+async def on_deletedata(message: Message, app: AppContext) -> None:
+    if message.from_user is not None:
+        await ask(message, app, message.from_user.id, privacy_service.DELETION)
 
 
 async def on_privacy_button(
     query: CallbackQuery,
     callback_data: PrivacyAction,
+    callback_answer: CallbackAnswer,
     state: FSMContext,
     app: AppContext,
     application: Any,
 ) -> None:
-    if query.message is None:
+    message = query.message
+    if not isinstance(message, Message):
+        stale(callback_answer)
         return
     user_id = query.from_user.id
-    if callback_data.action == "withdraw":
-        text = await withdraw(user_id, state, app, application)
-    elif callback_data.action == "delete":
-        text = await delete_data(user_id, state, app, application)
-    else:
+    action = callback_data.action
+    if action in (privacy_service.WITHDRAWAL, "withdraw"):
+        await ask(message, app, user_id, privacy_service.WITHDRAWAL)
         return
-    await query.message.answer(text, reply_markup=main_menu())
+    if action in (privacy_service.DELETION, "delete"):
+        await ask(message, app, user_id, privacy_service.DELETION)
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)  # a question is answered once
+    if action == "keep":
+        await message.answer(html.escape(_("Nothing was changed.")), reply_markup=main_menu())
+        return
+    reason = action.removesuffix("_yes")
+    if reason not in (privacy_service.WITHDRAWAL, privacy_service.DELETION):
+        stale(callback_answer)
+        return
+    plan = await privacy_service.plan(app, user_id, reason)
+    if plan.fingerprint != callback_data.seen:
+        lead = html.escape(_("Something has changed since I asked. This is what would happen now:"))
+        await ask(message, app, user_id, reason, lead=lead)
+        return
+    outcome = await privacy_service.carry_out(
+        app, user_id, reason, _storages(state, application), state.key
+    )
+    await message.answer(result(outcome, reason), reply_markup=main_menu())
 
 
 def router() -> Router:

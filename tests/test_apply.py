@@ -294,7 +294,12 @@ async def test_cancel_pauses_and_start_over_forgets(running: RunningBot, tg: Fak
     text = joined(replies)
     assert "Заполнение заявления приостановлено." in text
     assert "отправьте /apply, чтобы продолжить с шага 3" in text
-    assert "/deletedata" in text
+    # /deletedata withdraws the consent: it is not offered as a way to clear answers
+    assert "/deletedata" not in text
+    assert (
+        "Чтобы стереть эти ответы и начать заново, отправьте /apply и нажмите «🔄 Начать заново»."
+        in text
+    )
     assert [labels["menu_apply"]] != user.keyboard[0] and any(
         labels["menu_apply"] in row for row in user.keyboard
     )
@@ -400,9 +405,12 @@ async def test_wizard_on_redis_storage_resumes_and_is_erased(
         await running.restart()
         replies = await user.send("/apply")
         assert "продолжаем с шага 4 из 18" in joined(replies)
-        await user.send("/deletedata")
+        [question] = await user.send("/deletedata")
+        assert await client.keys(f"fsm:{user_id}:{user_id}:*") != []  # asked, not done yet
+        await user.press("✅ Да, удалить мои данные", message=question)
         assert await client.keys(f"fsm:{user_id}:{user_id}:*") == []
-        replies = await user.send("/apply")
+        await user.send("/apply")  # the consent was withdrawn with the data: asked again
+        replies = await user.press(LABELS["ru"]["agree"])
         assert step_text("ru", 1, 18) in joined(replies) and "незавершённое" not in joined(replies)
     finally:
         await running.stop()

@@ -63,6 +63,7 @@ async def test_no_personal_data_in_logs_at_debug(
     await answer_all(user, "kk", PERSON)
     await user.press(LABELS["kk"]["send"])
     await user.send("/deletedata")
+    await user.press("✅ Иә, деректерімді жою")
     await tg.wait_idle()
 
     assert caplog.records, "logging was not captured"

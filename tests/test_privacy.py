@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
 
-from bot.data.models import Application, Consent, FsmRecord, OutboxMessage
+from sqlalchemy import func, select
+
+from bot.data.models import Application, Attachment, AuditEntry, Consent, FsmRecord, OutboxMessage
+from bot.usecases.privacy import PERSONAL_FIELDS
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.test_apply_support import APPLICANT_IIN, LABELS, Person, answer_all, begin, joined
+from tests.test_staff_kit import card_of, running_staffbot, submit_application, wait_text
 from tests.tgfake.server import FakeTelegram
 
 
@@ -33,6 +37,20 @@ async def outbox_rows(running: RunningBot) -> list[OutboxMessage]:
                 select(OutboxMessage).where(OutboxMessage.kind == "privacy_withdrawal")
             )
         )
+
+
+WORDS = {
+    "ru": {
+        "yes_withdraw": "✅ Да, отозвать согласие",
+        "yes_delete": "✅ Да, удалить мои данные",
+        "keep": "↩️ Нет, ничего не менять",
+    },
+    "kk": {
+        "yes_withdraw": "✅ Иә, келісімді кері қайтарып алу",
+        "yes_delete": "✅ Иә, деректерімді жою",
+        "keep": "↩️ Жоқ, ештеңені өзгертпеу",
+    },
+}
 
 
 def personal(rows: list[FsmRecord]) -> str:
@@ -81,7 +99,7 @@ async def test_typed_refusal_in_kazakh(running: RunningBot, tg: FakeTelegram) ->
     assert "«Келісемін» немесе «Келіспеймін»" in joined(replies)
 
 
-async def test_consent_command_shows_what_was_agreed_and_withdrawal_erases_the_draft(
+async def test_consent_command_shows_what_was_agreed_and_withdrawal_asks_first(
     running: RunningBot, tg: FakeTelegram
 ) -> None:
     user = tg.user(2203, language_code="kk")
@@ -96,7 +114,29 @@ async def test_consent_command_shows_what_was_agreed_and_withdrawal_erases_the_d
     assert "Дербес деректерді жинауға және өңдеуге келісім" in text
     assert replies[-1].inline_buttons == [[LABELS["kk"]["withdraw"]], [LABELS["kk"]["delete"]]]
 
+    # the button only asks: what will happen, then Yes / No — nothing is erased yet
     replies = await user.press(LABELS["kk"]["withdraw"])
+    [question] = replies
+    assert "Растамас бұрын: келісімді кері қайтарып алу мыналарға әкеледі:" in question.text
+    assert "Жіберілмеген жобаңыз бен аяқталмаған жауаптарыңыз (болса) бірден жойылады." in (
+        question.text
+    )
+    assert "келісіміңіз кері қайтарып алынады" in question.text
+    assert "Сізде жіберілген өтініштер жоқ." in question.text
+    assert question.inline_buttons == [[WORDS["kk"]["yes_withdraw"]], [WORDS["kk"]["keep"]]]
+    assert APPLICANT_IIN in personal(await fsm_rows(running, user.id))
+    [record] = await consents(running, user.id)
+    assert record.withdrawn_at is None
+
+    # "No": nothing changes, the wizard goes on where it was
+    replies = await user.press(WORDS["kk"]["keep"], message=question)
+    assert "Ештеңе өзгертілген жоқ." in joined(replies) and question.inline_buttons == []
+    assert APPLICANT_IIN in personal(await fsm_rows(running, user.id))
+    assert (await consents(running, user.id))[0].withdrawn_at is None
+
+    # again, and "Yes"
+    [question] = await user.press(LABELS["kk"]["withdraw"])
+    replies = await user.press(WORDS["kk"]["yes_withdraw"], message=question)
     text = joined(replies)
     assert "Келісіміңіз кері қайтарып алынды." in text
     assert "Жіберілмеген жобаңыз бен аяқталмаған жауаптарыңыз жойылды." in text
@@ -115,26 +155,40 @@ async def test_consent_command_shows_what_was_agreed_and_withdrawal_erases_the_d
     assert "18 қадамның 1-қадамы" in text and "аяқталмаған өтініш" not in text
 
 
-async def test_deletedata_erases_the_draft_at_once(running: RunningBot, tg: FakeTelegram) -> None:
+async def test_deletedata_asks_first_then_erases_the_draft(
+    running: RunningBot, tg: FakeTelegram
+) -> None:
     user = tg.user(2204, language_code="ru")
     await begin(user, "ru")
     for answer in ("Иванова", "Мария", "Петровна", APPLICANT_IIN, "87011234567"):
         await user.send(answer)
-    replies = await user.send("/deletedata")
+    [question] = await user.send("/deletedata")
+    assert "вот что произойдёт при удалении ваших данных" in question.text
+    assert "Ваш неотправленный черновик и незавершённые ответы (если есть) сразу удаляются." in (
+        question.text
+    )
+    assert "Ваше согласие на обработку персональных данных отзывается" in question.text
+    assert "У вас нет отправленных заявлений." in question.text
+    assert question.inline_buttons == [[WORDS["ru"]["yes_delete"]], [WORDS["ru"]["keep"]]]
+    assert APPLICANT_IIN in personal(await fsm_rows(running, user.id))  # asked, not done
+
+    replies = await user.press(WORDS["ru"]["yes_delete"], message=question)
     text = joined(replies)
     assert "Ваш неотправленный черновик и незавершённые ответы удалены." in text
-    assert "У вас нет отправленных заявлений." in text
+    assert "Ваше согласие отозвано." in text
+    assert question.inline_buttons == []  # a question is answered once
     assert await fsm_rows(running, user.id) == []
     # the wizard is gone: a text is not an answer any more
     replies = await user.send("ул. Абая 1")
     assert "Шаг" not in joined(replies)
-    # the consent stays; /apply starts a fresh application
+    # erasure includes the withdrawal: /apply asks the consent again, then starts afresh
     replies = await user.send("/apply")
-    text = joined(replies)
-    assert "Шаг 1 из 18" in text and "незавершённое" not in text and "Ваш ответ сейчас" not in text
+    assert "Вы согласны на сбор" in joined(replies) and "незавершённое" not in joined(replies)
+    replies = await user.press(LABELS["ru"]["agree"])
+    assert "Шаг 1 из 18" in joined(replies) and "Ваш ответ сейчас" not in joined(replies)
 
 
-async def test_after_sending_the_department_keeps_the_application_and_staff_are_told(
+async def test_a_sent_application_is_kept_and_the_parent_is_told_so_before_confirming(
     running: RunningBot, tg: FakeTelegram
 ) -> None:
     tg.group(STAFF_CHAT_ID, "Staff")
@@ -143,15 +197,39 @@ async def test_after_sending_the_department_keeps_the_application_and_staff_are_
     await answer_all(user, "ru", Person())
     await user.press(LABELS["ru"]["send"])
 
-    replies = await user.send(LABELS["ru"]["delete"])  # typed label
+    await user.send("/consent")
+    [question] = await user.press(LABELS["ru"]["withdraw"])
+    assert "вот что произойдёт при отзыве согласия" in question.text
+    assert (
+        "ALA-2025-000001 (отправлено) остаётся в Отделе: он хранит то, что требует закон. "
+        "Сотрудникам сообщат, что вы отозвали согласие. Без согласия Отдел может отказать по "
+        "этому заявлению по основанию п.8(4)." in question.text
+    )
+    assert await outbox_rows(running) == []  # the staff are told only after "Yes"
+
+    replies = await user.press(WORDS["ru"]["yes_withdraw"], message=question)
+    text = joined(replies)
+    assert "Ваше согласие отозвано." in text and "п.8(4)" in text and "ALA-2025-000001" in text
+    [row] = await outbox_rows(running)
+    assert "отозвал согласие" in row.payload["text"] and "п.8(4)" in row.payload["text"]
+
+    # /deletedata (typed label): the same application is kept, not erased — said before
+    [question] = await user.send(LABELS["ru"]["delete"])
+    assert (
+        "ALA-2025-000001 (отправлено) остаётся в Отделе: заявление на рассмотрении хранится, как "
+        "требует закон, и не удаляется. Сотрудникам сообщат, что вы попросили удалить ваши данные"
+        in question.text
+    )
+    assert "по основанию п.8(4)" in question.text
+    replies = await user.press(WORDS["ru"]["yes_delete"], message=question)
     text = joined(replies)
     assert "Ваши отправленные заявления (ALA-2025-000001) остаются в Отделе" in text
     assert "Сотрудникам сообщено" in text
-    await user.send("/deletedata")  # again: the staff are not told twice the same day
-    [row] = await outbox_rows(running)
-    assert row.chat_id == STAFF_CHAT_ID and "ALA-2025-000001" in row.payload["text"]
-    assert "удалить персональные данные" in row.payload["text"]
-    assert APPLICANT_IIN not in row.payload["text"]
+    [question] = await user.send("/deletedata")  # again: the staff are not told twice a day
+    await user.press(WORDS["ru"]["yes_delete"], message=question)
+    rows = await outbox_rows(running)
+    assert len(rows) == 2 and "попросил удалить персональные данные" in rows[1].payload["text"]
+    assert all(APPLICANT_IIN not in row.payload["text"] for row in rows)
     notice = await tg.wait_for(
         lambda: next(
             (m for m in tg.messages(STAFF_CHAT_ID) if "попросил удалить" in (m.text or "")), None
@@ -160,15 +238,33 @@ async def test_after_sending_the_department_keeps_the_application_and_staff_are_
     )
     assert "ALA-2025-000001" in notice.text
 
-    replies = await user.send("/consent")
-    replies = await user.press(LABELS["ru"]["withdraw"])
-    text = joined(replies)
-    assert "Ваше согласие отозвано." in text and "п.8(4)" in text and "ALA-2025-000001" in text
-    rows = await outbox_rows(running)
-    assert len(rows) == 2 and "отозвал согласие" in rows[1].payload["text"]
+    # kept by law: the database still holds the application; the request is on record
     async with running.app.context.sessionmaker() as session:
         application = await session.scalar(select(Application))
-    assert application is not None and application.applicant_iin == APPLICANT_IIN  # kept by law
+        assert application is not None
+        actions = list(
+            await session.scalars(
+                select(AuditEntry.action).where(AuditEntry.application_id == application.id)
+            )
+        )
+    assert application.applicant_iin == APPLICANT_IIN and application.iban
+    assert application.personal_data_erased_at is None
+    # every request is on record (the staff notice is once a day)
+    assert actions == ["submit", "consent_withdrawn", "erasure_requested", "erasure_requested"]
+    # the card says it
+    card = await tg.wait_for(
+        lambda: next(
+            (
+                m
+                for m in tg.messages(STAFF_CHAT_ID)
+                if "ALA-2025-000001" in (m.text or "") and "заявление хранится" in (m.text or "")
+            ),
+            None,
+        ),
+        what="the card with the privacy line",
+    )
+    assert "попросил удалить персональные данные и отозвал согласие" in card.text
+    assert "Применяется основание для отказа — пп. 4) п. 8." in card.text
 
 
 async def test_consent_command_before_any_answer(running: RunningBot, tg: FakeTelegram) -> None:
@@ -194,3 +290,82 @@ async def test_consent_time_is_shown_in_almaty_time(running: RunningBot, tg: Fak
     shown = now.replace(hour=int(found.group(2)), minute=int(found.group(3)))
     assert abs((now - shown).total_seconds()) < 120 or abs((now - shown).total_seconds()) > 86000
     assert now.utcoffset() == dt.timedelta(hours=5)
+
+
+async def test_deletedata_erases_a_withdrawn_application_and_says_so_first(
+    tg: FakeTelegram, make_settings: Any
+) -> None:
+    """Issue 11 item 8: /deletedata erases the personal fields and documents of a
+    withdrawn application (no decision, nothing paid) and sets personal_data_erased_at;
+    the staff card says the same. A confirmation given for another state is not taken."""
+    async with running_staffbot(tg, make_settings) as bot:
+        parent = tg.user(2208, language_code="ru")
+        await start_in(parent, "ru")
+        application_id = await submit_application(bot.app, tg, parent, "ru")
+        card = await card_of(bot.app, tg, application_id)
+        assert "900101400123" in card.text
+
+        # a question asked while the application was still submitted…
+        [early] = await parent.send("/deletedata")
+        assert "ALA-2025-000001 (отправлено) остаётся в Отделе" in early.text
+        # …then the parent withdraws it (/status → Withdraw → Yes)
+        [status] = await parent.send("/status")
+        [confirm] = await parent.press("↩️ Отозвать заявление ALA-2025-000001", message=status)
+        await parent.press("Да, отозвать", message=confirm)
+        # the old "Yes" is not taken: the plan changed, the new one is shown and asked again
+        replies = await parent.press(WORDS["ru"]["yes_delete"], message=early)
+        [question] = replies
+        assert "С момента вопроса кое-что изменилось" in question.text
+        assert (
+            "ALA-2025-000001 (отозвано): его персональные данные и документы удаляются; остаются "
+            "только номер, даты и история статусов. Сотрудникам сообщат." in question.text
+        )
+        kept = await stored(bot, application_id)
+        assert kept.applicant_iin == "900101400123" and kept.personal_data_erased_at is None
+
+        replies = await parent.press(WORDS["ru"]["yes_delete"], message=question)
+        assert (
+            "Персональные данные и документы ваших отозванных заявлений (ALA-2025-000001) удалены"
+            in joined(replies)
+        )
+        erased = await stored(bot, application_id)
+        assert erased.personal_data_erased_at is not None
+        assert {name: getattr(erased, name) for name in PERSONAL_FIELDS} == dict.fromkeys(
+            PERSONAL_FIELDS
+        )
+        assert (erased.number, erased.status) == ("ALA-2025-000001", "withdrawn")
+        async with bot.app.context.sessionmaker() as session:
+            files = await session.scalar(
+                select(func.count())
+                .select_from(Attachment)
+                .where(Attachment.application_id == application_id)
+            )
+            actions = list(
+                await session.scalars(
+                    select(AuditEntry.action)
+                    .where(AuditEntry.application_id == application_id)
+                    .order_by(AuditEntry.id)
+                )
+            )
+        assert files == 0
+        assert actions == ["submit", "withdraw", "personal_data_erased"]
+
+        # the card in the staff chat is edited: no personal data, the erasure stated
+        await tg.wait_for(
+            lambda: "Персональные данные и документы удалены по просьбе заявителя" in card.text,
+            what="the card edited after the erasure",
+        )
+        assert "900101400123" not in card.text and "KZ86125KZT5004100100" not in card.text
+        assert "Омарова" not in card.text and "ALA-2025-000001" in card.text
+        await wait_text(tg, STAFF_CHAT_ID, "персональные данные и документы этого отозванного")
+
+        # asked again: nothing left to erase, and said so
+        [again] = await parent.send("/deletedata")
+        assert "ALA-2025-000001 (отозвано): его персональные данные уже удалены." in again.text
+
+
+async def stored(bot: RunningBot, application_id: int) -> Application:
+    async with bot.app.context.sessionmaker() as session:
+        row = await session.get(Application, application_id)
+        assert row is not None
+        return row

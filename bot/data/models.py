@@ -124,6 +124,9 @@ class Application(Base):
     assigned_staff_id: Mapped[int | None] = mapped_column(BigInteger)
     refusal_ground: Mapped[int | None] = mapped_column(Integer)
     parent_unreachable: Mapped[bool] = mapped_column(default=False)
+    # Set when /deletedata erased this application's personal fields and documents — only a
+    # withdrawn application (no decision, nothing paid); one under consideration or decided is
+    # kept for the Department's legal retention (bot/services/privacy.py, README "Personal data").
     personal_data_erased_at: Mapped[dt.datetime | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

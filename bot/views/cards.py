@@ -94,6 +94,9 @@ ACTION_TEXTS = {
     "terminate": N_("termination event"),
     "message": N_("message to the applicant"),
     "answer": N_("answer of the applicant"),
+    "consent_withdrawn": N_("consent withdrawn by the applicant"),
+    "erasure_requested": N_("the applicant asked to delete the personal data"),
+    "personal_data_erased": N_("personal data erased at the applicant's request"),
 }
 
 # Representative of core for the relation stored by the wizard (domain.md §5).
@@ -242,6 +245,40 @@ def _quarter_title(_: Tr, school_year: str, quarter: int, months: Sequence[Any])
     )
 
 
+def _privacy_lines(_: Tr, a: Application, audit: Sequence[AuditEntry]) -> list[str]:
+    """What the applicant asked about their personal data (bot/services/privacy.py decides):
+    a withdrawn application erased, or one kept for the Department's legal retention."""
+    if a.personal_data_erased_at is not None:
+        return [
+            _(
+                "🔒 Personal data and documents erased at the applicant's request on {date}; "
+                "the number and the history stay.",
+                date=moment(a.personal_data_erased_at),
+            )
+        ]
+    asked = next(
+        (e for e in reversed(audit) if e.action in ("erasure_requested", "consent_withdrawn")),
+        None,
+    )
+    if asked is None:
+        return []
+    if asked.action == "erasure_requested":
+        text = _(
+            "🔒 On {date} the applicant asked to delete the personal data and withdrew the consent: "
+            "the application is kept as the law requires.",
+            date=moment(asked.created_at),
+        )
+    else:
+        text = _(
+            "🔒 On {date} the applicant withdrew the consent: the application is kept as the law "
+            "requires.",
+            date=moment(asked.created_at),
+        )
+    if a.status in ("submitted", "in_review", "documents_requested"):
+        text += " " + _("Refusal ground {paragraph} applies.", paragraph=paragraph(_, "p.8(4)"))
+    return ["<b>" + text + "</b>"]
+
+
 def card_text(app: AppContext, data: CardData | Application, language: str | None = None) -> str:
     """The card as HTML; every value escaped."""
     if isinstance(data, Application):
@@ -282,8 +319,7 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
         lines.append(
             "<b>" + _("⚠️ The applicant has blocked the bot: contact them by phone.") + "</b>"
         )
-    if a.personal_data_erased_at is not None:
-        lines.append(_("🔒 The applicant asked to erase personal data."))
+    lines += _privacy_lines(_, a, data.audit)
     lines += [
         _("Sent: {date} · language: {language}", date=day(a.applied_on), language=_v(a.language)),
         "",
