@@ -24,6 +24,7 @@ lint: install
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy --strict core/
 	$(PY) -m mypy bot handlers
+	$(VENV)/bin/lint-imports
 
 test: install lint
 	$(PY) -m pytest -q
@@ -34,4 +35,4 @@ bench: install
 	$(PY) bench/notify.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
