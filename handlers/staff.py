@@ -11,6 +11,7 @@ so they work with the bot's group privacy mode on.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
 from decimal import Decimal
@@ -43,8 +44,11 @@ from bot.usecases import exports as staff_export
 from bot.usecases.transitions import (
     StaffActionError,
     StaffMember,
+    correct_quarter_payment,
+    correctable_quarter,
     mark_quarter_paid,
     parse_amount,
+    payable_quarter,
     perform,
     record_overpayment,
     record_termination,
@@ -61,8 +65,9 @@ from bot.views.cards import (
 from bot.views.formatting import day, money
 from bot.views.notifications import refresh_card_later
 from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
+from core.months import Month
 from core.schedule import StopReason
-from core.status import Action
+from core.status import Action, due_from, is_due
 from core.validators import Invalid, parse_date, parse_text
 
 log = logging.getLogger(__name__)
@@ -74,6 +79,21 @@ class GroundPick(CallbackData, prefix="stg"):
 
 
 class QuarterPick(CallbackData, prefix="stq"):
+    app: int
+    quarter: int
+
+
+class QuarterConfirm(CallbackData, prefix="stp"):
+    app: int
+    quarter: int
+
+
+class CorrectionPick(CallbackData, prefix="stc"):
+    app: int
+    quarter: int
+
+
+class CorrectionConfirm(CallbackData, prefix="stk"):
     app: int
     quarter: int
 
@@ -91,7 +111,7 @@ class DialogCancel(CallbackData, prefix="stx"):
     app: int
 
 
-PREFIXES = ("stf:", "stg:", "stq:", "sts:", "sta:", "stx:")
+PREFIXES = ("stf:", "stg:", "stq:", "stp:", "stc:", "stk:", "sts:", "sta:", "stx:")
 
 
 class StaffDialog(StatesGroup):
@@ -108,6 +128,14 @@ ERROR_TEXTS = {
     "conflict": N_("Someone has just changed this application: look at the card again."),
     "ground_required": N_("A refusal needs one ground of p.8 (1–4)."),
     "already_paid": N_("This quarter is already marked paid or cancelled."),
+    "not_due": N_(
+        "Quarter {quarter} of {school_year} is not due yet: it can be marked paid from {due}."
+    ),
+    "earlier_unpaid": N_(
+        "Quarters are paid in order: first mark quarter {earlier_quarter} of "
+        "{earlier_school_year} paid."
+    ),
+    "not_paid": N_("This quarter is not marked paid: there is nothing to correct."),
     "amount": N_("The amount must be a positive number of tenge."),
     "duplicate": N_("This termination event is already recorded."),
 }
@@ -136,7 +164,13 @@ def member(user: User) -> StaffMember:
 
 def error_text(error: StaffActionError) -> str:
     message = ERROR_TEXTS.get(error.code)
-    return _(message) if message else error.code
+    if not message:
+        return error.code
+    params = {
+        key: day(value) if isinstance(value, dt.date) else value
+        for key, value in error.params.items()
+    }
+    return _(message).format(**params) if params else _(message)
 
 
 class StaffButton(Filter):
@@ -204,6 +238,64 @@ async def _application(app: AppContext, application_id: int) -> Application | No
 def _cancel_button(application_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=_("✖️ Cancel"), callback_data=DialogCancel(app=application_id).pack()
+    )
+
+
+async def _quarters(session: Any, application_id: int, status: str) -> list[PaymentQuarter]:
+    """The application's quarters in one payment status, in the schedule's order."""
+    return list(
+        (
+            await session.scalars(
+                select(PaymentQuarter)
+                .where(
+                    PaymentQuarter.application_id == application_id,
+                    PaymentQuarter.status == status,
+                )
+                .order_by(PaymentQuarter.school_year, PaymentQuarter.quarter)
+            )
+        ).all()
+    )
+
+
+def _quarter_label(app: AppContext, q: PaymentQuarter, today: dt.date | None = None) -> str:
+    """A quarter on a picker button; one not due yet says from when (p.7)."""
+    amount = money(Decimal(q.amount), app.settings.default_locale)
+    if today is not None:
+        months = _months(q)
+        if months and not is_due(months, today):
+            return _("Q{quarter} {school_year} — {amount} (from {due})").format(
+                quarter=q.quarter,
+                school_year=q.school_year,
+                amount=amount,
+                due=day(due_from(months)),
+            )
+    return _("Q{quarter} {school_year} — {amount}").format(
+        quarter=q.quarter, school_year=q.school_year, amount=amount
+    )
+
+
+def _months(q: PaymentQuarter) -> tuple[Month, ...]:
+    try:
+        return tuple(Month.parse_iso(str(m)) for m in q.months or [])
+    except ValueError:
+        return ()
+
+
+def _quarter_words(app: AppContext, q: PaymentQuarter) -> dict[str, str]:
+    """Fields of a confirmation: quarter, school year, months, amount (escaped)."""
+    return {
+        "quarter": str(q.quarter),
+        "school_year": html.escape(q.school_year),
+        "months": ", ".join(m.display() for m in _months(q)),
+        "amount": money(Decimal(q.amount), app.settings.default_locale),
+    }
+
+
+def _confirm_keyboard(yes: str, data: str, application_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=yes, callback_data=data), _cancel_button(application_id)]
+        ]
     )
 
 
@@ -347,28 +439,16 @@ async def on_card_button(
         )
     elif code == "pay":
         async with app.sessionmaker() as session:
-            quarters = (
-                await session.scalars(
-                    select(PaymentQuarter)
-                    .where(
-                        PaymentQuarter.application_id == application.id,
-                        PaymentQuarter.status == "planned",
-                    )
-                    .order_by(PaymentQuarter.school_year, PaymentQuarter.quarter)
-                )
-            ).all()
+            quarters = await _quarters(session, application.id, "planned")
         if not quarters or application.status != "approved":
             callback_answer.text = _("No planned quarter to mark paid.")
             callback_answer.show_alert = True
             return
+        today = app.clock.today()
         rows = [
             [
                 InlineKeyboardButton(
-                    text=_("Q{quarter} {school_year} — {amount}").format(
-                        quarter=q.quarter,
-                        school_year=q.school_year,
-                        amount=money(Decimal(q.amount), app.settings.default_locale),
-                    ),
+                    text=_quarter_label(app, q, today),
                     callback_data=QuarterPick(app=application.id, quarter=q.id).pack(),
                 )
             ]
@@ -378,6 +458,31 @@ async def on_card_button(
         await bot.send_message(
             chat_id,
             _("Application {number}: which quarter was paid?").format(
+                number=html.escape(application.number)
+            ),
+            reply_parameters=card,
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        )
+    elif code == "unpay":
+        async with app.sessionmaker() as session:
+            quarters = await _quarters(session, application.id, "paid")
+        if not quarters or application.status != "approved":
+            callback_answer.text = _("No quarter is marked paid.")
+            callback_answer.show_alert = True
+            return
+        rows = [
+            [
+                InlineKeyboardButton(
+                    text=_quarter_label(app, q),
+                    callback_data=CorrectionPick(app=application.id, quarter=q.id).pack(),
+                )
+            ]
+            for q in quarters
+        ]
+        rows.append([_cancel_button(application.id)])
+        await bot.send_message(
+            chat_id,
+            _("Application {number}: which quarter was marked paid by mistake?").format(
                 number=html.escape(application.number)
             ),
             reply_parameters=card,
@@ -523,6 +628,36 @@ async def on_quarter(
     callback_data: QuarterPick,
     callback_answer: CallbackAnswer,
     app: AppContext,
+) -> None:
+    """A quarter picked to be marked paid: refused with an alert unless it is due and the
+    earliest planned one (p.7); otherwise the picker asks to confirm, with the amount."""
+    try:
+        quarter = await payable_quarter(app, callback_data.quarter, callback_data.app)
+    except StaffActionError as error:
+        _refuse(callback_answer, error)
+        return
+    application = await _application(app, callback_data.app)
+    if application is None or query.message is None or not isinstance(query.message, Message):
+        _refuse(callback_answer, StaffActionError("not_found"))
+        return
+    await query.message.edit_text(
+        _(
+            "💰 Mark paid under application {number}: quarter {quarter} of {school_year} "
+            "({months}) — {amount}? The applicant will be told."
+        ).format(number=html.escape(application.number), **_quarter_words(app, quarter)),
+        reply_markup=_confirm_keyboard(
+            _("✅ Yes, paid"),
+            QuarterConfirm(app=callback_data.app, quarter=quarter.id).pack(),
+            callback_data.app,
+        ),
+    )
+
+
+async def on_quarter_confirm(
+    query: CallbackQuery,
+    callback_data: QuarterConfirm,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
     bot: Bot,
 ) -> None:
     async with app.sessionmaker() as session:
@@ -539,6 +674,68 @@ async def on_quarter(
     await _close_picker(
         query,
         _("💰 {number}: quarter {quarter} of {school_year} marked paid by {who}.").format(
+            number=html.escape(done.number),
+            quarter=quarter.quarter,
+            school_year=html.escape(quarter.school_year),
+            who=html.escape(query.from_user.full_name),
+        ),
+    )
+    await _refresh(bot, app, callback_data.app)
+
+
+async def on_correction(
+    query: CallbackQuery,
+    callback_data: CorrectionPick,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
+) -> None:
+    """A quarter marked paid by mistake: the picker asks to confirm the correction."""
+    try:
+        quarter = await correctable_quarter(app, callback_data.quarter, callback_data.app)
+    except StaffActionError as error:
+        _refuse(callback_answer, error)
+        return
+    application = await _application(app, callback_data.app)
+    if application is None or query.message is None or not isinstance(query.message, Message):
+        _refuse(callback_answer, StaffActionError("not_found"))
+        return
+    await query.message.edit_text(
+        _(
+            "↩️ Cancel the “paid” mark of quarter {quarter} of {school_year} ({months}) — {amount} "
+            "under application {number}? The applicant will be told that it is not paid yet."
+        ).format(number=html.escape(application.number), **_quarter_words(app, quarter)),
+        reply_markup=_confirm_keyboard(
+            _("↩️ Yes, correct"),
+            CorrectionConfirm(app=callback_data.app, quarter=quarter.id).pack(),
+            callback_data.app,
+        ),
+    )
+
+
+async def on_correction_confirm(
+    query: CallbackQuery,
+    callback_data: CorrectionConfirm,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
+    bot: Bot,
+) -> None:
+    async with app.sessionmaker() as session:
+        quarter = await session.get(PaymentQuarter, callback_data.quarter)
+    if quarter is None or quarter.application_id != callback_data.app:
+        _refuse(callback_answer, StaffActionError("not_found"))
+        return
+    try:
+        done = await correct_quarter_payment(app, quarter.id, member(query.from_user))
+    except StaffActionError as error:
+        _refuse(callback_answer, error)
+        return
+    callback_answer.text = _("Corrected.")
+    await _close_picker(
+        query,
+        _(
+            "↩️ {number}: the “paid” mark of quarter {quarter} of {school_year} was corrected by "
+            "{who}. The applicant is notified."
+        ).format(
             number=html.escape(done.number),
             quarter=quarter.quarter,
             school_year=html.escape(quarter.school_year),
@@ -891,6 +1088,9 @@ def router(settings: Any = None) -> Router:
     r.callback_query.register(on_approve_confirm, ApproveConfirm.filter())
     r.callback_query.register(on_ground, GroundPick.filter())
     r.callback_query.register(on_quarter, QuarterPick.filter())
+    r.callback_query.register(on_quarter_confirm, QuarterConfirm.filter())
+    r.callback_query.register(on_correction, CorrectionPick.filter())
+    r.callback_query.register(on_correction_confirm, CorrectionConfirm.filter())
     r.callback_query.register(on_stop_reason, StopPick.filter())
     r.callback_query.register(on_dialog_cancel, DialogCancel.filter())
     staff_chat = getattr(settings, "staff_chat_id", None)

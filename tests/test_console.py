@@ -283,6 +283,7 @@ def staff_script(i18n: Any, reply: str) -> list[str]:
         press("✅ Yes, approve"),
         press(PAY[1]),
         "1",  # the first quarter of the schedule
+        press("✅ Yes, paid"),  # confirmed with its amount
         f"/reply {reply}",
         "/as parent",
         "/status",

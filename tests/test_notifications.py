@@ -46,6 +46,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "rejected": {"ground": 4, "comment": "нет согласия"},
     "withdrawn": {},
     "quarter_paid": QUARTER,
+    "quarter_corrected": QUARTER,
     "overpayment": {"amount": "15728.00", "reason": "двойная выплата <октябрь>"},
     "terminated": {
         "reason": "death",

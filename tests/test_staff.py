@@ -107,6 +107,11 @@ async def test_take_approve_and_mark_paid_tell_the_parent_once(
     picker = tg.messages(STAFF_CHAT_ID)[-1]
     assert picker.buttons[0] == ["2-й квартал 2025/2026 — 31\xa0456,00\xa0₸"]
     await member.press("2-й квартал 2025/2026 — 31\xa0456,00\xa0₸", message=picker)
+    confirm = tg.group(STAFF_CHAT_ID).chat.messages[picker.message_id]
+    assert "31\xa0456,00\xa0₸" in (confirm.text or "") and "2025/2026" in (confirm.text or "")
+    assert (await application(staffbot.app, application_id)).status == "approved"
+    assert not messages_with(tg, parent.id, PAID[language])  # nothing before the confirmation
+    await member.press("✅ Да, выплачено", message=confirm)
     await wait_text(tg, parent.id, PAID[language])
     card = await card_of(staffbot.app, tg, application_id)
     assert "— выплачено 15.11.2025" in (card.text or "")

@@ -9,8 +9,11 @@ or not at all. After the commit the sender is woken up.
 - `perform()` — take, request documents, documents received, approve, refuse
   (core.status decides what is allowed; a refusal needs a p.8 ground);
   approval stores the quarterly schedule of domain.md §4 (core.schedule).
-- `mark_quarter_paid()`, `record_overpayment()` (p.9), `record_termination()`
-  (p.5: cancels later quarters, recomputes the event's quarter).
+- `payable_quarter()` / `mark_quarter_paid()` — only a due quarter, earliest
+  planned first (core.status.check_mark_paid, p.7); `correctable_quarter()` /
+  `correct_quarter_payment()` — a quarter marked paid by mistake goes back to
+  planned (audited, the parent is told once); `record_overpayment()` (p.9),
+  `record_termination()` (p.5: cancels later quarters, recomputes the event's quarter).
 - `send_staff_message()` — a staff reply relayed to the parent (audit "message").
 - `perform(..., Action.WITHDRAW, StaffMember(user_id), actor=Actor.PARENT)` — the
   parent withdraws (the parent is told, staff are told on the card);
@@ -22,11 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
@@ -56,12 +60,16 @@ from core.status import (
     ActionNotAllowed,
     Actor,
     GroundRequired,
+    PaymentRefused,
     QuarterStatus,
     RefusalGround,
+    ScheduledQuarter,
     Status,
     TransitionError,
     apply_action,
     change_quarter_status,
+    check_correction,
+    check_mark_paid,
 )
 
 log = logging.getLogger(__name__)
@@ -92,11 +100,13 @@ SYSTEM = StaffMember(None, None)
 
 
 class StaffActionError(Exception):
-    """An action that cannot be done: `code` says why (shown to staff, translated)."""
+    """An action that cannot be done: `code` says why (shown to staff, translated);
+    `params` fill the text (e.g. the quarter and the day it becomes due)."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)
         self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -312,15 +322,110 @@ async def _perform_in(
     return Done(application.id, application.number, old, new)
 
 
+def _scheduled(quarters: Sequence[PaymentQuarter]) -> list[ScheduledQuarter]:
+    """The stored schedule as core.status sees it (p.7)."""
+    found = []
+    for q in quarters:
+        try:
+            months = tuple(Month.parse_iso(str(m)) for m in q.months or [])
+            found.append(
+                ScheduledQuarter(q.id, q.school_year, q.quarter, months, QuarterStatus(q.status))
+            )
+        except ValueError:
+            continue
+    return found
+
+
+def _payment_error(refused: PaymentRefused) -> StaffActionError:
+    quarter = refused.quarter
+    params: dict[str, Any] = {"quarter": quarter.quarter, "school_year": quarter.school_year}
+    if refused.due is not None:
+        params["due"] = refused.due
+    if refused.earlier is not None:
+        params["earlier_quarter"] = refused.earlier.quarter
+        params["earlier_school_year"] = refused.earlier.school_year
+    code = {"not_planned": "already_paid"}.get(refused.code, refused.code)
+    return StaffActionError(code, **params)
+
+
+async def _quarter_of(
+    session: AsyncSession, quarter_id: int, application_id: int | None = None
+) -> tuple[PaymentQuarter, list[PaymentQuarter]]:
+    """A quarter and the whole schedule of its application."""
+    quarter = await session.get(PaymentQuarter, quarter_id)
+    if quarter is None or (application_id is not None and quarter.application_id != application_id):
+        raise StaffActionError("not_found")
+    quarters = (
+        await session.scalars(
+            select(PaymentQuarter).where(PaymentQuarter.application_id == quarter.application_id)
+        )
+    ).all()
+    return quarter, list(quarters)
+
+
+async def payable_quarter(
+    app: AppContext, quarter_id: int, application_id: int | None = None
+) -> PaymentQuarter:
+    """The quarter if it may be marked paid today (due, earliest planned first: p.7);
+    else StaffActionError already_paid | not_due (due) | earlier_unpaid | not_allowed."""
+    async with app.sessionmaker() as session:
+        quarter, quarters = await _quarter_of(session, quarter_id, application_id)
+        application = await session.get(Application, quarter.application_id)
+        if application is None or application.status != Status.APPROVED.value:
+            raise StaffActionError("not_allowed")
+        try:
+            check_mark_paid(_scheduled(quarters), quarter.id, app.clock.today())
+        except PaymentRefused as refused:
+            raise _payment_error(refused) from None
+        return quarter
+
+
+async def correctable_quarter(
+    app: AppContext, quarter_id: int, application_id: int | None = None
+) -> PaymentQuarter:
+    """The quarter if its "paid" mark may be corrected (it is marked paid), else StaffActionError."""
+    async with app.sessionmaker() as session:
+        quarter, quarters = await _quarter_of(session, quarter_id, application_id)
+        try:
+            check_correction(_scheduled(quarters), quarter.id)
+        except PaymentRefused as refused:
+            raise _payment_error(refused) from None
+        return quarter
+
+
+def _quarter_title(q: PaymentQuarter) -> str:
+    return f"{q.school_year} Q{q.quarter}"
+
+
+async def _corrections(session: AsyncSession, quarter: PaymentQuarter) -> int:
+    """How many times this quarter's "paid" mark was corrected (keys of its notifications)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.application_id == quarter.application_id,
+            AuditEntry.action == "quarter_corrected",
+            AuditEntry.comment.like(f"{_quarter_title(quarter)}:%"),
+        )
+    )
+    return int(count or 0)
+
+
 async def mark_quarter_paid(app: AppContext, quarter_id: int, who: StaffMember) -> Done:
-    """Staff mark one planned quarter paid; the parent is told (quarter, months, amount)."""
+    """Staff mark one planned quarter paid — only when it is due and no earlier quarter
+    is still planned (core.status.check_mark_paid, p.7); the parent is told (quarter,
+    months, amount)."""
     async with app.sessionmaker() as session, session.begin():
         quarter = await session.get(PaymentQuarter, quarter_id)
         if quarter is None:
             raise StaffActionError("not_found")
         application = await _locked_approved(session, quarter.application_id)
+        _, quarters = await _quarter_of(session, quarter.id)
         try:
+            check_mark_paid(_scheduled(quarters), quarter.id, app.clock.today())
             change_quarter_status(QuarterStatus(quarter.status), QuarterStatus.PAID)
+        except PaymentRefused as refused:
+            raise _payment_error(refused) from None
         except (TransitionError, ValueError):
             raise StaffActionError("already_paid") from None
         result = await session.execute(
@@ -334,14 +439,58 @@ async def mark_quarter_paid(app: AppContext, quarter_id: int, who: StaffMember) 
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaffActionError("already_paid")
-        title = f"{quarter.school_year} Q{quarter.quarter}: {Decimal(quarter.amount):.2f}"
+        title = f"{_quarter_title(quarter)}: {Decimal(quarter.amount):.2f}"
         session.add(_audit_same_status(app, application, who, "quarter_paid", title))
+        corrections = await _corrections(session, quarter)
         await notify(
             session,
             application,
             "quarter_paid",
             _quarter_params(quarter),
-            dedupe_key=f"paid:{quarter.id}",
+            dedupe_key=f"paid:{quarter.id}" + (f":{corrections}" if corrections else ""),
+        )
+        done = Done(application.id, application.number, application.status, application.status)
+    outbox.wake(app.sessionmaker)
+    return done
+
+
+async def correct_quarter_payment(app: AppContext, quarter_id: int, who: StaffMember) -> Done:
+    """A quarter marked paid by mistake goes back to planned (core.status.check_correction,
+    p.7): audited ("quarter_corrected": who, when, which quarter) and the parent is told
+    once, in their language — never edited silently."""
+    async with app.sessionmaker() as session, session.begin():
+        quarter = await session.get(PaymentQuarter, quarter_id)
+        if quarter is None:
+            raise StaffActionError("not_found")
+        application = await _locked_approved(session, quarter.application_id)
+        _, quarters = await _quarter_of(session, quarter.id)
+        try:
+            check_correction(_scheduled(quarters), quarter.id)
+            change_quarter_status(QuarterStatus(quarter.status), QuarterStatus.PLANNED)
+        except PaymentRefused as refused:
+            raise _payment_error(refused) from None
+        except (TransitionError, ValueError):
+            raise StaffActionError("not_paid") from None
+        result = await session.execute(
+            update(PaymentQuarter)
+            .where(
+                PaymentQuarter.id == quarter.id,
+                PaymentQuarter.status == QuarterStatus.PAID.value,
+            )
+            .values(status=QuarterStatus.PLANNED.value, paid_at=None, paid_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaffActionError("not_paid")
+        corrections = await _corrections(session, quarter)
+        title = f"{_quarter_title(quarter)}: {Decimal(quarter.amount):.2f}"
+        session.add(_audit_same_status(app, application, who, "quarter_corrected", title))
+        await notify(
+            session,
+            application,
+            "quarter_corrected",
+            _quarter_params(quarter),
+            dedupe_key=f"unpaid:{quarter.id}:{corrections}",
         )
         done = Done(application.id, application.number, application.status, application.status)
     outbox.wake(app.sessionmaker)

@@ -65,6 +65,7 @@ ACTION_BUTTONS: dict[Action, tuple[str, str]] = {
     Action.REJECT: ("reject", N_("⛔ Refuse")),
 }
 PAY = ("pay", N_("💰 Mark quarter paid"))
+UNPAY = ("unpay", N_("↩️ Correct a payment mark"))
 OVERPAY = ("overpay", N_("⚠️ Record overpayment"))
 STOP = ("stop", N_("⏹ Termination event"))
 HISTORY = ("history", N_("📜 History"))
@@ -90,6 +91,7 @@ ACTION_TEXTS = {
     "reject": N_("refused"),
     "withdraw": N_("withdrawn"),
     "quarter_paid": N_("quarter paid"),
+    "quarter_corrected": N_("payment mark corrected"),
     "overpayment": N_("overpayment recorded"),
     "terminate": N_("termination event"),
     "message": N_("message to the applicant"),
@@ -454,6 +456,8 @@ def card_keyboard(
     if a.status == Status.APPROVED.value:
         if any(q.status == "planned" for q in data.quarters):
             buttons.append(PAY)
+        if any(q.status == "paid" for q in data.quarters):
+            buttons.append(UNPAY)
         buttons.append(OVERPAY)
         buttons.append(STOP)
     buttons.append(HISTORY)

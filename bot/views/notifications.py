@@ -214,6 +214,25 @@ def _quarter_paid(_: Tr, p: Mapping[str, Any], language: str) -> str:
     )
 
 
+def _quarter_corrected(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return "\n".join(
+        [
+            _(
+                "↩️ Correction: quarter {quarter} of the school year {school_year} ({months}) — {amount} "
+                "was marked paid by mistake. It is not paid yet.",
+                quarter=p["quarter"],
+                school_year=html.escape(str(p["school_year"])),
+                months=_months(p, language),
+                amount=money(Decimal(str(p["amount"])), language),
+            ),
+            _(
+                "Application {number}. We will tell you here when this quarter is paid.",
+                number=html.escape(p["number"]),
+            ),
+        ]
+    )
+
+
 def _overpayment(_: Tr, p: Mapping[str, Any], language: str) -> str:
     return "\n".join(
         [
@@ -323,6 +342,7 @@ RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
     "rejected": _rejected,
     "withdrawn": _withdrawn,
     "quarter_paid": _quarter_paid,
+    "quarter_corrected": _quarter_corrected,
     "overpayment": _overpayment,
     "terminated": _terminated,
     "staff_message": _staff_message,
