@@ -50,6 +50,7 @@ from bot.usecases.transitions import (
     parse_amount,
     payable_quarter,
     perform,
+    quarters_in,
     record_overpayment,
     record_termination,
     send_staff_message,
@@ -67,7 +68,7 @@ from bot.views.notifications import refresh_card_later
 from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
 from core.months import Month
 from core.schedule import StopReason
-from core.status import Action, due_from, is_due
+from core.status import Action, QuarterStatus, due_from, is_due
 from core.validators import Invalid, parse_date, parse_text
 
 log = logging.getLogger(__name__)
@@ -238,22 +239,6 @@ async def _application(app: AppContext, application_id: int) -> Application | No
 def _cancel_button(application_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=_("✖️ Cancel"), callback_data=DialogCancel(app=application_id).pack()
-    )
-
-
-async def _quarters(session: Any, application_id: int, status: str) -> list[PaymentQuarter]:
-    """The application's quarters in one payment status, in the schedule's order."""
-    return list(
-        (
-            await session.scalars(
-                select(PaymentQuarter)
-                .where(
-                    PaymentQuarter.application_id == application_id,
-                    PaymentQuarter.status == status,
-                )
-                .order_by(PaymentQuarter.school_year, PaymentQuarter.quarter)
-            )
-        ).all()
     )
 
 
@@ -438,8 +423,7 @@ async def on_card_button(
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
     elif code == "pay":
-        async with app.sessionmaker() as session:
-            quarters = await _quarters(session, application.id, "planned")
+        quarters = await quarters_in(app, application.id, QuarterStatus.PLANNED)
         if not quarters or application.status != "approved":
             callback_answer.text = _("No planned quarter to mark paid.")
             callback_answer.show_alert = True
@@ -464,8 +448,7 @@ async def on_card_button(
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
     elif code == "unpay":
-        async with app.sessionmaker() as session:
-            quarters = await _quarters(session, application.id, "paid")
+        quarters = await quarters_in(app, application.id, QuarterStatus.PAID)
         if not quarters or application.status != "approved":
             callback_answer.text = _("No quarter is marked paid.")
             callback_answer.show_alert = True

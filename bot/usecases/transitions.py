@@ -363,6 +363,25 @@ async def _quarter_of(
     return quarter, list(quarters)
 
 
+async def quarters_in(
+    app: AppContext, application_id: int, status: QuarterStatus
+) -> list[PaymentQuarter]:
+    """The application's quarters in one payment status, in the schedule's order (p.7)."""
+    async with app.sessionmaker() as session:
+        return list(
+            (
+                await session.scalars(
+                    select(PaymentQuarter)
+                    .where(
+                        PaymentQuarter.application_id == application_id,
+                        PaymentQuarter.status == status.value,
+                    )
+                    .order_by(PaymentQuarter.school_year, PaymentQuarter.quarter)
+                )
+            ).all()
+        )
+
+
 async def payable_quarter(
     app: AppContext, quarter_id: int, application_id: int | None = None
 ) -> PaymentQuarter:
