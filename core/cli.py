@@ -4,6 +4,7 @@
     check     the eligibility screening of domain.md §2 (p.1, p.2, p.3, p.5)
     mrp       the MRP on a day and its Law on the republican budget
     iin       whether an IIN is valid, its birth date and sex (domain.md §5)
+    term      the service-term clock: due date and working days (Labour Code art. 84, 85)
 
 Exit codes: 0 success; 1 ``iin`` found the number invalid; 2 bad input (one line
 on stderr, never a traceback).
@@ -29,6 +30,7 @@ from core.notes import MRP_NOT_KNOWN, Note, describe
 from core.policy import LocalityPolicy, PaymentPolicy, load_policy
 from core.schedule import Estimate, EstimateRequest, Stop, StopReason, estimate, estimate_to_json
 from core.validators import Invalid, parse_date, parse_iin, parse_month
+from core.workdays import CalendarUnknown, term_progress
 
 __all__ = ["OneLineParser", "build_parser", "main"]
 
@@ -150,6 +152,14 @@ def build_parser() -> OneLineParser:
     mrp = commands.add_parser("mrp", help="MRP on a day and its budget Law")
     mrp.add_argument("day", type=_day, metavar="DATE")
     mrp.add_argument("--json", action="store_true")
+
+    term = commands.add_parser("term", help="service-term clock (8 working days)")
+    term.add_argument("--submitted", type=_day, required=True, help="day of submission")
+    term.add_argument("--on", type=_day, default=None, help="the day to look from (default: today)")
+    term.add_argument(
+        "--days", type=int, default=None, help="term in working days (default: policy)"
+    )
+    term.add_argument("--json", action="store_true")
 
     iin = commands.add_parser("iin", help="check an IIN (exit 1 when invalid)")
     iin.add_argument("number", metavar="IIN")
@@ -285,7 +295,44 @@ def _run_iin(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"estimate": _run_estimate, "check": _run_check, "mrp": _run_mrp, "iin": _run_iin}
+def _run_term(args: argparse.Namespace) -> int:
+    if args.days is not None and args.days < 1:
+        raise ValueError(f"--days must be at least 1, got {args.days}")
+    on = args.on or date.today()
+    progress = term_progress(args.submitted, on, args.days)
+    if isinstance(progress, CalendarUnknown):  # never a guess: bad input for this clock
+        raise ValueError(progress.describe())
+    if args.json:
+        _print_json(
+            {
+                "submitted": progress.submitted.isoformat(),
+                "on": progress.today.isoformat(),
+                "term": progress.term,
+                "due": progress.due.isoformat(),
+                "day": progress.elapsed,
+                "left": progress.left,
+                "overdue": progress.overdue,
+                "overdue_working_days": progress.overdue_working_days,
+            }
+        )
+    else:
+        line = (
+            f"due {progress.due.isoformat()}; day {progress.elapsed} of {progress.term}; "
+            f"{progress.left} working day(s) left"
+        )
+        if progress.overdue:
+            line += f"; overdue by {progress.overdue_working_days} working day(s)"
+        print(line)
+    return 0
+
+
+_COMMANDS = {
+    "estimate": _run_estimate,
+    "check": _run_check,
+    "mrp": _run_mrp,
+    "iin": _run_iin,
+    "term": _run_term,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -112,6 +112,7 @@ class LocalityPolicy:
     name: Mapping[str, str] = field(default_factory=_empty_map, hash=False)
     effective_from: date | None = None
     effective_dates: Mapping[str, date] = field(default_factory=dict, hash=False)
+    service_term_days: int | None = None
     _slots: tuple[tuple[QuarterScheme, int] | None, ...] = field(
         init=False, repr=False, compare=False, hash=False
     )
@@ -228,6 +229,13 @@ def load_policy(path: Path) -> LocalityPolicy:
     refusal_grounds = _grounds(grounds_table)
     grounds_table.finish()
 
+    term_table = root.table("service_term", optional=True)
+    service_term_days: int | None = None
+    if term_table is not None:  # the state service's term in working days (eGov description)
+        references["service_term"] = term_table.required_text("reference")
+        service_term_days = term_table.integer("working_days", 1, 365)
+        term_table.finish()
+
     extra = root.table("references", optional=True)
     if extra is not None:
         for key, value in extra.string_map().items():
@@ -252,6 +260,7 @@ def load_policy(path: Path) -> LocalityPolicy:
         name=MappingProxyType(name),
         effective_from=effective_from,
         effective_dates=MappingProxyType(effective_dates),
+        service_term_days=service_term_days,
     )
 
 
