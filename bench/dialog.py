@@ -6,9 +6,9 @@ users). Exit code 1 if a dialogue did not complete (or, with ``--strict``, a tar
 What runs
     Both bots poll the SAME fake Telegram Bot API (tests/tgfake ``FakeTelegram``,
     ``callback_timeout=None``) over real HTTP on 127.0.0.1, as in production:
-    * full: ``bot.app.Application.create(settings)`` (BOT_API_URL = the fake, a temp
+    * full: ``bot.app.BotApp.create(settings)`` (BOT_API_URL = the fake, a temp
       SQLite DATABASE_URL, STAFF_CHAT_ID = a fake group, fixed date 2025-11-15) run by
-      ``Application.run_polling()`` — migrations, FSM in SQLite, i18n, the outbox sender
+      ``BotApp.run_polling()`` — migrations, FSM in SQLite, i18n, the outbox sender
       and the reminder scheduler included;
     * echo: tests/tgfake/echo.py ``build_echo_dispatcher()`` polled by ``dp.start_polling``.
     Each bot runs in its own child process (so that its peak RSS is its own); the fake
@@ -23,7 +23,7 @@ The dialogue (24 updates per user, the same kinds for both bots)
     Kazakh, half Russian.  The full run is checked: every user must have a submitted
     application in the database, every echo user must have got a reply to every update.
 
-Polling mode: handle_as_tasks=True (production, ``Application.run_polling()`` default)
+Polling mode: handle_as_tasks=True (production, ``BotApp.run_polling()`` default)
     aiogram then confirms updates to getUpdates BEFORE handling them, so the fake's own
     "handled" detection (exact only with handle_as_tasks=False) is not used.  Instead the
     bench wraps ``Dispatcher.feed_update`` (the outermost call of an update: the FSM lock,
@@ -52,7 +52,7 @@ Two phases per bot, new users each time
     the cost that does not depend on how the phases overlap waiting.
 
 Same aiogram runtime for both bots
-    The full bot applies bot/speedups.py in ``Application.create`` (aiogram's
+    The full bot applies bot/speedups.py in ``BotApp.create`` (aiogram's
     ``Response[T]`` models kept alive, magic filters evaluated in place instead of in a
     thread); the echo bot gets the same two calls so that the ratio measures the bot's
     own work (``--echo-as-shipped`` runs it without them).  The fake server's call log is
@@ -378,7 +378,7 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     tmp = tempfile.TemporaryDirectory(prefix="bench-dialog-")
     app: Any = None
     if kind == "full":
-        from bot.app import Application
+        from bot.app import BotApp
         from bot.clock import Clock
         from bot.settings import Settings
 
@@ -390,7 +390,7 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             staff_chat_id=STAFF_CHAT_ID,
             staff_user_ids=STAFF_IDS,
         )
-        app = await Application.create(settings, clock=Clock(fixed=TODAY))
+        app = await BotApp.create(settings, clock=Clock(fixed=TODAY))
         dispatcher = app.dispatcher
         instrument(dispatcher, recorder)
         runner: Awaitable[None] = app.run_polling(
@@ -400,7 +400,7 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     else:
         dispatcher = build_echo_dispatcher()
         bot = tg.make_bot(BOT_TOKEN)
-        if not args.echo_as_shipped:  # the full bot does this in Application.create
+        if not args.echo_as_shipped:  # the full bot does this in BotApp.create
             from bot.speedups import inline_magic_filters, keep_response_models
 
             keep_response_models(bot)

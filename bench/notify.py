@@ -4,7 +4,7 @@ Run: ``.venv/bin/python bench/notify.py [--users 10000] [--group 200] [--group-w
 (``make bench`` runs it with the defaults).
 
 What runs
-    The real application (``bot.app.Application.create``: migrations, a temporary
+    The real application (``bot.app.BotApp.create``: migrations, a temporary
     SQLite database, i18n) and its outbox sender (bot/outbox/sender.py) talk over
     HTTP on 127.0.0.1 to the fake Bot API of tests/tgfake with
     ``FakeTelegram(enforce_limits=True)``: it answers 429 with ``retry_after`` as soon
@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
-from bot.app import Application
+from bot.app import BotApp
 from bot.data.models import OutboxMessage
 from bot.outbox import store as outbox
 from bot.outbox.sender import OutboxSender
@@ -69,7 +69,7 @@ class ScaledLimiter(RateLimiter):
         return super()._chat_window(chat_id) if window is None else window
 
 
-async def queue_rows(app: Application, chats: list[int], kind: str) -> None:
+async def queue_rows(app: BotApp, chats: list[int], kind: str) -> None:
     now = outbox.utcnow()
     rows = [
         {
@@ -91,7 +91,7 @@ async def queue_rows(app: Application, chats: list[int], kind: str) -> None:
 
 async def run_part(
     title: str,
-    app: Application,
+    app: BotApp,
     tg: FakeTelegram,
     sender: OutboxSender,
     chats: list[int],
@@ -156,7 +156,7 @@ async def main(args: argparse.Namespace) -> int:
         staff_chat_id=GROUP_ID,
         outbox_poll_interval=0.2,
     )
-    app = await Application.create(settings)
+    app = await BotApp.create(settings)
     users = [10_000_000 + i for i in range(args.users)]
     for user in users:
         tg.user(user, "Parent", "ru")
@@ -201,7 +201,7 @@ async def main(args: argparse.Namespace) -> int:
 
 
 async def run_group(
-    app: Application, tg: FakeTelegram, args: argparse.Namespace, window_time: float
+    app: BotApp, tg: FakeTelegram, args: argparse.Namespace, window_time: float
 ) -> dict[str, float]:
     """N messages to one group: identical texts are told apart by their number."""
     before_429 = tg.too_many_requests

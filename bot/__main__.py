@@ -26,9 +26,9 @@ async def main() -> int:
     if settings.webhook_url and (problem := settings.webhook_problem()):
         print(f"error: {problem}", file=sys.stderr)  # one line, before anything starts
         return 2
-    from bot.app import Application
+    from bot.app import BotApp
 
-    app = await Application.create(settings)
+    app = await BotApp.create(settings)
     if settings.webhook_url:
         await app.run_webhook()
     else:

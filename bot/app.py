@@ -21,14 +21,18 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
+from bot.commands import set_menu_commands
 from bot.context import AppContext
 from bot.data.engine import create_engine, create_fsm_writer, create_sessionmaker
 from bot.data.fsm_storage import SqlAlchemyStorage
 from bot.data.migrate import upgrade_to_head
 from bot.data.users import UserLanguages
 from bot.i18n import UserLanguageMiddleware, create_i18n
+from bot.outbox.sender import run_sender
 from bot.settings import Settings
 from bot.speedups import inline_magic_filters, keep_response_models
+from bot.usecases.privacy import quiet_data_loggers
+from bot.usecases.reminders import run_scheduler
 from handlers import build_routers
 
 log = logging.getLogger(__name__)
@@ -36,7 +40,7 @@ log = logging.getLogger(__name__)
 # Token used when there is no BOT_TOKEN (console chat): never sent anywhere.
 CONSOLE_TOKEN = "1000000:console"
 
-BackgroundTask = Callable[["Application"], Coroutine[Any, Any, None]]
+BackgroundTask = Callable[[AppContext, Bot], Coroutine[Any, Any, None]]
 
 
 def _storage(
@@ -54,7 +58,7 @@ def _storage(
     return app_storage, SimpleEventIsolation()
 
 
-class Application:
+class BotApp:
     """Everything the running bot is made of; `create()` then `run_*()`."""
 
     def __init__(
@@ -83,9 +87,7 @@ class Application:
         session: BaseSession | None = None,
         clock: Clock | None = None,
         migrate: bool = True,
-    ) -> Application:
-        from bot.usecases.privacy import quiet_data_loggers
-
+    ) -> BotApp:
         quiet_data_loggers()  # no SQL parameters (personal data) in the logs, even at DEBUG
         engine = create_engine(settings.database_url)
         if migrate:
@@ -115,9 +117,6 @@ class Application:
         inline_magic_filters(dispatcher)  # F filters: no thread-pool hop per check
         app = cls(settings, engine, context, bot, dispatcher, sql_storage)
         dispatcher["application"] = app
-        from bot.outbox.sender import run_sender
-        from bot.usecases.reminders import run_scheduler
-
         app.background.extend([run_sender, run_scheduler])
         return app
 
@@ -125,7 +124,9 @@ class Application:
         """Start the outbox sender, the reminder scheduler and the like."""
         for task in self.background:
             self._tasks.append(
-                asyncio.create_task(task(self), name=getattr(task, "__name__", "task"))
+                asyncio.create_task(
+                    task(self.context, self.bot), name=getattr(task, "__name__", "task")
+                )
             )
 
     async def stop_background(self) -> None:
@@ -146,8 +147,6 @@ class Application:
             await self.storage.writer.dispose()
 
     async def on_startup(self) -> None:
-        from bot.commands import set_menu_commands
-
         await set_menu_commands(self.bot, self.context.i18n)
         if not self.settings.staff_enabled:
             log.warning("STAFF_CHAT_ID is not set: staff features are off")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bot.app import Application
+from bot.app import BotApp
 from bot.clock import Clock
 from bot.settings import Settings
 
@@ -70,17 +70,17 @@ def make_settings(tmp_path: Path, tg: FakeTelegram) -> Callable[..., Settings]:
 
 
 class RunningBot:
-    """The real Application polling the fake server, as in production."""
+    """The real bot (BotApp) polling the fake server, as in production."""
 
     def __init__(self, tg: FakeTelegram, settings: Settings, clock: Clock) -> None:
         self.tg = tg
         self.settings = settings
         self.clock = clock
-        self.app: Application
+        self.app: BotApp
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self.app = await Application.create(self.settings, clock=self.clock)
+        self.app = await BotApp.create(self.settings, clock=self.clock)
         polls = len(self.tg.calls_of("getUpdates"))
         self._task = asyncio.create_task(
             self.app.run_polling(handle_signals=False, handle_as_tasks=False)

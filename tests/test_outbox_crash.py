@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.app import Application as BotApplication
+from bot.app import BotApp
 from bot.data.models import OutboxMessage
 from bot.settings import Settings
 from bot.usecases.applications import submit
@@ -56,14 +56,14 @@ def start_bot(
     )
 
 
-async def row_status(app: BotApplication) -> tuple[str, int]:
+async def row_status(app: BotApp) -> tuple[str, int]:
     async with app.context.sessionmaker() as session:
         row = await session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "taken"))
         assert row is not None
         return row.status, row.attempts
 
 
-async def wait_status(app: BotApplication, status: str, timeout: float = 30.0) -> int:
+async def wait_status(app: BotApp, status: str, timeout: float = 30.0) -> int:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
@@ -83,7 +83,7 @@ async def test_sigkill_between_commit_and_send_then_restart_delivers_once(
         _env_file=None, bot_token=BOT_TOKEN, bot_api_url=tg.base_url, database_url=database_url
     )
     # The status change and its notification, committed together (no sender runs here).
-    app = await BotApplication.create(settings)
+    app = await BotApp.create(settings)
     try:
         await app.context.languages.set(parent.id, "ru")
         result = await submit(
@@ -132,7 +132,7 @@ async def test_sigkill_before_the_claim_then_restart_delivers_once(
     settings = Settings(
         _env_file=None, bot_token=BOT_TOKEN, bot_api_url=tg.base_url, database_url=database_url
     )
-    app = await BotApplication.create(settings)
+    app = await BotApp.create(settings)
     try:
         await app.context.languages.set(parent.id, "kk")
         result = await submit(

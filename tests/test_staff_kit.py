@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
-from bot.app import Application as BotApplication
+from bot.app import BotApp
 from bot.clock import Clock
 from bot.data.models import Application, OutboxMessage
 from bot.usecases.applications import submit
@@ -78,7 +78,7 @@ def certificate_file(tg: FakeTelegram) -> dict[str, Any]:
 
 
 async def submit_application(
-    app: BotApplication,
+    app: BotApp,
     tg: FakeTelegram,
     parent: FakeUser,
     language: str,
@@ -105,7 +105,7 @@ async def submit_application(
 
 
 async def card_of(
-    app: BotApplication, tg: FakeTelegram, application_id: int, timeout: float = 10.0
+    app: BotApp, tg: FakeTelegram, application_id: int, timeout: float = 10.0
 ) -> FakeMessage:
     """The card message in the staff chat (waits until the sender posted it)."""
     loop = asyncio.get_running_loop()
@@ -123,14 +123,14 @@ async def card_of(
         await asyncio.sleep(0.02)
 
 
-async def application(app: BotApplication, application_id: int) -> Application:
+async def application(app: BotApp, application_id: int) -> Application:
     async with app.context.sessionmaker() as session:
         row = await session.get(Application, application_id)
         assert row is not None
         return row
 
 
-async def outbox_rows(app: BotApplication) -> list[OutboxMessage]:
+async def outbox_rows(app: BotApp) -> list[OutboxMessage]:
     from sqlalchemy import select
 
     async with app.context.sessionmaker() as session:
@@ -138,7 +138,7 @@ async def outbox_rows(app: BotApplication) -> list[OutboxMessage]:
 
 
 async def wait_outbox_idle(
-    app: BotApplication, tg: FakeTelegram, timeout: float = 10.0
+    app: BotApp, tg: FakeTelegram, timeout: float = 10.0
 ) -> list[OutboxMessage]:
     """Wait until no outbox row is pending or being sent."""
     loop = asyncio.get_running_loop()

@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import Application
+from bot.app import BotApp
 from bot.data.models import AuditEntry
 from bot.settings import Settings, webhook_secret_problem
 from bot.views.cards import CardAction
@@ -64,7 +64,7 @@ async def test_webhook_checks_the_secret_and_answers(
         webhook_port=port,
     )
     tg.user(3001, first_name="Асель", language_code="kk")  # the chat exists on Telegram's side
-    app = await Application.create(settings)
+    app = await BotApp.create(settings)
     task = asyncio.create_task(app.run_webhook())
     try:
         await tg.wait_for(lambda: bool(tg.calls_of("setWebhook")), timeout=10)
@@ -92,8 +92,8 @@ async def test_webhook_checks_the_secret_and_answers(
 
 
 @contextlib.asynccontextmanager
-async def webhook_bot(settings: Settings, tg: FakeTelegram) -> AsyncIterator[Application]:
-    app = await Application.create(settings)
+async def webhook_bot(settings: Settings, tg: FakeTelegram) -> AsyncIterator[BotApp]:
+    app = await BotApp.create(settings)
     task = asyncio.create_task(app.run_webhook())
     try:
         await tg.wait_for(lambda: bool(tg.calls_of("setWebhook")) or task.done(), timeout=10)
@@ -116,7 +116,7 @@ async def post(url: str, update: dict[str, Any], headers: dict[str, str]) -> int
     raise AssertionError(f"nothing listens at {url}")
 
 
-async def takes(app: Application, application_id: int) -> int:
+async def takes(app: BotApp, application_id: int) -> int:
     async with app.context.sessionmaker() as session:
         count = await session.scalar(
             select(func.count())
@@ -239,7 +239,7 @@ async def test_run_webhook_refuses_to_serve_without_a_secret(
     tg: FakeTelegram, make_settings: Callable[..., Settings]
 ) -> None:
     settings = make_settings(webhook_url="https://bot.example.kz/webhook", webhook_port=free_port())
-    app = await Application.create(settings)
+    app = await BotApp.create(settings)
     try:
         with pytest.raises(RuntimeError, match="WEBHOOK_SECRET is required"):
             await app.run_webhook()

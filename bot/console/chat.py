@@ -653,11 +653,11 @@ class ConsoleChat:
         return queue
 
     async def run(self) -> int:
-        from bot.app import Application
+        from bot.app import BotApp
 
         self.settings, note = console_settings(self.settings)
         try:
-            self.app = await Application.create(self.settings, session=self.session)
+            self.app = await BotApp.create(self.settings, session=self.session)
         except Exception as error:
             print(
                 f"console: cannot start the bot: {type(error).__name__}: {error}", file=sys.stderr

@@ -1,6 +1,6 @@
 """The outbox sender: delivers `outbox` rows within Telegram's limits, exactly once.
 
-Runs inside the bot (`Application.background`). One loop per process:
+Runs inside the bot (`BotApp.background`). One loop per process:
 
 1. claim a small batch of due rows (bot/outbox/store.py: committed, with a
    lease, `FOR UPDATE SKIP LOCKED` on PostgreSQL) — only when the local buffer
@@ -71,7 +71,6 @@ from bot.outbox import store as outbox
 from bot.outbox.store import PENDING, SENT, UNDELIVERABLE, Claimed, Outcome
 
 if TYPE_CHECKING:
-    from bot.app import Application
     from bot.context import AppContext
     from bot.settings import Settings
 
@@ -586,10 +585,8 @@ class OutboxSender:
             await outbox.release_all(self.context.sessionmaker, self.worker, unsent)
 
 
-async def run_sender(application: Application) -> None:
-    """Background task of Application: the outbox sender."""
+async def run_sender(context: AppContext, bot: Bot) -> None:
+    """Background task of the bot (BotApp.background): the outbox sender."""
     from bot.views.notifications import render_row
 
-    sender = OutboxSender(application.context, application.bot, renderer=render_row)
-    application.outbox_sender = sender  # type: ignore[attr-defined]
-    await sender.run()
+    await OutboxSender(context, bot, renderer=render_row).run()

@@ -1,7 +1,7 @@
 """The scheduler inside the bot (no cron): reminders of domain.md §7, the 18th
 birthday, and cards that were never published.
 
-`run_scheduler()` is a background task of Application: it runs `run_once()` at
+`run_scheduler()` is a background task of the bot (BotApp): it runs `run_once()` at
 start-up and then every `Settings.scheduler_interval` seconds. Each run:
 
 1. queues the reminders due today (core.reminders: one month before the
@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -36,9 +35,6 @@ from core.months import Month
 from core.reminders import ReminderFacts, due_reminders
 from core.schedule import StopReason
 from core.termination import eighteenth_birthday
-
-if TYPE_CHECKING:
-    from bot.app import Application as BotApplication
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +168,9 @@ async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, i
     return queued
 
 
-async def run_scheduler(application: BotApplication) -> None:
-    """Background task of Application: `run_once()` now and every scheduler_interval."""
-    context = application.context
+async def run_scheduler(context: AppContext, bot: object = None) -> None:
+    """Background task of the bot (BotApp.background; the scheduler sends nothing itself, the
+    outbox sender does): `run_once()` now and every scheduler_interval."""
     interval = max(context.settings.scheduler_interval, 1.0)
     while True:
         running = asyncio.ensure_future(run_once(context))
