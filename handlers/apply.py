@@ -44,6 +44,7 @@ from bot.usecases.applications import (
     missing_fields,
     submit,
 )
+from bot.usecases.drafts import SUMMARY, Draft, Relation, decode, encode
 from bot.usecases.privacy import DRAFT_DESTINY
 from bot.views.formatting import money
 from bot.views.ui import (
@@ -85,7 +86,6 @@ from handlers.apply_steps import (
 
 log = logging.getLogger(__name__)
 
-SUMMARY = "summary"
 # Telegram allows 4096 characters per message; keep a margin for the markup.
 MESSAGE_LIMIT = 3800
 
@@ -173,15 +173,16 @@ def query_turn(
     return Turn(bot, chat_id, query.from_user.id, app, i18n, state)
 
 
-def new_draft() -> dict[str, Any]:
-    return {"step": STEPS[0].code, "answers": {}, "files": [], "editing": False}
+def new_draft() -> Draft:
+    return Draft(step=STEPS[0].code)
 
 
-def normalized(data: dict[str, Any]) -> dict[str, Any]:
-    data.setdefault("answers", {})
-    data.setdefault("files", [])
-    data.setdefault("editing", False)
-    return data
+async def load_draft(turn: Turn) -> Draft:
+    return decode(await turn.draft.get_data())
+
+
+async def save_draft(turn: Turn, draft: Draft) -> None:
+    await turn.draft.set_data(encode(draft))
 
 
 class FreeText(Filter):
@@ -212,12 +213,11 @@ def consent_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def step_keyboard(code: str, data: dict[str, Any]) -> ReplyKeyboardMarkup:
+def step_keyboard(code: str, draft: Draft) -> ReplyKeyboardMarkup:
     current = BY_CODE[code]
-    answers, files = data["answers"], data["files"]
     rows: list[list[KeyboardButton]] = []
     if current.kind == "relation":
-        labels = [_(RELATION_LABELS[key]) for key in ("mother", "father", "guardian", "other")]
+        labels = [_(RELATION_LABELS[key]) for key in Relation]
         rows += [[KeyboardButton(text=labels[0]), KeyboardButton(text=labels[1])]]
         rows += [[KeyboardButton(text=labels[2])], [KeyboardButton(text=labels[3])]]
     if current.kind == "phone":
@@ -228,32 +228,31 @@ def step_keyboard(code: str, data: dict[str, Any]) -> ReplyKeyboardMarkup:
         rows.append([KeyboardButton(text=_(SKIP))])
     if current.kind == "files":
         rows.append([KeyboardButton(text=_(DONE))])
-        if has_value(code, answers, files):
+        if has_value(code, draft):
             rows.append([KeyboardButton(text=_(REMOVE_FILES))])
-    elif has_value(code, answers, files):
+    elif has_value(code, draft):
         rows.append([KeyboardButton(text=_(KEEP))])
     last = [KeyboardButton(text=_(CANCEL))]
-    if data.get("editing") or active_steps(answers)[0].code != code:
+    if draft.editing or active_steps(draft.answers)[0].code != code:
         last.insert(0, KeyboardButton(text=_(BACK)))
     rows.append(last)
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True)
 
 
-def question_text(code: str, data: dict[str, Any]) -> str:
+def question_text(code: str, draft: Draft) -> str:
     current = BY_CODE[code]
-    answers, files = data["answers"], data["files"]
-    number, total = step_number(code, answers)
+    number, total = step_number(code, draft.answers)
     lines = [f"<i>{html.escape(step(number, total))}</i>", html.escape(_(current.question))]
     if current.kind == "files":
-        count = sum(1 for item in files if item.get("kind") == code)
+        count = len(draft.files_of(code))
         if count:
             lines.append(
                 html.escape(
                     _("Files received so far: {count}. Send more, or press «Done» to go on.")
                 ).format(count=count)
             )
-    elif has_value(code, answers, files) and answers.get(code) != "":
-        value = f"<b>{html.escape(display(code, answers, files))}</b>"
+    elif has_value(code, draft) and draft.answers.get(code) != "":
+        value = f"<b>{html.escape(display(code, draft))}</b>"
         lines.append(
             html.escape(
                 _("Your answer now: {value}. Send a new one or press «Keep this answer».")
@@ -293,8 +292,8 @@ def estimate_line(total: Any, language: str) -> str:
     ).format(amount=f"<b>{html.escape(money(total, language))}</b>")
 
 
-def summary_lines(turn: Turn, data: dict[str, Any]) -> list[str]:
-    answers, files = data["answers"], data["files"]
+def summary_lines(turn: Turn, draft: Draft) -> list[str]:
+    answers = draft.answers
     active = {item.code for item in active_steps(answers)}
     title = html.escape(_("Please check your application before sending it."))
     lines = [f"<b>{title}</b>"]
@@ -306,7 +305,7 @@ def summary_lines(turn: Turn, data: dict[str, Any]) -> list[str]:
         lines.append(f"<b>{html.escape(_(title))}</b>")
         for code in shown:
             label = html.escape(_(BY_CODE[code].label))
-            value = html.escape(display(code, answers, files))
+            value = html.escape(display(code, draft))
             lines.append(f"{label}: <b>{value}</b>")
     total = estimate_total(answers, turn.app.clock.today())
     if total is not None:
@@ -314,13 +313,13 @@ def summary_lines(turn: Turn, data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def summary_keyboard(data: dict[str, Any]) -> InlineKeyboardMarkup:
+def summary_keyboard(draft: Draft) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(
             text=_(EDIT).format(field=_(item.label)),
             callback_data=EditField(field=item.code).pack(),
         )
-        for item in active_steps(data["answers"])
+        for item in active_steps(draft.answers)
     ]
     rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
     rows.append(
@@ -344,95 +343,88 @@ SUMMARY_HINT = N_(
 )
 
 
-def keeps_answer(turn: Turn, text: str | None, code: str, data: dict[str, Any]) -> bool:
+def keeps_answer(turn: Turn, text: str | None, code: str, draft: Draft) -> bool:
     """«Keep» typed at a step that already has an answer."""
     return (
-        text is not None
-        and has_value(code, data["answers"], data["files"])
-        and matches(turn.i18n, text, KEEP, KEEP_WORDS)
+        text is not None and has_value(code, draft) and matches(turn.i18n, text, KEEP, KEEP_WORDS)
     )
 
 
-def typed_field(i18n: I18n, text: str | None, answers: dict[str, Any]) -> str | None:
+def typed_field(i18n: I18n, text: str | None, draft: Draft) -> str | None:
     """The step whose label or edit button ("✏️ IBAN") was typed, in any language."""
-    for item in active_steps(answers):
+    for item in active_steps(draft.answers):
         if matches(i18n, text, item.label):
             return item.code
     return None
 
 
-async def show_summary(turn: Turn, data: dict[str, Any], prefix: str | None = None) -> None:
-    lines = summary_lines(turn, data)
+async def show_summary(turn: Turn, draft: Draft, prefix: str | None = None) -> None:
+    lines = summary_lines(turn, draft)
     if prefix:
         lines = [prefix, "", *lines]
     for index, part in enumerate(split_message(lines)):
         await turn.say(part, reply_markup=summary_reply_keyboard() if index == 0 else None)
-    await turn.say(html.escape(_(SUMMARY_HINT)), reply_markup=summary_keyboard(data))
+    await turn.say(html.escape(_(SUMMARY_HINT)), reply_markup=summary_keyboard(draft))
 
 
-async def ask(turn: Turn, code: str, data: dict[str, Any], prefix: str | None = None) -> None:
+async def ask(turn: Turn, code: str, draft: Draft, prefix: str | None = None) -> None:
     """Ask the question of `code` with its keyboard, or show the summary."""
     if code == SUMMARY:
-        await show_summary(turn, data, prefix)
+        await show_summary(turn, draft, prefix)
         return
-    text = question_text(code, data)
+    text = question_text(code, draft)
     if prefix:
         text = f"{prefix}\n\n{text}"
-    await turn.say(text, reply_markup=step_keyboard(code, data))
+    await turn.say(text, reply_markup=step_keyboard(code, draft))
 
 
-async def ask_again(turn: Turn, code: str, data: dict[str, Any], rejected: Rejected) -> None:
+async def ask_again(turn: Turn, code: str, draft: Draft, rejected: Rejected) -> None:
     """The same question again, after the reason the answer was not accepted."""
-    await ask(turn, code, data, prefix="❗ " + html.escape(rejected.text()))
+    await ask(turn, code, draft, prefix="❗ " + html.escape(rejected.text()))
 
 
-async def save_and_ask(
-    turn: Turn, data: dict[str, Any], code: str, prefix: str | None = None
-) -> None:
-    data["step"] = code
-    await turn.draft.set_data(data)
-    await ask(turn, code, data, prefix)
+async def save_and_ask(turn: Turn, draft: Draft, code: str, prefix: str | None = None) -> None:
+    draft.step = code
+    await save_draft(turn, draft)
+    await ask(turn, code, draft, prefix)
 
 
-async def advance(turn: Turn, data: dict[str, Any]) -> None:
+async def advance(turn: Turn, draft: Draft) -> None:
     """After an accepted answer: the next step, or back to the summary when editing."""
-    answers, files = data["answers"], data["files"]
-    if data.get("editing"):
-        following = first_missing(answers, files)
+    if draft.editing:
+        following = first_missing(draft)
         if following is None:
-            data["editing"] = False
+            draft.editing = False
             following = SUMMARY
-        await save_and_ask(turn, data, following)
+        await save_and_ask(turn, draft, following)
         return
-    codes = [item.code for item in active_steps(answers)]
-    current = data.get("step")
+    codes = [item.code for item in active_steps(draft.answers)]
+    current = draft.step
     index = codes.index(current) if current in codes else len(codes) - 1
-    following = (
-        codes[index + 1] if index + 1 < len(codes) else (first_missing(answers, files) or SUMMARY)
-    )
-    await save_and_ask(turn, data, following)
+    following = codes[index + 1] if index + 1 < len(codes) else (first_missing(draft) or SUMMARY)
+    await save_and_ask(turn, draft, following)
 
 
-async def go_back(turn: Turn, data: dict[str, Any]) -> None:
-    codes = [item.code for item in active_steps(data["answers"])]
-    current = data.get("step")
-    if data.get("editing"):
-        data["editing"] = False
-        await save_and_ask(turn, data, SUMMARY)
+async def go_back(turn: Turn, draft: Draft) -> None:
+    codes = [item.code for item in active_steps(draft.answers)]
+    current = draft.step
+    if draft.editing:
+        draft.editing = False
+        await save_and_ask(turn, draft, SUMMARY)
         return
     if current == SUMMARY:
-        await save_and_ask(turn, data, codes[-1])
+        await save_and_ask(turn, draft, codes[-1])
         return
     index = codes.index(current) if current in codes else 0
-    await save_and_ask(turn, data, codes[max(index - 1, 0)])
+    await save_and_ask(turn, draft, codes[max(index - 1, 0)])
 
 
-async def pause(turn: Turn, data: dict[str, Any]) -> None:
+async def pause(turn: Turn, draft: Draft) -> None:
     """/cancel: leave the wizard; the draft stays saved for /apply."""
     await turn.state.set_state(None)
-    code = data.get("step")
+    code = draft.step
     if code in BY_CODE:
-        number, _total = step_number(code, data.get("answers", {}))
+        number, _total = step_number(code, draft.answers)
         where = html.escape(
             _("Your answers are saved: send /apply to continue at step {number}.")
         ).format(number=number)
@@ -524,20 +516,21 @@ async def consent_refused(turn: Turn, answered: str) -> None:
 
 async def resume_or_start(turn: Turn) -> None:
     """Continue the saved draft at its step, or begin a new one."""
-    data = await turn.draft.get_data()
+    draft = await load_draft(turn)
     await turn.state.set_state(ApplyStates.wizard)
-    if data.get("step") in (*BY_CODE, SUMMARY):
-        normalized(data)
-        data["editing"] = False
-        code = data["step"]
-        if code != SUMMARY and code not in {item.code for item in active_steps(data["answers"])}:
-            code = first_missing(data["answers"], data["files"]) or SUMMARY
+    if draft.step in (*BY_CODE, SUMMARY):
+        draft.editing = False
+        code = draft.step
+        if code != SUMMARY and code not in {item.code for item in active_steps(draft.answers)}:
+            code = first_missing(draft) or SUMMARY
+        elif code == SUMMARY and (missing := first_missing(draft)) is not None:
+            code, draft.editing = missing, True  # an answer was lost: ask it, then the summary
         if code == SUMMARY:
             note = _(
                 "You have an unfinished application: everything is filled in, here is the summary."
             )
         else:
-            number, total = step_number(code, data["answers"])
+            number, total = step_number(code, draft.answers)
             note = _(
                 "You have an unfinished application, continuing at step {number} of {total}."
             ).format(number=number, total=total)
@@ -556,24 +549,23 @@ async def resume_or_start(turn: Turn) -> None:
             + html.escape(_("To delete these answers and begin again, press «Start over».")),
             reply_markup=keyboard,
         )
-        await save_and_ask(turn, data, code)
+        await save_and_ask(turn, draft, code)
         return
-    data = new_draft()
+    draft = new_draft()
     intro = html.escape(
         _(
             "Let us fill in the application: {total} short steps, one question at a time. Every answer is "
             "checked at once. Send /cancel to pause: your answers are kept."
         )
-    ).format(total=len(active_steps(data["answers"])))
-    await save_and_ask(turn, data, data["step"], prefix=intro)
+    ).format(total=len(active_steps(draft.answers)))
+    await save_and_ask(turn, draft, STEPS[0].code, prefix=intro)
 
 
 async def start_over(turn: Turn) -> None:
     await turn.draft.set_data({})
     await turn.state.set_state(ApplyStates.wizard)
-    data = new_draft()
     prefix = html.escape(_("The previous answers are deleted. Let us begin again."))
-    await save_and_ask(turn, data, data["step"], prefix=prefix)
+    await save_and_ask(turn, new_draft(), STEPS[0].code, prefix=prefix)
 
 
 # ---------------------------------------------------------------- sending
@@ -588,31 +580,33 @@ async def no_application_in_progress(turn: Turn) -> None:
     )
 
 
-async def ask_missing(turn: Turn, data: dict[str, Any], code: str) -> None:
+async def ask_missing(turn: Turn, draft: Draft, code: str) -> None:
     """Send was pressed with an answer missing: ask for it, then back to the summary."""
-    data["editing"] = True
-    await save_and_ask(turn, data, code, prefix=html.escape(_("Some answers are still missing.")))
+    draft.editing = True
+    await save_and_ask(turn, draft, code, prefix=html.escape(_("Some answers are still missing.")))
 
 
 async def send_application(turn: Turn) -> None:
-    data = await turn.draft.get_data()
-    if not data.get("step"):
+    draft = await load_draft(turn)
+    if not draft.step:
         await no_application_in_progress(turn)
         return
     if await consent_missing(turn):
         return
-    normalized(data)
-    answers, files = data["answers"], data["files"]
-    missing = missing_fields(answers, files)
+    missing = missing_fields(draft.answers, draft.files)
     if missing:
-        await ask_missing(turn, data, missing[0])
+        await ask_missing(turn, draft, missing[0])
         return
     try:
         result = await submit(
-            turn.app, user_id=turn.user_id, language=turn.language, answers=answers, files=files
+            turn.app,
+            user_id=turn.user_id,
+            language=turn.language,
+            answers=draft.answers,
+            files=draft.files,
         )
     except IncompleteDraft as error:
-        await ask_missing(turn, data, error.missing[0])
+        await ask_missing(turn, draft, error.missing[0])
         return
     # The draft's personal data now live in the application only.
     await turn.draft.set_data({})
@@ -709,7 +703,7 @@ async def on_cancel(
     message: Message, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
 ) -> None:
     turn = message_turn(message, state, app, i18n, bot)
-    await pause(turn, normalized(await turn.draft.get_data()))
+    await pause(turn, await load_draft(turn))
 
 
 async def on_restart(
@@ -731,16 +725,14 @@ async def on_edit(
     bot: Bot,
 ) -> None:
     turn = query_turn(query, state, app, i18n, bot)
-    data = await turn.draft.get_data()
-    if not data.get("step"):
+    draft = await load_draft(turn)
+    if not draft.step or callback_data.field not in {
+        item.code for item in active_steps(draft.answers)
+    }:
         stale(callback_answer)
         return
-    normalized(data)
-    if callback_data.field not in {item.code for item in active_steps(data["answers"])}:
-        stale(callback_answer)
-        return
-    data["editing"] = True
-    await save_and_ask(turn, data, callback_data.field)
+    draft.editing = True
+    await save_and_ask(turn, draft, callback_data.field)
 
 
 async def on_send_button(
@@ -753,87 +745,84 @@ async def on_wizard_message(
     message: Message, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
 ) -> None:
     turn = message_turn(message, state, app, i18n, bot)
-    data = await turn.draft.get_data()
-    code = data.get("step")
-    if code not in (*BY_CODE, SUMMARY):
+    draft = await load_draft(turn)
+    code = draft.step
+    if code is None or code not in (*BY_CODE, SUMMARY):
         await no_application_in_progress(turn)
         return
-    answers, files = normalized(data)["answers"], data["files"]
     text = message.text
     if text is not None and matches(i18n, text, CANCEL, CANCEL_WORDS):
-        await pause(turn, data)
+        await pause(turn, draft)
         return
     if text is not None and matches(i18n, text, START_OVER, START_OVER_WORDS):
         await start_over(turn)
         return
     if text is not None and matches(i18n, text, BACK, BACK_WORDS):
-        await go_back(turn, data)
+        await go_back(turn, draft)
         return
     if code == SUMMARY:
         if text is not None and matches(i18n, text, SEND, SEND_WORDS):
             await send_application(turn)
             return
-        typed = typed_field(i18n, text, answers)
+        typed = typed_field(i18n, text, draft)
         if typed is not None:  # an edit button typed: "IBAN", "✏️ Фамилия"
-            data["editing"] = True
-            await save_and_ask(turn, data, typed)
+            draft.editing = True
+            await save_and_ask(turn, draft, typed)
             return
         await turn.say(
             html.escape(_("Please press «Send the application», or choose an answer to correct.")),
-            reply_markup=summary_keyboard(data),
+            reply_markup=summary_keyboard(draft),
         )
         return
     current = BY_CODE[code]
     if current.kind == "files":
-        await on_file(turn, message, data)
+        await on_file(turn, message, draft, code)
         return
-    if keeps_answer(turn, text, code, data):
-        await advance(turn, data)
+    if keeps_answer(turn, text, code, draft):
+        await advance(turn, draft)
         return
-    value = parse_answer(current, message, answers, i18n, app.clock.today())
+    value = parse_answer(current, message, draft.answers, i18n, app.clock.today())
     if isinstance(value, Rejected):
-        await ask_again(turn, code, data, value)
+        await ask_again(turn, code, draft, value)
         return
-    store_answer(code, value, answers, files)
-    await advance(turn, data)
+    store_answer(code, value, draft)
+    await advance(turn, draft)
 
 
-async def on_file(turn: Turn, message: Message, data: dict[str, Any]) -> None:
-    code = data["step"]
-    files = data["files"]
+async def on_file(turn: Turn, message: Message, draft: Draft, code: str) -> None:
     text = message.text
-    mine = [item for item in files if item.get("kind") == code]
+    mine = draft.files_of(code)
     if text is not None and matches(turn.i18n, text, DONE, DONE_WORDS):
         if not mine:
-            await ask_again(turn, code, data, Rejected("no_files"))
+            await ask_again(turn, code, draft, Rejected("no_files"))
             return
-        await advance(turn, data)
+        await advance(turn, draft)
         return
     if text is not None and matches(turn.i18n, text, REMOVE_FILES, REMOVE_FILES_WORDS):
-        files[:] = [item for item in files if item.get("kind") != code]
-        await turn.draft.set_data(data)
+        draft.files = [item for item in draft.files if item.kind != code]
+        await save_draft(turn, draft)
         await ask(
-            turn, code, data, prefix=html.escape(_("The files of this document are removed."))
+            turn, code, draft, prefix=html.escape(_("The files of this document are removed."))
         )
         return
-    if keeps_answer(turn, text, code, data):
-        await advance(turn, data)
+    if keeps_answer(turn, text, code, draft):
+        await advance(turn, draft)
         return
     if len(mine) >= MAX_FILES_PER_DOCUMENT and (message.photo or message.document):
         rejected = Rejected("too_many_files", {"count": str(MAX_FILES_PER_DOCUMENT)})
-        await ask_again(turn, code, data, rejected)
+        await ask_again(turn, code, draft, rejected)
         return
     result = parse_file(message, code)
     if isinstance(result, Rejected):
-        await ask_again(turn, code, data, result)
+        await ask_again(turn, code, draft, result)
         return
-    files.append(result)
-    await turn.draft.set_data(data)
+    draft.files.append(result)
+    await save_draft(turn, draft)
     await turn.say(
         html.escape(
             _("File received ({count} in total). Send another file or press «Done».")
         ).format(count=len(mine) + 1),
-        reply_markup=step_keyboard(code, data),
+        reply_markup=step_keyboard(code, draft),
     )
 
 

@@ -1,8 +1,9 @@
 """The steps of the application wizard (domain.md §5): questions, validation, display.
 
 Every answer is checked with core.validators; a rejected answer gives an error
-code and the code a translated reason (ERRORS). Values are kept as JSON
-(dates ISO, months "2025-09") in the wizard's FSM data.
+code and the code a translated reason (ERRORS). Accepted answers are typed
+values of the draft (bot.usecases.drafts: dates, months, Iin, Iban); the FSM
+keeps them through the draft's one codec.
 """
 
 from __future__ import annotations
@@ -10,28 +11,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import N_
-from bot.usecases.applications import INDEFINITE, RELATION_LABELS, RELATIONS, parse_day
+from bot.usecases.applications import RELATION_LABELS, RELATIONS
+from bot.usecases.drafts import INDEFINITE, Answers, Draft, FileRecord, Indefinite, Relation, Value
 from bot.views.formatting import day
 from bot.views.ui import matches
 from core.months import Month
 from core.validators import (
     Invalid,
-    parse_child_iin,
     parse_date,
-    parse_iban,
-    parse_iin,
     parse_month,
     parse_name,
     parse_phone,
     parse_text,
 )
+from core.values import Iban, Iin
 
 # Telegram lets bots download files of up to 20 MB (getFile).
 MAX_FILE_SIZE = 20 * 1024 * 1024
@@ -75,11 +74,11 @@ class Step:
     kind: str  # name | iin | phone | text | relation | date | month | iban | files
     optional: bool = False
     max_length: int = 200
-    only_if: Callable[[Mapping[str, Any]], bool] | None = field(default=None, compare=False)
+    only_if: Callable[[Answers], bool] | None = field(default=None, compare=False)
 
 
-def _is_guardian(answers: Mapping[str, Any]) -> bool:
-    return answers.get("relation") == "guardian"
+def _is_guardian(answers: Answers) -> bool:
+    return answers.relation is Relation.GUARDIAN
 
 
 STEPS: tuple[Step, ...] = (
@@ -282,50 +281,37 @@ class Rejected:
         return message.format(**self.params) if self.params else message
 
 
-def active_steps(answers: Mapping[str, Any]) -> list[Step]:
+def active_steps(answers: Answers) -> list[Step]:
     return [step for step in STEPS if step.only_if is None or step.only_if(answers)]
 
 
-def step_number(code: str, answers: Mapping[str, Any]) -> tuple[int, int]:
+def step_number(code: str, answers: Answers) -> tuple[int, int]:
     steps = active_steps(answers)
     codes = [step.code for step in steps]
     return (codes.index(code) + 1 if code in codes else len(codes), len(codes))
 
 
-def has_value(code: str, answers: Mapping[str, Any], files: list[dict[str, Any]]) -> bool:
+def has_value(code: str, draft: Draft) -> bool:
     if code in FILE_STEPS:
-        return any(item.get("kind") == code for item in files)
-    return code in answers
+        return bool(draft.files_of(code))
+    return draft.answers.has(code)
 
 
-def _month_iso(value: Month) -> str:
-    return f"{value.year:04d}-{value.month:02d}"
-
-
-def _month_display(value: str) -> str:
-    year, month = value.split("-")
-    return f"{month}.{year}"
-
-
-def display(
-    code: str, answers: Mapping[str, Any], files: list[dict[str, Any]], i18n: I18n | None = None
-) -> str:
-    """The stored answer as the user should read it (not escaped)."""
+def display(code: str, draft: Draft) -> str:
+    """The answer as the user should read it (not escaped)."""
     if code in FILE_STEPS:
-        count = sum(1 for item in files if item.get("kind") == code)
-        return _("files: {count}").format(count=count)
-    value = answers.get(code)
+        return _("files: {count}").format(count=len(draft.files_of(code)))
+    value = draft.answers.get(code)
     if value is None or value == "":
         return "—"
-    if code == "relation":
-        return _(RELATION_LABELS.get(value, value))
-    if code == "disability_until" and value == INDEFINITE:
+    if isinstance(value, Relation):
+        return _(RELATION_LABELS[value])
+    if isinstance(value, Indefinite):
         return _("indefinite")
-    if code in ("child_birth", "disability_until", "cert_date"):
-        parsed = parse_day(value)
-        return day(parsed) if parsed else "—"
-    if code in ("cert_from", "cert_to"):
-        return _month_display(value)
+    if isinstance(value, dt.date):
+        return day(value)
+    if isinstance(value, Month):
+        return value.display()
     return str(value)
 
 
@@ -341,13 +327,9 @@ def _valid(result: str | Invalid) -> str | Rejected:
 
 
 def parse_answer(
-    step: Step,
-    message: Message,
-    answers: Mapping[str, Any],
-    i18n: I18n,
-    today: dt.date,
-) -> Any:
-    """The value to store for a text step, or Rejected."""
+    step: Step, message: Message, answers: Answers, i18n: I18n, today: dt.date
+) -> Value | Rejected:
+    """The typed value to keep for a text step, or Rejected."""
     text = message.text
     if step.kind == "phone" and message.contact is not None:
         text = message.contact.phone_number or ""
@@ -361,13 +343,12 @@ def parse_answer(
     if step.kind == "name":
         return _valid(parse_name(text))
     if step.kind == "iin":
-        info = parse_iin(text)
-        if isinstance(info, Invalid):
-            return Rejected(info.code)
-        other = answers.get("iin" if code == "child_iin" else "child_iin")
-        if other and other == info.iin:
+        iin = Iin.parse(text)
+        if isinstance(iin, Invalid):
+            return Rejected(iin.code)
+        if iin == (answers.iin if code == "child_iin" else answers.child_iin):
             return Rejected("child_iin_same" if code == "child_iin" else "applicant_iin_same")
-        return info.iin
+        return iin
     if step.kind == "phone":
         return _valid(parse_phone(text))
     if step.kind == "text":
@@ -392,64 +373,59 @@ def parse_answer(
             return Rejected("date_future")
         if code == "disability_until" and parsed < today:
             return Rejected("date_past")
-        if code == "child_birth" and answers.get("child_iin"):
-            checked = parse_child_iin(answers["child_iin"], parsed)
-            if isinstance(checked, Invalid):
-                info = parse_iin(answers["child_iin"])
-                shown = day(info.birth) if not isinstance(info, Invalid) else "—"
-                return Rejected("birth_iin_mismatch", {"date": shown})
-        return parsed.isoformat()
+        child_iin = answers.child_iin
+        if code == "child_birth" and child_iin is not None and child_iin.birth != parsed:
+            return Rejected("birth_iin_mismatch", {"date": day(child_iin.birth)})
+        return parsed
     if step.kind == "month":
-        parsed_month = parse_month(text)
-        if isinstance(parsed_month, Invalid):
-            return Rejected(parsed_month.code)
-        value = _month_iso(parsed_month)
-        if code == "cert_to" and answers.get("cert_from") and value < answers["cert_from"]:
-            return Rejected("month_order", {"month": _month_display(answers["cert_from"])})
-        return value
+        month = parse_month(text)
+        if isinstance(month, Invalid):
+            return Rejected(month.code)
+        first = answers.cert_from
+        if code == "cert_to" and first is not None and month < first:
+            return Rejected("month_order", {"month": first.display()})
+        return month
     if step.kind == "iban":
-        return _valid(parse_iban(text))
+        iban = Iban.parse(text)
+        return Rejected(iban.code) if isinstance(iban, Invalid) else iban
     return Rejected("unknown")
 
 
-def store_answer(
-    code: str, value: Any, answers: dict[str, Any], files: list[dict[str, Any]]
-) -> None:
+def store_answer(code: str, value: Value, draft: Draft) -> None:
     """Keep `value` and drop the answers it makes inconsistent (they are asked again)."""
-    answers[code] = value
-    if code == "child_iin" and answers.get("child_birth"):
-        birth = parse_day(answers["child_birth"])
-        if birth is None or isinstance(parse_child_iin(value, birth), Invalid):
-            answers.pop("child_birth", None)
-    if code == "cert_from" and answers.get("cert_to") and answers["cert_to"] < value:
-        answers.pop("cert_to", None)
-    if code == "relation" and value != "guardian":
-        files[:] = [item for item in files if item.get("kind") != "guardianship"]
+    answers = draft.answers
+    answers.set(code, value)
+    if code == "child_iin" and isinstance(value, Iin) and answers.child_birth != value.birth:
+        answers.clear("child_birth")
+    if code == "cert_from" and isinstance(value, Month) and (answers.cert_to or value) < value:
+        answers.clear("cert_to")
+    if code == "relation" and value is not Relation.GUARDIAN:
+        draft.files = [item for item in draft.files if item.kind != "guardianship"]
 
 
-def first_missing(answers: Mapping[str, Any], files: list[dict[str, Any]]) -> str | None:
+def first_missing(draft: Draft) -> str | None:
     """The first active step without an answer (optional steps count as answered when skipped)."""
-    for step in active_steps(answers):
-        if not has_value(step.code, answers, files):
+    for step in active_steps(draft.answers):
+        if not has_value(step.code, draft):
             return step.code
     return None
 
 
-def parse_file(message: Message, kind: str) -> dict[str, Any] | Rejected:
+def parse_file(message: Message, kind: str) -> FileRecord | Rejected:
     """A photo or an accepted document of at most 20 MB, as an attachment record."""
     if message.photo:
         photo = message.photo[-1]
         if photo.file_size and photo.file_size > MAX_FILE_SIZE:
             return Rejected("file_too_big", {"size": _megabytes(photo.file_size)})
-        return {
-            "kind": kind,
-            "media": "photo",
-            "file_id": photo.file_id,
-            "file_unique_id": photo.file_unique_id,
-            "mime_type": "image/jpeg",
-            "file_name": None,
-            "file_size": photo.file_size,
-        }
+        return FileRecord(
+            kind=kind,
+            media="photo",
+            file_id=photo.file_id,
+            file_unique_id=photo.file_unique_id,
+            mime_type="image/jpeg",
+            file_name=None,
+            file_size=photo.file_size,
+        )
     document = message.document
     if document is not None:
         mime = (document.mime_type or "").lower()
@@ -464,15 +440,15 @@ def parse_file(message: Message, kind: str) -> dict[str, Any] | Rejected:
             return Rejected("file_type")
         if document.file_size and document.file_size > MAX_FILE_SIZE:
             return Rejected("file_too_big", {"size": _megabytes(document.file_size)})
-        return {
-            "kind": kind,
-            "media": "document",
-            "file_id": document.file_id,
-            "file_unique_id": document.file_unique_id,
-            "mime_type": document.mime_type,
-            "file_name": (document.file_name or "")[:255] or None,
-            "file_size": document.file_size,
-        }
+        return FileRecord(
+            kind=kind,
+            media="document",
+            file_id=document.file_id,
+            file_unique_id=document.file_unique_id,
+            mime_type=document.mime_type,
+            file_name=(document.file_name or "")[:255] or None,
+            file_size=document.file_size,
+        )
     if message.text is not None:
         return Rejected("not_file")
     return Rejected("file_type")

@@ -103,7 +103,7 @@ async def test_eighteenth_birthday_reminder_and_automatic_termination(
 ) -> None:
     # Worked example 3 of domain.md §4: the child turns 18 on 10.02.2026.
     application_id = await approved(
-        tg, staffbot, 5002, "ru", child_birth="2008-02-10", child_iin="080210500123"
+        tg, staffbot, 5002, "ru", child_birth="2008-02-10", child_iin="080210500128"
     )
     context = staffbot.app.context
     staffbot.clock.fixed = dt.date(2026, 1, 1)

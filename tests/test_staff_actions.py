@@ -164,7 +164,7 @@ async def test_history_find_export_and_stats(staffbot: RunningBot, tg: FakeTeleg
     first = await submit_application(staffbot.app, tg, parent, "kk")
     second_parent = tg.user(3007, language_code="ru")
     second = await submit_application(
-        staffbot.app, tg, second_parent, "ru", child_iin="160101600123"
+        staffbot.app, tg, second_parent, "ru", child_iin="160101600129"
     )
     await approve(tg, staffbot, first)
     member = staff(tg)
@@ -196,7 +196,7 @@ async def test_history_find_export_and_stats(staffbot: RunningBot, tg: FakeTeleg
     assert found.reply_to_message_id == (await card_of(staffbot.app, tg, second)).message_id
     replies = await member.send("/find 150302500123")
     assert "Найдено: 1" in (replies[0].text or "") and "ALA-2025-000001" in (replies[0].text or "")
-    replies = await member.send("/find 900101400123")
+    replies = await member.send("/find 900101400122")
     assert "Найдено: 2" in (replies[0].text or "")
 
     replies = await member.send("/export approved rejected 11.2025")

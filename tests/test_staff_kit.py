@@ -17,6 +17,7 @@ from bot.app import BotApp
 from bot.clock import Clock
 from bot.data.models import Application, OutboxMessage
 from bot.usecases.applications import submit
+from bot.usecases.drafts import Answers, FileRecord, decode_answers
 from bot.views.cards import publish_card
 from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
 from tests.tgfake.models import FakeMessage
@@ -32,14 +33,14 @@ FAST = {
 }
 
 
-def answers(**overrides: Any) -> dict[str, Any]:
+def answers(**overrides: Any) -> Answers:
     """The wizard's answers for worked example 1 of domain.md §4 (born 2015,
     certificate 09.2025–05.2026, applied 15.11.2025)."""
     values = {
         "surname": "Омарова",
         "name": "Айгерим",
         "patronymic": "Серікқызы",
-        "iin": "900101400123",
+        "iin": "900101400122",  # a valid IIN (control digit 2),
         "phone": "+77011234567",
         "address": "Алатау, ул. Абая 1",
         "relation": "mother",
@@ -55,10 +56,13 @@ def answers(**overrides: Any) -> dict[str, Any]:
         "iban": "KZ86125KZT5004100100",
     }
     values.update(overrides)
-    return values
+    typed = decode_answers(values)
+    dropped = [code for code, value in values.items() if value and not typed.has(code)]
+    assert not dropped, f"invalid test answers: {dropped}"
+    return typed
 
 
-def certificate_file(tg: FakeTelegram) -> dict[str, Any]:
+def certificate_file(tg: FakeTelegram) -> FileRecord:
     stored = tg.new_file(
         size=2048,
         content=None,
@@ -66,15 +70,15 @@ def certificate_file(tg: FakeTelegram) -> dict[str, Any]:
         file_name="certificate.pdf",
         mime_type="application/pdf",
     )
-    return {
-        "kind": "certificate",
-        "file_id": stored.file_id,
-        "file_unique_id": stored.file_unique_id,
-        "media": "document",
-        "mime_type": "application/pdf",
-        "file_name": "certificate.pdf",
-        "file_size": 2048,
-    }
+    return FileRecord(
+        kind="certificate",
+        file_id=stored.file_id,
+        file_unique_id=stored.file_unique_id,
+        media="document",
+        mime_type="application/pdf",
+        file_name="certificate.pdf",
+        file_size=2048,
+    )
 
 
 async def submit_application(

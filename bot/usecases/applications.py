@@ -1,7 +1,7 @@
 """Applications sent by parents (domain.md §5): the wizard's draft and `submit`.
 
-The draft lives in the FSM data of the apply wizard as plain JSON values
-(dates ISO "2025-11-15", months "2025-09"); `submit` turns it into an
+The draft lives in the FSM data of the apply wizard as a typed
+`bot.usecases.drafts.Draft` (one codec to JSON); `submit` turns its answers into an
 `Application` row with a public number, its attachments, the first audit
 entry (draft → submitted, core.status.apply_action) and the outbox row of its
 staff card (bot.views.cards.enqueue_publish) in ONE transaction.
@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.context import AppContext
 from bot.data.models import Application, Attachment, AuditEntry
 from bot.data.numbers import next_number
 from bot.i18n import N_
 from bot.outbox import store as outbox
+from bot.usecases.drafts import Answers, FileRecord, Relation
 from bot.views.status import can_withdraw
-from core.months import Month
-from core.schedule import EstimateRequest, estimate
+from core.schedule import Estimate, EstimateRequest, estimate
 from core.status import Action, Actor, Status, apply_action
 
 if TYPE_CHECKING:
@@ -32,15 +32,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Relation of the applicant to the child (domain.md §5); codes are stored.
-RELATIONS = ("mother", "father", "guardian", "other")
-RELATION_LABELS = {
-    "mother": N_("Mother"),
-    "father": N_("Father"),
-    "guardian": N_("Guardian / trustee"),
-    "other": N_("Other legal representative"),
+RELATIONS = tuple(Relation)
+RELATION_LABELS: dict[str, str] = {
+    Relation.MOTHER: N_("Mother"),
+    Relation.FATHER: N_("Father"),
+    Relation.GUARDIAN: N_("Guardian / trustee"),
+    Relation.OTHER: N_("Other legal representative"),
 }
-
-INDEFINITE = "indefinite"
 
 # Answers every application needs (patronymic is optional).
 REQUIRED = (
@@ -78,47 +76,45 @@ class Submitted:
     estimate_total: Decimal | None
 
 
-def parse_day(value: str | None) -> dt.date | None:
-    if not value or value == INDEFINITE:
-        return None
-    return dt.date.fromisoformat(value)
-
-
-def parse_month_iso(value: str | None) -> Month | None:
-    if not value:
-        return None
-    year, month = value.split("-")
-    return Month(int(year), int(month))
-
-
-def missing_fields(answers: Mapping[str, Any], files: Sequence[Mapping[str, Any]]) -> list[str]:
+def missing_fields(answers: Answers, files: Sequence[FileRecord]) -> list[str]:
     missing = [code for code in REQUIRED if not answers.get(code)]
-    kinds = {item.get("kind") for item in files}
+    kinds = {item.kind for item in files}
     if "certificate" not in kinds:
         missing.append("certificate")
-    if answers.get("relation") == "guardian" and "guardianship" not in kinds:
+    if answers.relation is Relation.GUARDIAN and "guardianship" not in kinds:
         missing.append("guardianship")
     return missing
 
 
-def estimate_total(answers: Mapping[str, Any], applied: dt.date) -> Decimal | None:
-    """Total of the payment schedule (core.schedule) for the answers, None if not computable."""
-    try:
-        birth = parse_day(answers.get("child_birth"))
-        end = parse_month_iso(answers.get("cert_to"))
-        if birth is None or end is None:
-            return None
-        request = EstimateRequest(
-            applied=applied,
-            certificate_end=end,
-            birth=birth,
-            certificate_start=parse_month_iso(answers.get("cert_from")),
-            disability_until=parse_day(answers.get("disability_until")),
-        )
-        return estimate(request).total
-    except Exception as error:  # an estimate must never block an application
-        log.warning("estimate failed at submit: %s", type(error).__name__)
+def estimate_request(answers: Answers, applied: dt.date) -> EstimateRequest | None:
+    """What core.schedule needs from the answers (p.4, p.5), None while incomplete."""
+    if answers.child_birth is None or answers.cert_to is None:
         return None
+    return EstimateRequest(
+        applied=applied,
+        certificate_end=answers.cert_to,
+        birth=answers.child_birth,
+        certificate_start=answers.cert_from,
+        disability_until=answers.disability_end,
+    )
+
+
+def estimate_of(answers: Answers, applied: dt.date) -> Estimate | None:
+    """The payment schedule (core.schedule) for the answers, None if not computable."""
+    request = estimate_request(answers, applied)
+    if request is None:
+        return None
+    try:
+        return estimate(request)
+    except Exception as error:  # an estimate must never block an application
+        log.warning("estimate failed: %s", type(error).__name__)
+        return None
+
+
+def estimate_total(answers: Answers, applied: dt.date) -> Decimal | None:
+    """Total of the payment schedule (core.schedule) for the answers, None if not computable."""
+    result = estimate_of(answers, applied)
+    return None if result is None else result.total
 
 
 async def submit(
@@ -126,8 +122,8 @@ async def submit(
     *,
     user_id: int,
     language: str,
-    answers: Mapping[str, Any],
-    files: Sequence[Mapping[str, Any]],
+    answers: Answers,
+    files: Sequence[FileRecord],
 ) -> Submitted:
     """Create the Application (status submitted), its attachments, the audit entry and
     (with a staff chat) the outbox row that posts its card — all in one transaction."""
@@ -139,7 +135,9 @@ async def submit(
     today = app.clock.today()
     status = apply_action(Status.DRAFT, Action.SUBMIT, Actor.PARENT)
     total = estimate_total(answers, today)
-    relation = answers["relation"]
+    a = answers
+    assert a.relation is not None and a.iin is not None and a.child_iin is not None
+    assert a.cert_from is not None and a.cert_to is not None and a.iban is not None
     async with app.sessionmaker() as session, session.begin():
         # The counter first: on SQLite the transaction starts as a writer.
         number = await next_number(session, today.year)
@@ -148,38 +146,38 @@ async def submit(
             user_id=user_id,
             language=language,
             status=status.value,
-            applicant_surname=answers["surname"],
-            applicant_name=answers["name"],
-            applicant_patronymic=answers.get("patronymic") or None,
-            applicant_iin=answers["iin"],
-            phone=answers["phone"],
-            address=answers["address"],
-            relation=relation,
-            child_name=answers["child_name"],
-            child_iin=answers["child_iin"],
-            child_birth=parse_day(answers["child_birth"]),
-            disability_until=parse_day(answers["disability_until"]),
-            school=answers["school"],
-            certificate_number=answers["cert_number"],
-            certificate_date=parse_day(answers["cert_date"]),
-            certificate_start=answers["cert_from"],
-            certificate_end=answers["cert_to"],
-            iban=answers["iban"],
+            applicant_surname=a.surname,
+            applicant_name=a.name,
+            applicant_patronymic=a.patronymic or None,
+            applicant_iin=str(a.iin),
+            phone=a.phone,
+            address=a.address,
+            relation=a.relation.value,
+            child_name=a.child_name,
+            child_iin=str(a.child_iin),
+            child_birth=a.child_birth,
+            disability_until=a.disability_end,
+            school=a.school,
+            certificate_number=a.cert_number,
+            certificate_date=a.cert_date,
+            certificate_start=str(a.cert_from),
+            certificate_end=str(a.cert_to),
+            iban=str(a.iban),
             applied_on=today,
             estimate_total=total,
         )
         for item in files:
-            if item.get("kind") == "guardianship" and relation != "guardian":
+            if item.kind == "guardianship" and a.relation is not Relation.GUARDIAN:
                 continue
             application.attachments.append(
                 Attachment(
-                    kind=item.get("kind", "extra"),
-                    file_id=item["file_id"],
-                    file_unique_id=item.get("file_unique_id"),
-                    media=item.get("media", "document"),
-                    mime_type=item.get("mime_type"),
-                    file_name=item.get("file_name"),
-                    file_size=item.get("file_size"),
+                    kind=item.kind,
+                    file_id=item.file_id,
+                    file_unique_id=item.file_unique_id,
+                    media=item.media,
+                    mime_type=item.mime_type,
+                    file_name=item.file_name,
+                    file_size=item.file_size,
                 )
             )
         application.audit.append(

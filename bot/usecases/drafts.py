@@ -1,0 +1,219 @@
+"""The /apply wizard's draft (domain.md §5) as a typed model, and its one codec.
+
+Answers are typed once, when the parent sends them: dates are `datetime.date`,
+months `core.months.Month`, the IINs `core.values.Iin`, the IBAN
+`core.values.Iban`, the relation a `Relation`, the end of the disability a date
+or `INDEFINITE`. Nothing downstream (summary, estimate, submit) parses a string
+again.
+
+The FSM storage (a SQL JSON column or Redis) keeps `encode(draft)`: a dict of
+JSON scalars only — dates ISO "2025-11-15", months "2025-09", IIN and IBAN as
+their digits, "indefinite". `decode` is its inverse and never raises: a value it
+cannot read (a damaged or older draft) is dropped, so the wizard asks for it
+again instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from enum import Enum, StrEnum
+from typing import Any
+
+from core.months import Month
+from core.values import Iban, Iin
+
+log = logging.getLogger(__name__)
+
+SUMMARY = "summary"  # the step after the last question
+
+
+class Relation(StrEnum):
+    """The applicant's relation to the child (domain.md §5; p.3: a parent or another
+    legal representative)."""
+
+    MOTHER = "mother"
+    FATHER = "father"
+    GUARDIAN = "guardian"
+    OTHER = "other"
+
+
+class Indefinite(Enum):
+    """A disability established without an end date (p.5)."""
+
+    INDEFINITE = "indefinite"
+
+
+INDEFINITE = Indefinite.INDEFINITE
+
+Value = str | Iin | Iban | Relation | dt.date | Month | Indefinite
+
+
+@dataclass
+class Answers:
+    """One field per wizard step; None = not answered yet ("" = an optional step skipped)."""
+
+    surname: str | None = None
+    name: str | None = None
+    patronymic: str | None = None
+    iin: Iin | None = None
+    phone: str | None = None
+    address: str | None = None
+    relation: Relation | None = None
+    child_name: str | None = None
+    child_iin: Iin | None = None
+    child_birth: dt.date | None = None
+    disability_until: dt.date | Indefinite | None = None
+    school: str | None = None
+    cert_number: str | None = None
+    cert_date: dt.date | None = None
+    cert_from: Month | None = None
+    cert_to: Month | None = None
+    iban: Iban | None = None
+
+    def get(self, code: str) -> Value | None:
+        value: Value | None = getattr(self, code)
+        return value
+
+    def has(self, code: str) -> bool:
+        return getattr(self, code, None) is not None
+
+    def set(self, code: str, value: Value) -> None:
+        if code not in _CODECS:
+            raise KeyError(code)
+        setattr(self, code, value)
+
+    def clear(self, code: str) -> None:
+        setattr(self, code, None)
+
+    @property
+    def disability_end(self) -> dt.date | None:
+        """The end of the disability term; None when indefinite or not answered."""
+        value = self.disability_until
+        return value if isinstance(value, dt.date) else None
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A photo or document the parent sent for a document step."""
+
+    kind: str  # certificate | guardianship
+    media: str  # photo | document
+    file_id: str
+    file_unique_id: str | None = None
+    mime_type: str | None = None
+    file_name: str | None = None
+    file_size: int | None = None
+
+
+@dataclass
+class Draft:
+    """The wizard's state: the current step (a step code or SUMMARY; None = no draft),
+    the answers, the files and whether a single answer is being edited from the summary."""
+
+    step: str | None = None
+    answers: Answers = field(default_factory=Answers)
+    files: list[FileRecord] = field(default_factory=list)
+    editing: bool = False
+
+    def files_of(self, kind: str) -> list[FileRecord]:
+        return [item for item in self.files if item.kind == kind]
+
+
+# ------------------------------------------------------------------ the codec
+
+
+@dataclass(frozen=True)
+class _Codec:
+    dump: Callable[[Any], str]
+    load: Callable[[Any], Value]
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(type(value).__name__)
+    return value
+
+
+def _day(value: Any) -> dt.date:
+    return dt.date.fromisoformat(_text(value))
+
+
+def _term(value: Any) -> dt.date | Indefinite:
+    return INDEFINITE if value == INDEFINITE.value else _day(value)
+
+
+def _dump_term(value: dt.date | Indefinite) -> str:
+    return value.value if isinstance(value, Indefinite) else value.isoformat()
+
+
+_TEXT = _Codec(str, _text)
+_DATE = _Codec(dt.date.isoformat, _day)
+_MONTH = _Codec(str, lambda value: Month.parse_iso(_text(value)))
+_IIN = _Codec(str, lambda value: Iin(_text(value)))
+_CODECS: Mapping[str, _Codec] = {
+    "surname": _TEXT,
+    "name": _TEXT,
+    "patronymic": _TEXT,
+    "iin": _IIN,
+    "phone": _TEXT,
+    "address": _TEXT,
+    "relation": _Codec(str, lambda value: Relation(_text(value))),
+    "child_name": _TEXT,
+    "child_iin": _IIN,
+    "child_birth": _DATE,
+    "disability_until": _Codec(_dump_term, _term),
+    "school": _TEXT,
+    "cert_number": _TEXT,
+    "cert_date": _DATE,
+    "cert_from": _MONTH,
+    "cert_to": _MONTH,
+    "iban": _Codec(str, lambda value: Iban(_text(value))),
+}
+assert set(_CODECS) == {item.name for item in fields(Answers)}
+
+_FILE_FIELDS = tuple(item.name for item in fields(FileRecord))
+
+
+def encode(draft: Draft) -> dict[str, Any]:
+    """The draft as JSON-safe data for the FSM storage (strings, numbers, booleans, lists, dicts)."""
+    answers = {
+        code: codec.dump(value)
+        for code, codec in _CODECS.items()
+        if (value := getattr(draft.answers, code)) is not None
+    }
+    files = [{name: getattr(item, name) for name in _FILE_FIELDS} for item in draft.files]
+    return {"step": draft.step, "answers": answers, "files": files, "editing": draft.editing}
+
+
+def decode(data: Mapping[str, Any] | None) -> Draft:
+    """The draft kept by `encode` (an empty Draft for no data); unreadable values are dropped."""
+    if not data:
+        return Draft()
+    step = data.get("step")
+    draft = Draft(step=step if isinstance(step, str) else None, editing=data.get("editing") is True)
+    stored = data.get("answers")
+    if isinstance(stored, Mapping):
+        for code, codec in _CODECS.items():
+            raw = stored.get(code)
+            if raw is None:
+                continue
+            try:
+                setattr(draft.answers, code, codec.load(raw))
+            except (TypeError, ValueError):
+                log.warning("draft answer %s dropped: unreadable", code)
+    for item in data.get("files") or ():
+        try:
+            record = FileRecord(**{name: item.get(name) for name in _FILE_FIELDS})
+        except (AttributeError, TypeError):
+            continue
+        if isinstance(record.file_id, str) and isinstance(record.kind, str):
+            draft.files.append(record)
+    return draft
+
+
+def decode_answers(data: Mapping[str, Any]) -> Answers:
+    """Answers from their JSON form (as kept in the FSM; used by tests and tools)."""
+    return decode({"step": SUMMARY, "answers": data}).answers
