@@ -303,7 +303,7 @@ async def test_deletedata_erases_a_withdrawn_application_and_says_so_first(
         await start_in(parent, "ru")
         application_id = await submit_application(bot.app, tg, parent, "ru")
         card = await card_of(bot.app, tg, application_id)
-        assert "900101400123" in card.text
+        assert "900101400122" in card.text
 
         # a question asked while the application was still submitted…
         [early] = await parent.send("/deletedata")
@@ -321,7 +321,7 @@ async def test_deletedata_erases_a_withdrawn_application_and_says_so_first(
             "только номер, даты и история статусов. Сотрудникам сообщат." in question.text
         )
         kept = await stored(bot, application_id)
-        assert kept.applicant_iin == "900101400123" and kept.personal_data_erased_at is None
+        assert kept.applicant_iin == "900101400122" and kept.personal_data_erased_at is None
 
         replies = await parent.press(WORDS["ru"]["yes_delete"], message=question)
         assert (
@@ -355,7 +355,7 @@ async def test_deletedata_erases_a_withdrawn_application_and_says_so_first(
             lambda: "Персональные данные и документы удалены по просьбе заявителя" in card.text,
             what="the card edited after the erasure",
         )
-        assert "900101400123" not in card.text and "KZ86125KZT5004100100" not in card.text
+        assert "900101400122" not in card.text and "KZ86125KZT5004100100" not in card.text
         assert "Омарова" not in card.text and "ALA-2025-000001" in card.text
         await wait_text(tg, STAFF_CHAT_ID, "персональные данные и документы этого отозванного")
 
