@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -28,6 +28,7 @@ from bot.data.fsm_storage import SqlAlchemyStorage
 from bot.data.migrate import upgrade_to_head
 from bot.data.users import UserLanguages
 from bot.i18n import UserLanguageMiddleware, create_i18n
+from bot.inbox import DurableDispatcher, Inbox
 from bot.outbox.sender import run_sender
 from bot.settings import Settings
 from bot.speedups import inline_magic_filters, keep_response_models
@@ -67,7 +68,7 @@ class BotApp:
         engine: AsyncEngine,
         context: AppContext,
         bot: Bot,
-        dispatcher: Dispatcher,
+        dispatcher: DurableDispatcher,
         storage: SqlAlchemyStorage,
     ) -> None:
         self.settings = settings
@@ -109,7 +110,8 @@ class BotApp:
         keep_response_models(bot)  # pydantic would rebuild Response[T] after every GC
         sql_storage = SqlAlchemyStorage(sessionmaker, writer=create_fsm_writer(engine))
         storage, isolation = _storage(settings, sql_storage)
-        dispatcher = Dispatcher(storage=storage, events_isolation=isolation, app=context)
+        dispatcher = DurableDispatcher(storage=storage, events_isolation=isolation, app=context)
+        dispatcher.inbox = Inbox(sessionmaker, dispatcher)  # updates stored before confirmed
         language_middleware = UserLanguageMiddleware(i18n, languages)
         language_middleware.setup(dispatcher)
         dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
@@ -175,7 +177,7 @@ class BotApp:
     async def run_webhook(self) -> None:
         """Webhook mode (WEBHOOK_URL): aiohttp server on WEBHOOK_HOST:WEBHOOK_PORT; a POST
         without the secret token (X-Telegram-Bot-Api-Secret-Token) gets 401."""
-        from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+        from aiogram.webhook.aiohttp_server import setup_application
         from aiohttp import web
 
         problem = self.settings.webhook_problem()
@@ -184,11 +186,14 @@ class BotApp:
             raise RuntimeError(problem)
         secret = self.settings.webhook_secret.get_secret_value()
         web_app = web.Application()
-        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=secret).register(
-            web_app, path="/webhook"
-        )
+        inbox = self.dispatcher.inbox
+        assert inbox is not None
+        # 401 without the secret; 200 only once the update is stored (bot/inbox.py)
+        web_app.router.add_post("/webhook", inbox.webhook_handler(self.bot, secret))
         setup_application(web_app, self.dispatcher, bot=self.bot)
         await self.on_startup()
+        await inbox.start()
+        await inbox.replay(self.bot)  # what an earlier run left pending, before new updates
         await self.bot.set_webhook(f"{self.settings.webhook_url}", secret_token=secret)
         runner = web.AppRunner(web_app)
         await runner.setup()
@@ -198,4 +203,5 @@ class BotApp:
             await asyncio.Event().wait()
         finally:
             await runner.cleanup()
+            await asyncio.shield(inbox.stop())
             await self.close()

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import BotApp
-from bot.data.models import AuditEntry
+from bot.data.models import AuditEntry, InboundUpdate
 from bot.settings import Settings, webhook_secret_problem
 from bot.views.cards import CardAction
 from tests.conftest import BOT_TOKEN, STAFF_CHAT_ID, STAFF_IDS
@@ -82,9 +82,18 @@ async def test_webhook_checks_the_secret_and_answers(
             headers = {SECRET_HEADER: SECRET}
             async with http.post(url, json=start_update(2, 3001), headers=headers) as response:
                 assert response.status == 200
-        await tg.wait_for(lambda: bool(tg.messages(3001)), timeout=10)
+            await tg.wait_for(lambda: bool(tg.messages(3001)), timeout=10)
+            async with app.context.sessionmaker() as session:
+                stored = await session.get(InboundUpdate, 2)  # stored before the 200
+                assert stored is not None
+            # Telegram sends an update again when it missed our 200: handled once.
+            async with http.post(url, json=start_update(2, 3001), headers=headers) as response:
+                assert response.status == 200
+            await app.dispatcher.inbox.wait_idle()  # type: ignore[union-attr]
         assert "Сәлеметсіз бе" in (tg.messages(3001)[0].text or "")
         assert len(tg.messages(3001)) == 1
+        async with app.context.sessionmaker() as session:
+            assert await session.get(InboundUpdate, 1) is None  # the 401 stored nothing
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -272,3 +272,25 @@ class RelayLink(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InboundUpdate(Base):
+    """An update Telegram delivered, stored before it is confirmed (bot/inbox.py).
+
+    The update id is the idempotency key: a row is inserted once, handled from
+    here, and marked `done` in the transaction of the handler's first audit or
+    outbox write (else right after the handler); unfinished rows are handled
+    again after a restart. `payload` holds the update's JSON (the user's text:
+    personal data) only until it is done; done rows are deleted after two days.
+    """
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (Index("ix_inbound_updates_status", "status", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_key: Mapped[int | None] = mapped_column(BigInteger)  # updates of one key run in order
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
+    owner: Mapped[str | None] = mapped_column(String(64))  # the process handling it
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column()

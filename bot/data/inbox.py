@@ -1,0 +1,177 @@
+"""The `inbound_updates` table: updates Telegram delivered, stored before they are
+confirmed (bot/inbox.py runs them). No aiogram here.
+
+An update is marked done in the same transaction as the first write to the audit
+log or the outbox made while it is handled (`handling(update_id)`): SQLAlchemy
+session events add the mark to that commit, so such an effect and its update's
+done mark are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, event, null, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from bot.data.models import InboundUpdate, utcnow
+
+KEEP_DONE = dt.timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 h
+# Writes that make an update's effect visible: done in the same transaction.
+EFFECT_TABLES = frozenset({"audit_log", "outbox"})
+
+
+# ---------------------------------------------------------------- done marks
+@dataclass
+class Handling:
+    """The update being handled in this task; `marked` once its done mark committed."""
+
+    update_id: int
+    marked: bool = False
+
+
+_handling: ContextVar[Handling | None] = ContextVar("inbound_update", default=None)
+
+
+@contextmanager
+def handling(update_id: int) -> Iterator[Handling]:
+    """Within the block (and tasks it starts) commits with effects mark the update done."""
+    current = Handling(update_id)
+    token = _handling.set(current)
+    try:
+        yield current
+    finally:
+        _handling.reset(token)
+
+
+def _done(update_ids: Iterable[int]) -> Any:
+    return (
+        update(InboundUpdate)
+        .where(InboundUpdate.update_id.in_(list(update_ids)), InboundUpdate.status != "done")
+        .values(status="done", payload=null(), done_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _adds_effect(session: Session) -> bool:
+    return any(getattr(row, "__tablename__", None) in EFFECT_TABLES for row in session.new)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: object) -> None:
+    if _handling.get() is not None and _adds_effect(session):
+        session.info["inbox_effect"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    if _handling.get() is None or not state.is_insert:
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in EFFECT_TABLES:
+        state.session.info["inbox_effect"] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    handling = _handling.get()
+    if handling is None or handling.marked:
+        return
+    if session.info.pop("inbox_effect", False) or _adds_effect(session):
+        session.execute(_done([handling.update_id]))
+        session.info["inbox_marked"] = handling
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    handling = session.info.pop("inbox_marked", None)
+    if handling is not None:
+        handling.marked = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop("inbox_effect", None)
+    session.info.pop("inbox_marked", None)
+
+
+def user_key(payload: dict[str, Any]) -> int | None:
+    """Whose update this is (its updates run in order): the sender, else the chat."""
+    for kind, body in payload.items():
+        if kind == "update_id" or not isinstance(body, dict):
+            continue
+        for field in ("from", "user", "chat", "voter_chat"):
+            value = body.get(field)
+            if isinstance(value, dict) and isinstance(value.get("id"), int):
+                return int(value["id"])
+        message = body.get("message")
+        if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+            chat_id = message["chat"].get("id")
+            return int(chat_id) if isinstance(chat_id, int) else None
+    return None
+
+
+async def store(
+    sessionmaker: async_sessionmaker[AsyncSession], payloads: list[dict[str, Any]], owner: str
+) -> set[int]:
+    """Insert the updates (one transaction); the ids that were not stored before."""
+    if not payloads:
+        return set()
+    now = utcnow()
+    rows = [
+        {
+            "update_id": int(payload["update_id"]),
+            "user_key": user_key(payload),
+            "payload": payload,
+            "status": "pending",
+            "owner": owner,
+            "received_at": now,
+        }
+        for payload in payloads
+    ]
+    async with sessionmaker() as session, session.begin():
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(InboundUpdate)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(InboundUpdate.update_id)
+        )
+        return set((await session.execute(statement)).scalars())
+
+
+async def pending(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> list[tuple[int, dict[str, Any]]]:
+    """Updates not done yet, oldest first."""
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(InboundUpdate.update_id, InboundUpdate.payload)
+            .where(InboundUpdate.status == "pending")
+            .order_by(InboundUpdate.update_id)
+        )
+        return [(row.update_id, row.payload or {}) for row in rows]
+
+
+async def mark_done(sessionmaker: async_sessionmaker[AsyncSession], update_ids: list[int]) -> None:
+    """Done, and the payload (the user's text) cleared."""
+    async with sessionmaker() as session, session.begin():
+        await session.execute(_done(update_ids))
+
+
+async def prune(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Delete the rows done longer than KEEP_DONE ago (ids Telegram no longer resends)."""
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            delete(InboundUpdate).where(
+                InboundUpdate.status == "done", InboundUpdate.done_at < utcnow() - KEEP_DONE
+            )
+        )
