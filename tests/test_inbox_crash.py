@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 
 from bot.app import BotApp
 from bot.data.models import AuditEntry, InboundUpdate
-from bot.usecases.applications import submit
 from bot.settings import Settings
+from bot.usecases.applications import submit
 from tests.conftest import BOT_TOKEN, STAFF_CHAT_ID, STAFF_IDS
 from tests.test_staff_kit import answers, card_of, certificate_file, staff
 from tests.tgfake.server import FakeTelegram
