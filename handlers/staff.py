@@ -42,10 +42,12 @@ from bot.i18n import N_
 from bot.outbox import store as outbox
 from bot.usecases import exports as staff_export
 from bot.usecases.transitions import (
+    PendingRefusal,
     StaffActionError,
     StaffMember,
     correct_quarter_payment,
     correctable_quarter,
+    leave_refusal,
     mark_quarter_paid,
     parse_amount,
     payable_quarter,
@@ -53,7 +55,11 @@ from bot.usecases.transitions import (
     quarters_in,
     record_overpayment,
     record_termination,
+    refusal_of,
+    refusal_waiting_for,
+    refuse_with_comment,
     send_staff_message,
+    start_refusal,
 )
 from bot.views.cards import (
     CardAction,
@@ -137,6 +143,13 @@ ERROR_TEXTS = {
         "{earlier_school_year} paid."
     ),
     "not_paid": N_("This quarter is not marked paid: there is nothing to correct."),
+    "refusal_pending": N_(
+        "A refusal on ground p.8({ground}) is already waiting for the comment from {who}."
+    ),
+    "own_refusal_pending": N_(
+        "Your refusal of application {number} is waiting for its comment: finish it or leave it first."
+    ),
+    "no_refusal": N_("No refusal of this application is waiting for a comment."),
     "amount": N_("The amount must be a positive number of tenge."),
     "duplicate": N_("This termination event is already recorded."),
 }
@@ -334,6 +347,82 @@ async def _do(
     return True
 
 
+# ------------------------------------------------------------------ a refusal waiting for its comment
+
+# Card buttons that start a typed dialog: not while the member's own refusal waits.
+DIALOGS = ("docs", "reject", "overpay", "stop")
+
+
+async def _free_for_dialog(
+    app: AppContext, callback_answer: CallbackAnswer, user: User, same_application: int | None
+) -> bool:
+    """False (and an alert) when this staff member's refusal of another application
+    still waits for its comment: one typed dialog at a time, nothing mixed up."""
+    mine = await refusal_waiting_for(app, user.id)
+    if mine is None or mine.application_id == same_application:
+        return True
+    _refuse(callback_answer, StaffActionError("own_refusal_pending", number=mine.number))
+    return False
+
+
+async def _leave_refusal(
+    app: AppContext,
+    bot: Bot,
+    state: FSMContext,
+    user: User,
+    application_id: int,
+    callback_answer: CallbackAnswer | None = None,
+) -> str:
+    """Leave the refusal waiting on an application (card back to normal); the text said."""
+    try:
+        left = await leave_refusal(app, application_id, member(user))
+    except StaffActionError as error:
+        text = error_text(error)
+        if callback_answer is not None:
+            _refuse(callback_answer, error)
+        return text
+    if await state.get_state() == StaffDialog.reject_comment.state:
+        await state.clear()
+    text = _("The refusal of {number} is left: nothing was sent to the applicant.").format(
+        number=left.number
+    )
+    if callback_answer is not None:
+        callback_answer.text = text
+    await _refresh(bot, app, application_id)
+    return text
+
+
+async def _remind_refusal(
+    message: Message, app: AppContext, state: FSMContext, waiting: PendingRefusal
+) -> None:
+    """A staff message while their refusal waits: nothing is relayed; the reminder is
+    the new request for the comment (a ForceReply), so the dialog goes on from it."""
+    user = message.from_user
+    assert user is not None
+    sent = await message.reply(
+        _(
+            "⏳ Your refusal of application {number} on ground p.8({ground}) is waiting for its "
+            "comment. Nothing was sent to the applicant. Reply to this message with the comment, "
+            "or press “↩️ Leave the refusal” on the card."
+        ).format(number=html.escape(waiting.number), ground=waiting.ground),
+        reply_markup=ForceReply(selective=True, input_field_placeholder=waiting.number),
+    )
+    data = await state.get_data()
+    earlier = _prompts(data) if int(data.get("app", 0)) == waiting.application_id else []
+    await state.set_state(StaffDialog.reject_comment)
+    await state.set_data(
+        {"app": waiting.application_id, "prompt": sent.message_id, "earlier": earlier[-5:]}
+    )
+
+
+def _prompts(data: dict[str, Any]) -> list[int]:
+    """The requests for the refusal's comment a reply may answer (the last and earlier ones)."""
+    found = [int(m) for m in data.get("earlier") or []]
+    if data.get("prompt"):
+        found.append(int(data["prompt"]))
+    return found
+
+
 # ------------------------------------------------------------------ card buttons
 
 
@@ -353,6 +442,10 @@ async def on_card_button(
     card = _card_reply(application.staff_card_message_id)
     chat_id = app.settings.staff_chat_id
     assert chat_id is not None
+    if code in DIALOGS and not await _free_for_dialog(
+        app, callback_answer, query.from_user, application.id if code == "reject" else None
+    ):
+        return
     if code == "take":
         await _do(query, callback_answer, bot, app, application.id, Action.TAKE)
     elif code == "provided":
@@ -399,6 +492,15 @@ async def on_card_button(
         )
     elif code == "reject":
         if not _allowed(callback_answer, application, *REJECTABLE):
+            return
+        waiting = await refusal_of(app, application.id)
+        if waiting is not None and waiting.staff_id != query.from_user.id:
+            _refuse(
+                callback_answer,
+                StaffActionError(
+                    "refusal_pending", who=waiting.staff_name or "—", ground=waiting.ground
+                ),
+            )
             return
         rows = [
             [
@@ -507,6 +609,8 @@ async def on_card_button(
             reply_parameters=card,
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
+    elif code == "leave":
+        await _leave_refusal(app, bot, state, query.from_user, application.id, callback_answer)
     elif code == "history":
         async with app.sessionmaker() as session:
             data = await load_card(session, application.id)
@@ -583,6 +687,14 @@ async def on_ground(
         return
     if not _allowed(callback_answer, application, *REJECTABLE):
         return
+    if not await _free_for_dialog(app, callback_answer, query.from_user, application.id):
+        return
+    try:
+        await start_refusal(app, application.id, callback_data.ground, member(query.from_user))
+    except StaffActionError as error:
+        _refuse(callback_answer, error)
+        await _refresh(bot, app, application.id)
+        return
     words = _(GROUND_TEXTS[callback_data.ground])
     await _close_picker(
         query,
@@ -604,6 +716,7 @@ async def on_ground(
         ).format(number=html.escape(application.number)),
         ground=callback_data.ground,
     )
+    await _refresh(bot, app, application.id)
 
 
 async def on_quarter(
@@ -764,19 +877,37 @@ async def on_dialog_cancel(
     query: CallbackQuery,
     callback_data: DialogCancel,
     callback_answer: CallbackAnswer,
+    app: AppContext,
+    bot: Bot,
     state: FSMContext,
 ) -> None:
+    await _leave_own_refusal(app, bot, state, query.from_user)
     await state.clear()
     callback_answer.text = _("Cancelled.")
     await _close_picker(query, _("Cancelled."))
 
 
+async def _leave_own_refusal(
+    app: AppContext, bot: Bot, state: FSMContext, user: User
+) -> str | None:
+    """/cancel and Cancel also leave the member's own refusal waiting for its comment."""
+    mine = await refusal_waiting_for(app, user.id)
+    if mine is None:
+        return None
+    return await _leave_refusal(app, bot, state, user, mine.application_id)
+
+
 # ------------------------------------------------------------------ messages in the staff chat
 
 
-async def on_cancel_command(message: Message, state: FSMContext) -> None:
+async def on_cancel_command(message: Message, app: AppContext, bot: Bot, state: FSMContext) -> None:
+    left = (
+        await _leave_own_refusal(app, bot, state, message.from_user)
+        if message.from_user is not None and authorised(app, message.chat.id, message.from_user)
+        else None
+    )
     await state.clear()
-    await message.reply(_("Cancelled."))
+    await message.reply(_("Cancelled.") + (f" {html.escape(left)}" if left else ""))
 
 
 async def on_staff_message(message: Message, app: AppContext, bot: Bot, state: FSMContext) -> None:
@@ -787,6 +918,18 @@ async def on_staff_message(message: Message, app: AppContext, bot: Bot, state: F
     current = await state.get_state()
     data = await state.get_data()
     replied = message.reply_to_message
+    waiting = await refusal_waiting_for(app, user.id)
+    if waiting is not None:
+        answers_prompt = replied is None or replied.message_id in _prompts(data)
+        if (
+            current == StaffDialog.reject_comment.state
+            and int(data.get("app", 0)) == waiting.application_id
+            and answers_prompt
+        ):
+            await _dialog_answer(message, app, bot, state, str(current), data)
+        else:  # never relayed: the refusal's comment must not reach the parent as a message
+            await _remind_refusal(message, app, state, waiting)
+        return
     if current is not None:
         prompt = data.get("prompt")
         if replied is None or replied.message_id == prompt:
@@ -841,8 +984,9 @@ async def _dialog_answer(
     application_id = int(data.get("app", 0))
     text = message.text or ""
     if text.strip().lower() in ("/cancel", "отмена", "бас тарту", "cancel"):
+        left = await _leave_own_refusal(app, bot, state, user)
         await state.clear()
-        await message.reply(_("Cancelled."))
+        await message.reply(_("Cancelled.") + (f" {html.escape(left)}" if left else ""))
         return
     if current in (
         StaffDialog.reject_comment.state,
@@ -855,17 +999,11 @@ async def _dialog_answer(
             return
         try:
             if current == StaffDialog.reject_comment.state:
-                done = await perform(
-                    app,
-                    application_id,
-                    Action.REJECT,
-                    member(user),
-                    ground=int(data["ground"]),
-                    comment=parsed,
-                )
+                waiting = await refusal_of(app, application_id)
+                done = await refuse_with_comment(app, application_id, member(user), parsed)
                 reply = _(
                     "⛔ {number} refused, ground p.8({ground}). The applicant is notified."
-                ).format(number=html.escape(done.number), ground=int(data["ground"]))
+                ).format(number=html.escape(done.number), ground=waiting.ground if waiting else "?")
             elif current == StaffDialog.docs_what.state:
                 done = await perform(
                     app, application_id, Action.REQUEST_DOCUMENTS, member(user), comment=parsed

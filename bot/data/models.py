@@ -9,6 +9,7 @@ protection"); `privacy` services erase it on request.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -181,6 +182,27 @@ class AuditEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="audit")
+
+
+REFUSAL_STARTED = "refusal_started"
+REFUSAL_LEFT = "refusal_left"
+_REFUSABLE = ("submitted", "in_review", "documents_requested")
+
+
+def pending_refusal(status: str, audit: Iterable[AuditEntry]) -> AuditEntry | None:
+    """The refusal waiting for its comment, from an application's audit log (in id
+    order): the last "refusal_started" entry (ground chosen, staff member named) not
+    followed by "refusal_left" or by any status change, while the status still allows
+    a refusal (p.8). None when no refusal waits."""
+    if status not in _REFUSABLE:
+        return None
+    waiting: AuditEntry | None = None
+    for entry in audit:
+        if entry.action == REFUSAL_STARTED:
+            waiting = entry
+        elif entry.action == REFUSAL_LEFT or entry.old_status != entry.new_status:
+            waiting = None
+    return waiting
 
 
 class PaymentQuarter(Base):

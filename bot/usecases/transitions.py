@@ -35,6 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.data.models import (
+    REFUSAL_LEFT,
+    REFUSAL_STARTED,
     Application,
     Attachment,
     AuditEntry,
@@ -42,6 +44,7 @@ from bot.data.models import (
     PaymentQuarter,
     RelayLink,
     TerminationEvent,
+    pending_refusal,
 )
 from bot.i18n import gettext_in
 from bot.outbox import store as outbox
@@ -218,6 +221,129 @@ def _schedule_rows(application: Application, result: Estimate) -> list[PaymentQu
         for q in result.quarters
         if q.amount > 0
     ]
+
+
+# ------------------------------------------------------------------ a refusal waiting for its comment
+
+
+@dataclass(frozen=True)
+class PendingRefusal:
+    """A refusal whose ground is chosen and whose comment is awaited (p.8: ground + comment)."""
+
+    application_id: int
+    number: str
+    ground: int
+    staff_id: int | None
+    staff_name: str | None
+
+
+async def _audit_of(session: AsyncSession, application_id: int) -> list[AuditEntry]:
+    return list(
+        (
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.application_id == application_id)
+                .order_by(AuditEntry.id)
+            )
+        ).all()
+    )
+
+
+async def _pending(session: AsyncSession, application: Application) -> PendingRefusal | None:
+    entry = pending_refusal(application.status, await _audit_of(session, application.id))
+    if entry is None or entry.ground is None:
+        return None
+    return PendingRefusal(
+        application.id, application.number, entry.ground, entry.actor_id, entry.actor_name
+    )
+
+
+async def refusal_of(app: AppContext, application_id: int) -> PendingRefusal | None:
+    """The refusal of this application waiting for its comment, if any."""
+    async with app.sessionmaker() as session:
+        application = await session.get(Application, application_id)
+        return await _pending(session, application) if application is not None else None
+
+
+async def refusal_waiting_for(app: AppContext, staff_id: int) -> PendingRefusal | None:
+    """The refusal waiting for the comment of this staff member, if any (newest first)."""
+    async with app.sessionmaker() as session:
+        started = (
+            await session.scalars(
+                select(AuditEntry.application_id)
+                .where(AuditEntry.action == REFUSAL_STARTED, AuditEntry.actor_id == staff_id)
+                .order_by(AuditEntry.id.desc())
+                .limit(20)
+            )
+        ).all()
+        for application_id in dict.fromkeys(started):
+            application = await session.get(Application, application_id)
+            if application is None:
+                continue
+            pending = await _pending(session, application)
+            if pending is not None and pending.staff_id == staff_id:
+                return pending
+    return None
+
+
+async def start_refusal(
+    app: AppContext, application_id: int, ground: int, who: StaffMember
+) -> PendingRefusal:
+    """A staff member chose the p.8 ground: the refusal now waits for their comment —
+    audited ("refusal_started") and shown on the card. Refused (StaffActionError) when
+    the status allows no refusal or another staff member's refusal already waits
+    ("refusal_pending" with `who` and `ground`)."""
+    async with app.sessionmaker() as session, session.begin():
+        application = await _locked(session, application_id)
+        try:
+            apply_action(
+                Status(application.status), Action.REJECT, Actor.STAFF, RefusalGround(ground)
+            )
+        except (TransitionError, ValueError):
+            raise StaffActionError("not_allowed") from None
+        waiting = await _pending(session, application)
+        if waiting is not None and waiting.staff_id != who.id:
+            raise StaffActionError(
+                "refusal_pending", who=waiting.staff_name or "—", ground=waiting.ground
+            )
+        entry = _audit_same_status(app, application, who, REFUSAL_STARTED, "")
+        entry.ground, entry.comment = ground, None
+        session.add(entry)
+        return PendingRefusal(application.id, application.number, ground, who.id, who.name)
+
+
+async def leave_refusal(app: AppContext, application_id: int, who: StaffMember) -> PendingRefusal:
+    """The refusal waiting for its comment is left (any staff member may; audited
+    "refusal_left"): the card is back to normal, nothing is sent to the parent.
+    StaffActionError("no_refusal") if none waits."""
+    async with app.sessionmaker() as session, session.begin():
+        application = await _locked(session, application_id)
+        waiting = await _pending(session, application)
+        if waiting is None:
+            raise StaffActionError("no_refusal")
+        entry = _audit_same_status(app, application, who, REFUSAL_LEFT, "")
+        entry.ground, entry.comment = waiting.ground, None
+        session.add(entry)
+    return waiting
+
+
+async def refuse_with_comment(
+    app: AppContext, application_id: int, who: StaffMember, comment: str
+) -> Done:
+    """The comment of the refusal waiting for `who`: the application is refused on the
+    waiting ground (p.8) and the parent told. StaffActionError("no_refusal") if the
+    refusal was left or the application decided meanwhile."""
+    async with app.sessionmaker() as session, session.begin():
+        application = await _locked(session, application_id)
+        waiting = await _pending(session, application)
+        if waiting is None or waiting.staff_id != who.id:
+            raise StaffActionError("no_refusal")
+        done = await _perform_in(
+            session, app, application, Action.REJECT, who, ground=waiting.ground, comment=comment
+        )
+    outbox.wake(app.sessionmaker)
+    log.info("application %s: reject (%s → %s)", application_id, done.old_status, done.new_status)
+    return done
 
 
 async def perform(

@@ -31,7 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.context import AppContext
-from bot.data.models import Application, AuditEntry, Overpayment, PaymentQuarter, TerminationEvent
+from bot.data.models import (
+    Application,
+    AuditEntry,
+    Overpayment,
+    PaymentQuarter,
+    TerminationEvent,
+    pending_refusal,
+)
 from bot.i18n import N_
 from bot.outbox import store as outbox
 from bot.usecases.applications import RELATION_LABELS
@@ -69,6 +76,7 @@ UNPAY = ("unpay", N_("↩️ Correct a payment mark"))
 OVERPAY = ("overpay", N_("⚠️ Record overpayment"))
 STOP = ("stop", N_("⏹ Termination event"))
 HISTORY = ("history", N_("📜 History"))
+LEAVE_REFUSAL = ("leave", N_("↩️ Leave the refusal"))
 
 ATTACHMENT_LABELS = {
     "certificate": N_("School certificate"),
@@ -92,6 +100,8 @@ ACTION_TEXTS = {
     "withdraw": N_("withdrawn"),
     "quarter_paid": N_("quarter paid"),
     "quarter_corrected": N_("payment mark corrected"),
+    "refusal_started": N_("refusal started, waiting for the comment"),
+    "refusal_left": N_("refusal left"),
     "overpayment": N_("overpayment recorded"),
     "terminate": N_("termination event"),
     "message": N_("message to the applicant"),
@@ -317,6 +327,17 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
                 explanation=_(words) if words else str(a.refusal_ground),
             )
         )
+    waiting = pending_refusal(a.status, data.audit)
+    if waiting is not None:
+        lines.append(
+            "<b>"
+            + _(
+                "⏳ Refusal on ground {paragraph} — waiting for the comment from {who}.",
+                paragraph=paragraph(_, f"p.8({waiting.ground})"),
+                who=_v(waiting.actor_name or waiting.actor_id),
+            )
+            + "</b>"
+        )
     if a.parent_unreachable:
         lines.append(
             "<b>" + _("⚠️ The applicant has blocked the bot: contact them by phone.") + "</b>"
@@ -449,9 +470,12 @@ def card_keyboard(
         status = Status(a.status)
     except ValueError:
         status = None
+    waiting = pending_refusal(a.status, data.audit) is not None
     if status is not None:
         for action in allowed_actions(status, Actor.STAFF):
-            if action in ACTION_BUTTONS:
+            if action is Action.REJECT and waiting:
+                buttons.append(LEAVE_REFUSAL)
+            elif action in ACTION_BUTTONS:
                 buttons.append(ACTION_BUTTONS[action])
     if a.status == Status.APPROVED.value:
         if any(q.status == "planned" for q in data.quarters):
