@@ -63,7 +63,7 @@ from bot.usecases.transitions import (
 )
 from bot.views.cards import (
     CardAction,
-    history_text,
+    history_texts,
     load_card,
     refresh_card,
     schedule_for,
@@ -615,7 +615,8 @@ async def on_card_button(
         async with app.sessionmaker() as session:
             data = await load_card(session, application.id)
         if data is not None:
-            await bot.send_message(chat_id, history_text(app, data), reply_parameters=card)
+            for text in history_texts(app, data):
+                await bot.send_message(chat_id, text, reply_parameters=card)
     elif code == "repost":
         await _repost(bot, app, application.id)
     else:

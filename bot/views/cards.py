@@ -43,6 +43,7 @@ from bot.i18n import N_
 from bot.outbox import store as outbox
 from bot.usecases.applications import RELATION_LABELS
 from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
+from bot.views.fit import MESSAGE_LIMIT, fits, shorten, split_lines
 from bot.views.formatting import day, moment, money
 from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
 from core.eligibility import Answer, Representative, ScreeningAnswers, Verdict, screen
@@ -291,6 +292,13 @@ def _privacy_lines(_: Tr, a: Application, audit: Sequence[AuditEntry]) -> list[s
     return ["<b>" + text + "</b>"]
 
 
+# The card always fits one message: lists show their newest items (the rest is in
+# History), free texts on the card are shortened.
+CARD_LIMIT = MESSAGE_LIMIT - 96
+ITEMS_SHOWN = 3
+REASON_SHOWN = 150
+
+
 def card_text(app: AppContext, data: CardData | Application, language: str | None = None) -> str:
     """The card as HTML; every value escaped."""
     if isinstance(data, Application):
@@ -433,7 +441,14 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
                             year=_v(note.params.get("year")),
                         )
                     )
-    for event in data.stops:
+    if len(data.stops) > ITEMS_SHOWN:
+        lines.append(
+            _(
+                "⏹ … {count} earlier termination events — see 📜 History",
+                count=len(data.stops) - ITEMS_SHOWN,
+            )
+        )
+    for event in data.stops[-ITEMS_SHOWN:]:
         reason = STOP_REASON_TEXTS.get(event.reason)
         lines.append(
             _(
@@ -443,20 +458,39 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
                 date=day(event.on),
             )
         )
-    for item in data.overpayments:
+    if len(data.overpayments) > ITEMS_SHOWN:
+        lines.append(
+            _(
+                "⚠️ … {count} earlier overpayments; overpaid in all: {amount} — see 📜 History",
+                count=len(data.overpayments) - ITEMS_SHOWN,
+                amount=money(
+                    sum((Decimal(o.amount) for o in data.overpayments), Decimal(0)), language
+                ),
+            )
+        )
+    for item in data.overpayments[-ITEMS_SHOWN:]:
         lines.append(
             _(
                 "⚠️ Overpayment ({paragraph}): {amount} — {reason}",
                 paragraph=paragraph(_, "p.9"),
                 amount=money(Decimal(item.amount), language),
-                reason=_v(item.reason),
+                reason=_v(shorten(item.reason or "", REASON_SHOWN)),
             )
         )
     lines += ["", _("Files attached: {count}", count=len(a.attachments))]
-    text = "\n".join(lines)
-    if len(text) > 4000:  # never cut HTML blindly: drop the estimate lines instead
-        text = "\n".join(line for line in lines if not line.startswith("• "))
-    return text
+    return _fitted(_, lines)
+
+
+def _fitted(_: Tr, lines: list[str]) -> str:
+    """The card's lines as one text that fits a message: never cut HTML — first the
+    schedule's lines go, then lines from the end, each time with a pointer to History."""
+    if fits(lines, CARD_LIMIT):
+        return "\n".join(lines)
+    pointer = _("✂️ The card is too long to show everything: see 📜 History.")
+    kept = [line for line in lines if not line.startswith("• ")] + [pointer]
+    while not fits(kept, CARD_LIMIT) and len(kept) > 3:
+        kept.pop(-2)
+    return "\n".join(kept)
 
 
 def card_keyboard(
@@ -497,10 +531,17 @@ def card_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def history_text(app: AppContext, data: CardData, language: str | None = None) -> str:
-    """The audit log of an application (staff view)."""
+HISTORY_MESSAGES = 5  # at most this many messages per press of History
+COMMENT_SHOWN = 300
+
+
+def history_texts(app: AppContext, data: CardData, language: str | None = None) -> list[str]:
+    """The audit log of an application (staff view), oldest first, as messages that each
+    fit; a log longer than HISTORY_MESSAGES messages starts with its newest entries and
+    says how many earlier ones /export holds."""
     _ = Tr(app.i18n, language or staff_language(app))
-    lines = [_("📜 History of application {number}:", number=_v(data.application.number))]
+    header = _("📜 History of application {number}:", number=_v(data.application.number))
+    entries = []
     for entry in data.audit:
         action = ACTION_TEXTS.get(entry.action)
         who = entry.actor_name or (str(entry.actor_id) if entry.actor_id else entry.actor)
@@ -516,13 +557,20 @@ def history_text(app: AppContext, data: CardData, language: str | None = None) -
         if entry.ground:
             line += " " + paragraph(_, f"p.8({entry.ground})")
         if entry.comment:
-            line += "\n  " + _v(entry.comment[:500])
-        lines.append(line)
-    text = "\n".join(lines)
-    while len(text) > 4000 and len(lines) > 2:  # keep the newest entries
-        lines.pop(1)
-        text = "\n".join([lines[0], "…", *lines[1:]])
-    return text
+            line += "\n  " + _v(shorten(entry.comment, COMMENT_SHOWN))
+        entries.append(line)
+    skipped = 0
+    while True:
+        lines = [header]
+        if skipped:
+            lines.append(
+                _("… {count} earlier entries: /export gives the whole log.", count=skipped)
+            )
+        texts = split_lines(lines + entries[skipped:], CARD_LIMIT)
+        if len(texts) <= HISTORY_MESSAGES or skipped >= len(entries):
+            return texts
+        rest = len(entries) - skipped
+        skipped += max(1, rest * (len(texts) - HISTORY_MESSAGES) // len(texts))
 
 
 # -------------------------------------------------------------------- publish
