@@ -46,8 +46,8 @@ from bot.data.models import OutboxMessage
 from bot.outbox import store as outbox
 from bot.outbox.sender import OutboxSender
 from bot.settings import Settings
+from bot.telegram_emulator.limits import Limits, RateLimiter, Window
 from bot.views.notifications import render_row
-from tests.tgfake.limits import Limits, RateLimiter, _Window
 from tests.tgfake.server import FakeTelegram
 
 TARGET_RATE = 28.5
@@ -62,10 +62,10 @@ class ScaledLimiter(RateLimiter):
         super().__init__(limits)
         self.group_window = group_window
 
-    def _chat_window(self, chat_id: int) -> _Window:
+    def _chat_window(self, chat_id: int) -> Window:
         window = self._chats.get(chat_id)
         if window is None and chat_id < 0:
-            window = self._chats[chat_id] = _Window(self.limits.group_per_minute, self.group_window)
+            window = self._chats[chat_id] = Window(self.limits.group_per_minute, self.group_window)
         return super()._chat_window(chat_id) if window is None else window
 
 

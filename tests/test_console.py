@@ -23,10 +23,11 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 
 from bot.app import CONSOLE_TOKEN
 from bot.console import run_console
-from bot.console.render import ParseError, parse_html, parse_size
+from bot.console.render import parse_size
 from bot.console.telegram import ConsoleTelegram
 from bot.i18n import create_i18n
 from bot.settings import Settings
+from bot.telegram_emulator.html import HtmlParseError, parse_html
 from bot.views.ui import MENU_CHECK, MENU_LANGUAGE, NO, NOT_SURE, YES
 from handlers.start import GREETING
 
@@ -468,7 +469,11 @@ async def test_edits_files_and_callback_answers(fake: Any) -> None:
     with pytest.raises(TelegramBadRequest, match="file is too big"):
         await bot.get_file(huge.file_id)
 
-    query_id = session.new_callback_id(-100)
+    emulator = session.emulator
+    staff = {"id": 900001, "is_bot": False, "first_name": "S"}
+    query_id = emulator.callback_query(
+        staff, emulator.chat(-100), emulator.message(-100, sent.message_id), "y"
+    )["id"]
     assert await bot.answer_callback_query(query_id, text="Алынды", show_alert=True)
     assert screen.lines[-1] == "answer:Алынды:True"
     with pytest.raises(TelegramBadRequest, match="query is too old"):
@@ -476,10 +481,13 @@ async def test_edits_files_and_callback_answers(fake: Any) -> None:
 
 
 def test_render_helpers() -> None:
-    assert parse_html("<pre><code class='language-csv'>a</code></pre>") == ("a", "a")
-    with pytest.raises(ParseError, match="Can't find end tag"):
+    assert parse_html("<pre><code class='language-csv'>a</code></pre>") == (
+        "a",
+        [{"type": "pre", "language": "csv", "offset": 0, "length": 1}],
+    )
+    with pytest.raises(HtmlParseError, match="Can't find end tag"):
         parse_html("<b>open")
-    with pytest.raises(ParseError, match="Unmatched end tag"):
+    with pytest.raises(HtmlParseError, match="Unmatched end tag"):
         parse_html("<b>x</i>")
     assert parse_size("300K") == 300 * 1024
     assert parse_size("2.5MB") == int(2.5 * 1024 * 1024)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.data.models import OutboxMessage
 from bot.i18n import create_i18n
 from bot.outbox import store as outbox
+from bot.telegram_emulator.html import check_html
 from bot.views.notifications import RENDERERS, render
 from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.test_staff_kit import (
@@ -29,7 +30,6 @@ from tests.test_staff_kit import (
     wait_outbox_idle,
     wait_text,
 )
-from tests.tgfake.html_check import check_html
 from tests.tgfake.server import FakeTelegram
 
 QUARTER = {

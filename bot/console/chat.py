@@ -33,10 +33,12 @@ from bot.console.render import (
     keyboard_lines,
     parse_size,
     reply_choices,
-    utf16_len,
 )
-from bot.console.telegram import ConsoleTelegram, fake_content
+from bot.console.telegram import ConsoleTelegram
 from bot.settings import Settings
+from bot.telegram_emulator.emulator import text_content
+from bot.telegram_emulator.files import fake_content
+from bot.telegram_emulator.models import FakeMessage
 
 log = logging.getLogger(__name__)
 
@@ -246,8 +248,8 @@ class ConsoleChat:
             parts.append(self._file_line(message["document"]))
         if "photo" in message:
             largest = message["photo"][-1]
-            stored = self.session.files.get(largest.get("file_id", ""))
-            name = f": {stored.name}" if stored is not None else ""
+            stored = self.session.stored(largest.get("file_id", ""))
+            name = f": {stored.file_name}" if stored is not None and stored.file_name else ""
             parts.append(f"[photo{name}, {human_size(int(largest.get('file_size') or 0))}]")
         note = edit
         if edit == "buttons":
@@ -293,14 +295,14 @@ class ConsoleChat:
     def _file_line(self, document: dict[str, Any]) -> str:
         name = document.get("file_name") or "file"
         line = f"[file: {name}, {human_size(int(document.get('file_size') or 0))}"
-        stored = self.session.files.get(document.get("file_id", ""))
+        stored = self.session.stored(document.get("file_id", ""))
         if stored is not None and stored.origin == "bot":
             if self.files_dir is None:
                 self.files_dir = Path(tempfile.mkdtemp(prefix="alatau-console-"))
             target = self.files_dir / Path(name).name
             if not target.exists():
                 with contextlib.suppress(OSError):
-                    target.write_bytes(stored.data)
+                    target.write_bytes(stored.read())
             line += f", saved as {target}"
         return line + "]"
 
@@ -341,9 +343,9 @@ class ConsoleChat:
     def _fall_back(self, chat_id: int) -> None:
         """The newest buttons still on screen in this chat become the numbered ones."""
         candidates: list[tuple[int, Active]] = [
-            (message_id, Active(inline_choices(markup), message_id))
-            for (chat, message_id), markup in self.session.markups.items()
-            if chat == chat_id and markup.get("inline_keyboard")
+            (message.message_id, Active(inline_choices(message.markup), message.message_id))
+            for message in self.session.emulator.chat(chat_id).messages.values()
+            if message.from_bot and message.markup and message.markup.get("inline_keyboard")
         ]
         keyboard = self.reply_keyboards.get(chat_id)
         if keyboard is not None:
@@ -440,30 +442,21 @@ class ConsoleChat:
         ):
             self.show_buttons()
 
-    def _message(self, **content: Any) -> dict[str, Any]:
-        chat = self.role.chat
-        message = {
-            "message_id": self.session.next_message_id(chat["id"]),
-            "date": int(time.time()),
-            "chat": chat,
-            "from": self.role.user,
-            **content,
-        }
-        return self.session.remember(message)
+    def _message(
+        self, content: dict[str, Any], reply_to: FakeMessage | None = None
+    ) -> dict[str, Any]:
+        """The current role's message in its chat (stored in the emulator)."""
+        chat = self.session.emulator.chat(self.role.chat_id)
+        return self.session.emulator.post(chat, self.role.user, content, reply_to)
+
+    def _shown_message(self, message_id: int | None) -> FakeMessage | None:
+        if message_id is None:
+            return None
+        return self.session.emulator.message(self.role.chat_id, message_id)
 
     async def send_text(self, text: str) -> None:
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            command = text.split()[0]
-            content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
-            ]
-        target = self.force_reply.pop(self.role.chat_id, None)
-        if target is not None:
-            original = self.session.messages.get((self.role.chat_id, target))
-            if original is not None:
-                content["reply_to_message"] = original
-        await self.feed({"message": self._message(**content)})
+        original = self._shown_message(self.force_reply.pop(self.role.chat_id, None))
+        await self.feed({"message": self._message(text_content(text), original)})
 
     async def reply(self, text: str) -> None:
         if not text:
@@ -471,13 +464,12 @@ class ConsoleChat:
                 "usage: /reply TEXT — replies to the last card (the last message with buttons)"
             )
             return
-        target = await self._card_message_id()
-        original = self.session.messages.get((self.role.chat_id, target)) if target else None
+        original = self._shown_message(await self._card_message_id())
         if original is None:
             self.write("(nothing to reply to in this chat yet)")
             return
         self.force_reply.pop(self.role.chat_id, None)
-        await self.feed({"message": self._message(text=text, reply_to_message=original)})
+        await self.feed({"message": self._message({"text": text}, original)})
 
     async def _card_message_id(self) -> int | None:
         """The last application card in this chat (relay link), else the last message with buttons."""
@@ -517,15 +509,16 @@ class ConsoleChat:
             data += b"\n%" + b" " * (size - len(data) - 2)
         stored = self.session.store_file(name, data, size, origin="user")
         self.write(f"   (sent {name}, {human_size(stored.size)})")
-        await self.feed({"message": self._message(document=self.session.document_of(stored))})
+        document = self.session.emulator.document_json(stored)
+        await self.feed({"message": self._message({"document": document})})
 
     async def send_photo(self, caption: str) -> None:
         stored = self.session.store_file("photo.jpg", fake_content("photo.jpg"), origin="user")
-        content: dict[str, Any] = {"photo": self.session.photo_of(stored)}
+        content: dict[str, Any] = {"photo": self.session.emulator.photo_sizes(stored)}
         if caption:
             content["caption"] = caption
         self.write("   (sent a photo)")
-        await self.feed({"message": self._message(**content)})
+        await self.feed({"message": self._message(content)})
 
     async def press_label(self, label: str) -> None:
         """`/press LABEL`: the button with this label (or the only one containing it)."""
@@ -552,17 +545,14 @@ class ConsoleChat:
         chat_id = self.role.chat_id
         self.write(f"   ↳ {choice.label}")
         if choice.kind == "callback":
-            message = self.session.messages.get((chat_id, active.message_id or 0))
+            message = self._shown_message(active.message_id)
             if message is None:
                 self.write("(that message is gone)")
                 return
-            query = {
-                "id": self.session.new_callback_id(chat_id),
-                "from": self.role.user,
-                "chat_instance": str(chat_id),
-                "message": message,
-                "data": choice.value,
-            }
+            emulator = self.session.emulator
+            query = emulator.callback_query(
+                self.role.user, emulator.chat(chat_id), message, choice.value
+            )
             await self.feed({"callback_query": query})
             return
         if choice.kind == "url":
@@ -581,11 +571,10 @@ class ConsoleChat:
                 "last_name": self.role.user.get("last_name", ""),
                 "user_id": self.role.user["id"],
             }
-            await self.feed({"message": self._message(contact=contact)})
+            await self.feed({"message": self._message({"contact": contact})})
         elif choice.kind == "location":
-            await self.feed(
-                {"message": self._message(location={"latitude": 43.85, "longitude": 77.06})}
-            )
+            location = {"latitude": 43.85, "longitude": 77.06}
+            await self.feed({"message": self._message({"location": location})})
         elif choice.kind == "text":
             await self.send_text(choice.label)
         else:
@@ -664,12 +653,6 @@ class ConsoleChat:
             )
             return 1
         app = self.app
-        self.session.bot_user = {
-            "id": app.bot.id,
-            "is_bot": True,
-            "first_name": "Alatau bot (console)",
-            "username": "alatau_console_bot",
-        }
         self.write(BANNER)
         if note:
             self.write(note)

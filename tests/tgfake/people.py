@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from .models import CallbackAnswer, ChatState, FakeMessage, StoredFile
+from bot.telegram_emulator.emulator import text_content
+from bot.telegram_emulator.models import CallbackAnswer, ChatState, FakeMessage, StoredFile
 
 if TYPE_CHECKING:
     from .server import FakeTelegram
@@ -17,11 +18,30 @@ if TYPE_CHECKING:
 MessageRef = FakeMessage | int
 
 
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+class _ChatView:
+    """What the bot shows in one chat."""
+
+    chat: ChatState
+
+    @property
+    def messages(self) -> list[FakeMessage]:
+        """All bot messages in this chat (deleted ones left out, edits applied)."""
+        return [m for m in self.chat.bot_log if not m.deleted]
+
+    @property
+    def last(self) -> FakeMessage | None:
+        for msg in reversed(self.chat.bot_log):
+            if not msg.deleted:
+                return msg
+        return None
+
+    @property
+    def last_text(self) -> str | None:
+        last = self.last
+        return None if last is None else last.text
 
 
-class _Actor:
+class _Actor(_ChatView):
     """Someone who can write in one chat."""
 
     def __init__(self, tg: FakeTelegram, user: dict[str, Any], chat: ChatState) -> None:
@@ -44,23 +64,6 @@ class _Actor:
 
     # -------------------------------------------------------------- reading
     @property
-    def messages(self) -> list[FakeMessage]:
-        """All bot messages in this chat (deleted ones left out, edits applied)."""
-        return [m for m in self.chat.bot_log if not m.deleted]
-
-    @property
-    def last(self) -> FakeMessage | None:
-        for msg in reversed(self.chat.bot_log):
-            if not msg.deleted:
-                return msg
-        return None
-
-    @property
-    def last_text(self) -> str | None:
-        last = self.last
-        return None if last is None else last.text
-
-    @property
     def keyboard(self) -> list[list[str]] | None:
         """The reply keyboard currently shown in this chat (None if none/removed)."""
         rows = self.chat.keyboard
@@ -77,28 +80,14 @@ class _Actor:
         return self.chat.messages.get(message_id)
 
     # -------------------------------------------------------------- helpers
-    def _new_message(
+    def post(
         self,
         content: dict[str, Any],
         reply_to: MessageRef | None = None,
         file: StoredFile | None = None,
     ) -> dict[str, Any]:
-        chat = self.chat
-        mid = chat.new_message_id()
-        data: dict[str, Any] = {
-            "message_id": mid,
-            "from": self.data,
-            "chat": chat.data,
-            "date": int(time.time()),
-        }
-        if reply_to is not None:
-            target = reply_to if isinstance(reply_to, FakeMessage) else chat.messages[reply_to]
-            data["reply_to_message"] = {
-                k: v for k, v in target.data.items() if k != "reply_to_message"
-            }
-        data.update(content)
-        chat.messages[mid] = FakeMessage(data, from_bot=False, file=file)
-        return data
+        """Store a message of this person without delivering it (for ``tg.push_update``)."""
+        return self.tg.post(self.chat, self.data, content, reply_to, file)
 
     async def _message(
         self,
@@ -107,7 +96,7 @@ class _Actor:
         timeout: float | None = None,
         file: StoredFile | None = None,
     ) -> list[FakeMessage]:
-        data = self._new_message(content, reply_to, file)
+        data = self.post(content, reply_to, file)
         return await self.tg.deliver(self.chat, "message", data, timeout)
 
     # -------------------------------------------------------------- actions
@@ -115,13 +104,7 @@ class _Actor:
         self, text: str, *, reply_to: MessageRef | None = None, timeout: float | None = None
     ) -> list[FakeMessage]:
         """Send a text (``/command args`` gets a bot_command entity)."""
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
-            ]
-        return await self._message(content, reply_to, timeout)
+        return await self._message(text_content(text), reply_to, timeout)
 
     async def reply(
         self, to_message: MessageRef, text: str, *, timeout: float | None = None
@@ -176,21 +159,7 @@ class _Actor:
                 raise AssertionError(f"no bot message in chat {self.chat.id} to press on")
         else:
             msg = message if isinstance(message, FakeMessage) else self.chat.messages[message]
-        query_id = self.tg._new_query_id()
-        self.tg._queries[query_id] = {
-            "user_id": self.id,
-            "chat_id": self.chat.id,
-            "time": time.monotonic(),
-            "answered": False,
-            "data": data,
-        }
-        payload = {
-            "id": query_id,
-            "from": self.data,
-            "message": dict(msg.data),
-            "chat_instance": str(abs(self.chat.id) * 7919 % 10**18),
-            "data": data,
-        }
+        payload = self.tg.callback_query(self.data, self.chat, msg, data)
         return await self.tg.deliver(self.chat, "callback_query", payload, timeout)
 
     async def send_photo(
@@ -311,7 +280,7 @@ class FakeUser(_Actor):
 
     @property
     def blocked(self) -> bool:
-        return self.id in self.tg._blocked
+        return self.tg.is_blocked(self.id)
 
     async def block_bot(self, *, timeout: float | None = None) -> list[FakeMessage]:
         """Block the bot: sends become 403, and a my_chat_member update is queued."""
@@ -350,7 +319,7 @@ class FakeMember(_Actor):
         return f"<FakeMember {self.id} {self.first_name!r} in {self.chat.id}>"
 
 
-class FakeGroup:
+class FakeGroup(_ChatView):
     """A group or supergroup chat (negative chat id)."""
 
     def __init__(self, tg: FakeTelegram, chat: ChatState) -> None:
@@ -381,30 +350,12 @@ class FakeGroup:
     ) -> FakeMember:
         """Add (or get) a member; ``status`` as in getChatMember
         (member/administrator/creator/restricted)."""
-        user = self.tg._register_user(user_id, first_name, language_code, last_name, username)
-        self.chat.members[user_id] = user
-        self.chat.member_status[user_id] = status
+        user = self.tg.register_user(user_id, first_name, language_code, last_name, username)
+        self.tg.join(self.chat, user, status)
         return FakeMember(self.tg, user, self.chat)
 
     def remove(self, user_id: int) -> None:
-        self.chat.members.pop(user_id, None)
-        self.chat.member_status[user_id] = "left"
-
-    @property
-    def messages(self) -> list[FakeMessage]:
-        return [m for m in self.chat.bot_log if not m.deleted]
-
-    @property
-    def last(self) -> FakeMessage | None:
-        for msg in reversed(self.chat.bot_log):
-            if not msg.deleted:
-                return msg
-        return None
-
-    @property
-    def last_text(self) -> str | None:
-        last = self.last
-        return None if last is None else last.text
+        self.tg.leave(self.chat, user_id)
 
     def __repr__(self) -> str:
         return f"<FakeGroup {self.id} {self.title!r}>"

@@ -1,6 +1,9 @@
-"""FakeTelegram: a local Bot API server (aiohttp) for driving a real aiogram bot.
+"""FakeTelegram: the emulator's HTTP front-end (aiohttp) for driving a real aiogram bot.
 
-See README.md beside this file for usage.
+The Bot API itself (chats, messages, files, limits, HTML checks) is
+:class:`bot.telegram_emulator.TelegramEmulator`; this adds the local server,
+the update queue of getUpdates, the records of every call and the waiting
+helpers of the tests. See README.md beside this file for usage.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import BodyPartReader, web
 
-from .limits import Limits, RateLimiter
-from .methods import MAX_UPLOAD, ApiError, BotApiMethods, Files, MethodImpl
-from .models import ApiCall, CallbackAnswer, ChatState, FakeMessage, StoredFile, UploadedFile
+from bot.telegram_emulator.emulator import DEFAULT_DESCRIPTIONS, ApiError, Files, TelegramEmulator
+from bot.telegram_emulator.limits import MAX_UPLOAD, Limits
+from bot.telegram_emulator.models import ChatState, FakeMessage
+
+from .models import ApiCall, UploadedFile
 from .people import FakeGroup, FakeUser
 
 if TYPE_CHECKING:
@@ -78,27 +83,7 @@ _RAW_KEYS = frozenset(
     }
 )
 _DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_DEFAULT_DESCRIPTIONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden: bot was blocked by the user",
-    404: "Not Found",
-    409: "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-}
-
 T = TypeVar("T")
-
-
-@dataclass
-class _Fault:
-    code: int
-    description: str
-    retry_after: int | None
-    times: int
-    chat_id: int | None
 
 
 @dataclass
@@ -121,7 +106,7 @@ def decode_param(key: str, value: Any) -> Any:
     return value
 
 
-class FakeTelegram(BotApiMethods):
+class FakeTelegram(TelegramEmulator):
     """A fake Telegram Bot API server on 127.0.0.1 with simulated users.
 
     ``enforce_limits`` turns on Telegram's flood limits (429 with retry_after).
@@ -142,32 +127,20 @@ class FakeTelegram(BotApiMethods):
         bot_first_name: str = "Alatau Test Bot",
         callback_timeout: float | None = 15.0,
     ) -> None:
-        self.enforce_limits = enforce_limits
-        self.callback_timeout = callback_timeout
-        self.limiter = RateLimiter(limits)
+        super().__init__(
+            enforce_limits=enforce_limits,
+            limits=limits,
+            bot_username=bot_username,
+            bot_first_name=bot_first_name,
+            callback_timeout=callback_timeout,
+        )
         self.quiet = quiet
         self.timeout = timeout
-        self.bot_username = bot_username
-        self.bot_first_name = bot_first_name
-        self.bot_user = self._make_bot_user(DEFAULT_TOKEN)
-        self.webhook: dict[str, Any] = {"url": ""}
+        self.use_token(DEFAULT_TOKEN)
         self.calls: list[ApiCall] = []
         self.server_errors: list[BaseException] = []
         self.dropped_updates = 0
         self._by_method: defaultdict[str, list[ApiCall]] = defaultdict(list)
-        self._bot_users: dict[str, dict[str, Any]] = {}
-        self._chats: dict[int, ChatState] = {}
-        self._users: dict[int, dict[str, Any]] = {}
-        self._blocked: set[int] = set()
-        self._files: dict[str, StoredFile] = {}
-        self._files_by_path: dict[str, StoredFile] = {}
-        self._queries: dict[str, dict[str, Any]] = {}
-        self._callback_answers: dict[int, list[CallbackAnswer]] = {}
-        self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self._faults: dict[str, list[_Fault]] = {}
-        self._file_seq = itertools.count(1)
-        self._media_group_seq = itertools.count(13_000_000_000_000_001)
-        self._query_seq = itertools.count(4_000_000_000_000_001)
         self._update_seq = itertools.count(100_000_001)
         self._queue: deque[_Pending] = deque()
         self._allowed: frozenset[str] | None = None
@@ -182,10 +155,6 @@ class FakeTelegram(BotApiMethods):
         self._feed: tuple[Dispatcher, Bot] | None = None
         self._runner: web.AppRunner | None = None
         self._port = 0
-        self._impls: dict[str, MethodImpl] = {
-            name[2:]: getattr(self, name) for name in dir(self) if name.startswith("m_")
-        }
-        self._impls["getupdates"] = self._impls["getme"]  # placeholder: awaited specially
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -273,79 +242,6 @@ class FakeTelegram(BotApiMethods):
         self.calls.clear()
         self._by_method.clear()
 
-    @property
-    def too_many_requests(self) -> int:
-        """How many sends were refused with 429 by the enforced limits."""
-        return self.limiter.too_many_requests
-
-    @property
-    def delivered(self) -> dict[int, int]:
-        """Messages delivered per chat id."""
-        return {cid: chat.delivered for cid, chat in self._chats.items() if chat.delivered}
-
-    @property
-    def delivered_total(self) -> int:
-        return sum(chat.delivered for chat in self._chats.values())
-
-    def messages(self, chat_id: int) -> list[FakeMessage]:
-        """Bot messages in a chat (not deleted; edits applied)."""
-        return [m for m in self._chats[chat_id].bot_log if not m.deleted]
-
-    def file(self, file_id: str) -> StoredFile:
-        return self._files[file_id]
-
-    def commands(
-        self, scope: dict[str, Any] | None = None, language_code: str = ""
-    ) -> list[dict[str, Any]]:
-        """Commands stored by setMyCommands for a scope (default scope if None)."""
-        key = self._commands_key({"scope": scope, "language_code": language_code})
-        return list(self._commands.get(key, []))
-
-    # ----------------------------------------------------------- injection
-    def inject(
-        self,
-        method: str,
-        error_code: int,
-        description: str | None = None,
-        *,
-        retry_after: int | None = None,
-        times: int = 1,
-        chat_id: int | None = None,
-    ) -> None:
-        """Make the next ``times`` calls of ``method`` (to ``chat_id`` if given)
-        fail with Telegram's error JSON; the failed call delivers nothing."""
-        if error_code == 429 and retry_after is None:
-            retry_after = 3
-        if description is None:
-            if error_code == 429:
-                description = f"Too Many Requests: retry after {retry_after}"
-            else:
-                description = _DEFAULT_DESCRIPTIONS.get(error_code, "Internal Server Error")
-        fault = _Fault(error_code, description, retry_after, times, chat_id)
-        self._faults.setdefault(method.lower(), []).append(fault)
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
-
-    def block_user(self, user_id: int) -> None:
-        """Every request to this private chat answers 403 until unblocked."""
-        self._blocked.add(user_id)
-
-    def unblock_user(self, user_id: int) -> None:
-        self._blocked.discard(user_id)
-
-    def _take_fault(self, method: str, chat_id: Any) -> ApiError | None:
-        faults = self._faults.get(method)
-        if not faults:
-            return None
-        for fault in faults:
-            if fault.chat_id is None or fault.chat_id == chat_id:
-                fault.times -= 1
-                if fault.times <= 0:
-                    faults.remove(fault)
-                return ApiError(fault.code, fault.description, fault.retry_after)
-        return None
-
     # --------------------------------------------------------------- people
     def user(
         self,
@@ -359,17 +255,8 @@ class FakeTelegram(BotApiMethods):
         """A person in a private chat with the bot (chat_id == user_id)."""
         if user_id <= 0:
             raise ValueError("user ids are positive")
-        user = self._register_user(user_id, first_name, language_code, last_name, username)
-        chat = self._chats.get(user_id)
-        if chat is None:
-            data: dict[str, Any] = {"id": user_id, "type": "private", "first_name": first_name}
-            if last_name:
-                data["last_name"] = last_name
-            if username:
-                data["username"] = username
-            chat = ChatState(id=user_id, data=data)
-            self._chats[user_id] = chat
-        return FakeUser(self, user, chat)
+        user = self.register_user(user_id, first_name, language_code, last_name, username)
+        return FakeUser(self, user, self.private_chat(user))
 
     def group(
         self,
@@ -379,42 +266,7 @@ class FakeTelegram(BotApiMethods):
         supergroup: bool | None = None,
     ) -> FakeGroup:
         """A group (supergroup if chat_id <= -10**12 unless told)."""
-        if chat_id >= 0:
-            raise ValueError("group chat ids are negative")
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            if supergroup is None:
-                supergroup = chat_id <= -(10**12)
-            data = {"id": chat_id, "type": "supergroup" if supergroup else "group", "title": title}
-            chat = ChatState(id=chat_id, data=data)
-            self._chats[chat_id] = chat
-        return FakeGroup(self, chat)
-
-    def _register_user(
-        self,
-        user_id: int,
-        first_name: str,
-        language_code: str | None,
-        last_name: str | None = None,
-        username: str | None = None,
-    ) -> dict[str, Any]:
-        user = self._users.get(user_id)
-        if user is None:
-            user = {"id": user_id, "is_bot": False, "first_name": first_name}
-            if last_name:
-                user["last_name"] = last_name
-            if username:
-                user["username"] = username
-            if language_code:
-                user["language_code"] = language_code
-            self._users[user_id] = user
-        return user
-
-    def callback_answers_of(self, user_id: int) -> list[CallbackAnswer]:
-        return list(self._callback_answers.get(user_id, ()))
-
-    def _new_query_id(self) -> str:
-        return str(next(self._query_seq))
+        return FakeGroup(self, self.group_chat(chat_id, title, supergroup=supergroup))
 
     # -------------------------------------------------------------- updates
     def push_update(self, kind: str, payload: dict[str, Any]) -> tuple[int, asyncio.Future[None]]:
@@ -528,7 +380,7 @@ class FakeTelegram(BotApiMethods):
         while True:
             self._last_poll = time.monotonic()
             if self._poll_gen != gen:
-                raise ApiError(409, _DEFAULT_DESCRIPTIONS[409])
+                raise ApiError(409, DEFAULT_DESCRIPTIONS[409])
             remaining = deadline - loop.time()
             if self._queue or self._closing or remaining <= 0:
                 break
@@ -605,14 +457,6 @@ class FakeTelegram(BotApiMethods):
         return "\n".join(lines)
 
     # ----------------------------------------------------------------- HTTP
-    def _make_bot_user(self, token: str) -> dict[str, Any]:
-        return {
-            "id": int(token.split(":", 1)[0]),
-            "is_bot": True,
-            "first_name": self.bot_first_name,
-            "username": self.bot_username,
-        }
-
     async def _read_params(self, request: web.Request) -> tuple[dict[str, Any], Files]:
         raw: dict[str, Any] = dict(request.query)
         files: Files = {}
@@ -641,18 +485,6 @@ class FakeTelegram(BotApiMethods):
                 raw.update(await request.post())
         return {k: decode_param(k, v) for k, v in raw.items()}, files
 
-    def _call_chat(self, method: str, params: dict[str, Any]) -> int | str | None:
-        if method == "answercallbackquery":
-            query = self._queries.get(str(params.get("callback_query_id")))
-            return query["chat_id"] if query else None
-        chat_id = params.get("chat_id")
-        if chat_id is None:
-            return None
-        try:
-            return int(chat_id)
-        except (TypeError, ValueError):
-            return str(chat_id)
-
     async def _handle_api(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         if not _TOKEN_RE.match(token):
@@ -666,11 +498,8 @@ class FakeTelegram(BotApiMethods):
         except Exception as e:
             self.server_errors.append(e)
             return _json(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {e}"})
-        bot_user = self._bot_users.get(token)
-        if bot_user is None:
-            bot_user = self._bot_users[token] = self._make_bot_user(token)
-        self.bot_user = bot_user
-        chat_id = self._call_chat(name, params)
+        self.use_token(token)
+        chat_id = self.call_chat(name, params)
         uploads = [
             UploadedFile(field=k, name=v[0], size=len(v[2]), content_type=v[1])
             for k, v in files.items()
@@ -678,7 +507,6 @@ class FakeTelegram(BotApiMethods):
         call = ApiCall(method, params, uploads, time.monotonic(), chat_id)
         self.calls.append(call)
         self._by_method[name].append(call)
-        impl = self._impls.get(name)
         tracked = name != "getupdates"
         chat = self._chats.get(chat_id) if isinstance(chat_id, int) else None
         if tracked:
@@ -688,15 +516,13 @@ class FakeTelegram(BotApiMethods):
         status = 200
         body: dict[str, Any]
         try:
-            if impl is None:
-                raise ApiError(404, "Not Found")
-            fault = self._take_fault(name, chat_id)
-            if fault is not None:
-                raise fault
             if name == "getupdates":
+                fault = self._take_fault(name, chat_id)
+                if fault is not None:
+                    raise fault
                 result = await self._get_updates(params)
             else:
-                result = impl(params, files)
+                result = self.call(name, params, files)
             body = {"ok": True, "result": result}
         except ApiError as e:
             status, body = e.code, e.payload()
@@ -726,7 +552,7 @@ class FakeTelegram(BotApiMethods):
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if not _TOKEN_RE.match(request.match_info["token"]):
             return _json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-        stored = self._files_by_path.get(request.match_info["path"])
+        stored = self.file_at(request.match_info["path"])
         if stored is None:
             return _json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
         return web.Response(

@@ -97,7 +97,7 @@ async def test_wait_idle_and_wait_for(tg: FakeTelegram, echo: Dispatcher) -> Non
     for user in users:
         tg.push_update(
             "message",
-            user._new_message({"text": f"hi {user.id}"}),
+            user.post({"text": f"hi {user.id}"}),
         )
     await tg.wait_idle()
     assert all(u.last_text == f"hi {u.id}" for u in users)

@@ -8,8 +8,8 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 
+from bot.telegram_emulator.limits import RateLimiter
 from tests.tgfake import FakeTelegram, Limits
-from tests.tgfake.limits import RateLimiter
 
 
 class Clock:

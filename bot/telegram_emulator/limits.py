@@ -1,4 +1,5 @@
-"""Telegram's flood limits as sliding windows (opt-in in :class:`FakeTelegram`)."""
+"""Telegram's limits: sizes of texts, captions, files and button data, and the
+flood limits as sliding windows (enforced only when a front-end asks for it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,18 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+MAX_TEXT = 4096  # UTF-16 code units of a message text (after entity parsing)
+MAX_CAPTION = 1024  # UTF-16 code units of a caption
+MAX_CALLBACK_DATA = 64  # bytes of callback_data
+MAX_CALLBACK_ANSWER = 200  # characters of an answerCallbackQuery text
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses larger files
+MAX_UPLOAD = 50 * 1024 * 1024  # a bot's upload
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True)
@@ -19,7 +32,7 @@ class Limits:
 
 
 @dataclass
-class _Window:
+class Window:
     size: int
     seconds: float
     stamps: deque[float] = field(default_factory=deque)
@@ -43,18 +56,18 @@ class RateLimiter:
     ) -> None:
         self.limits = limits or Limits()
         self._now = clock
-        self._global = _Window(self.limits.global_per_second, 1.0)
-        self._chats: dict[int, _Window] = {}
+        self._global = Window(self.limits.global_per_second, 1.0)
+        self._chats: dict[int, Window] = {}
         self.too_many_requests = 0
         self.rejected: Counter[int] = Counter()
 
-    def _chat_window(self, chat_id: int) -> _Window:
+    def _chat_window(self, chat_id: int) -> Window:
         w = self._chats.get(chat_id)
         if w is None:
             if chat_id < 0:
-                w = _Window(self.limits.group_per_minute, 60.0)
+                w = Window(self.limits.group_per_minute, 60.0)
             else:
-                w = _Window(self.limits.private_per_second, 1.0)
+                w = Window(self.limits.private_per_second, 1.0)
             self._chats[chat_id] = w
         return w
 

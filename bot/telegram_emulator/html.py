@@ -1,16 +1,19 @@
-"""A validator/parser for Telegram's HTML ``parse_mode`` subset.
+"""Telegram's text formatting: the HTML ``parse_mode`` subset, Markdown escapes,
+and the text a terminal shows.
 
-Mirrors the behaviour (and the error texts) of Telegram's own parser closely
-enough for tests: unsupported tags, an unescaped ``<``, unclosed or mismatched
-tags are rejected with ``can't parse entities: ...``. On success it returns the
-plain text the user sees and the message entities (UTF-16 offsets), as the
-Bot API would in the returned Message.
+The HTML parser mirrors the behaviour (and the error texts) of Telegram's own:
+unsupported tags, an unescaped ``<``, unclosed or mismatched tags are rejected
+with ``can't parse entities: ...``. On success it returns the plain text the
+user sees and the message entities (UTF-16 offsets), as the Bot API would in
+the returned Message.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from .limits import utf16_len
 
 _TAG_TYPES: dict[str, str] = {
     "b": "bold",
@@ -38,12 +41,11 @@ _ATTR_RE = re.compile(
 )
 
 
+_MARKDOWN_ESCAPE = re.compile(r"\\([_*\[\]()~`>#+\-=|{}.!\\])")
+
+
 class HtmlParseError(ValueError):
     """Raised with the part after ``can't parse entities: ``."""
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _byte_offset(text: str, pos: int) -> int:
@@ -100,12 +102,12 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
         if lt == -1:
             chunk = _decode_entities(text[i:])
             out.append(chunk)
-            out_len += _utf16_len(chunk)
+            out_len += utf16_len(chunk)
             break
         if lt > i:
             chunk = _decode_entities(text[i:lt])
             out.append(chunk)
-            out_len += _utf16_len(chunk)
+            out_len += utf16_len(chunk)
         i = lt
         if i + 1 < n and text[i + 1] == "/":
             gt = text.find(">", i)
@@ -178,3 +180,35 @@ def check_html(text: str) -> str | None:
     except HtmlParseError as e:
         return f"Bad Request: can't parse entities: {e}"
     return None
+
+
+def render(
+    text: str, parse_mode: str | None, entities: list[dict[str, Any]] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """Apply the parse mode: ``(plain text, entities)``; raises :class:`HtmlParseError`.
+
+    Markdown modes only lose their escapes (their entities are not simulated);
+    without a parse mode the text and the given entities are kept."""
+    mode = (parse_mode or "").lower()
+    if mode == "html":
+        return parse_html(text)
+    if mode.startswith("markdown"):
+        return _MARKDOWN_ESCAPE.sub(r"\1", text), []
+    return text, list(entities or [])
+
+
+def shown(plain: str, entities: list[dict[str, Any]] | None) -> str:
+    """The text as a terminal shows it: a link's address follows its label."""
+    inserts: list[tuple[int, str]] = []
+    units = plain.encode("utf-16-le")
+    for entity in entities or []:
+        url = str(entity.get("url") or "")
+        if entity.get("type") != "text_link" or not url or url.startswith("tg://"):
+            continue
+        end = int(entity["offset"]) + int(entity["length"])
+        label = units[2 * int(entity["offset"]) : 2 * end].decode("utf-16-le", "replace")
+        if label != url:
+            inserts.append((end, f" ({url})"))
+    for end, addition in sorted(inserts, reverse=True):
+        units = units[: 2 * end] + addition.encode("utf-16-le") + units[2 * end :]
+    return units.decode("utf-16-le", "replace")

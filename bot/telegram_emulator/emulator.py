@@ -1,8 +1,16 @@
-"""Bot API method implementations of the fake server (a mixin of FakeTelegram).
+"""The Telegram Bot API emulator: its state and its method table.
 
-Each ``m_<lowercase method name>`` takes the decoded params and the uploaded
-files (``{field: (filename, content_type, bytes)}``) and returns the ``result``
-or raises :class:`ApiError` with Telegram's exact error.
+:class:`TelegramEmulator` answers Bot API methods the way Telegram would:
+messages get ids and dates, files get ids and paths, formatting and limits are
+checked, and errors carry Telegram's status code and description. Each
+``m_<lowercase method name>`` takes the decoded params and the uploaded files
+(``{field: (filename, content_type, bytes)}``) and returns the ``result`` or
+raises :class:`ApiError`. Simulated people post messages and press buttons
+through :meth:`TelegramEmulator.post` and :meth:`TelegramEmulator.callback_query`.
+
+Front-ends: :class:`bot.telegram_emulator.session.EmulatorSession` (an aiogram
+session in the same process, used by the console chat) and the HTTP server of
+the tests and benchmarks (``tests/tgfake/server.py``).
 """
 
 from __future__ import annotations
@@ -13,18 +21,25 @@ import mimetypes
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from .html_check import HtmlParseError, parse_html
-from .limits import RateLimiter
+from .html import HtmlParseError, render
+from .limits import (
+    MAX_CALLBACK_ANSWER,
+    MAX_CALLBACK_DATA,
+    MAX_CAPTION,
+    MAX_DOWNLOAD,
+    MAX_TEXT,
+    MAX_UPLOAD,
+    Limits,
+    RateLimiter,
+    utf16_len,
+)
 from .models import CallbackAnswer, ChatState, FakeMessage, StoredFile
 
 Files = dict[str, tuple[str, str, bytes]]
-
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-MAX_DOWNLOAD = 20 * 1024 * 1024
-MAX_UPLOAD = 50 * 1024 * 1024
+MethodImpl = Callable[[dict[str, Any], Files], Any]
 
 SEND_METHODS = frozenset(
     {"sendmessage", "senddocument", "sendphoto", "copymessage", "forwardmessage", "sendmediagroup"}
@@ -64,6 +79,16 @@ _CONTENT_KEYS = (
     "voice",
     "animation",
 )
+DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
 
 
 class ApiError(Exception):
@@ -90,28 +115,322 @@ def bad(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
 
 
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+def text_content(text: str) -> dict[str, Any]:
+    """A person's text message: ``/command args`` gets its bot_command entity."""
+    content: dict[str, Any] = {"text": text}
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+    return content
 
 
-class BotApiMethods:
-    """Implementations; state lives on :class:`FakeTelegram`."""
+class Listener(Protocol):
+    """Told what a user would see (the console prints it)."""
 
-    bot_user: dict[str, Any]
-    enforce_limits: bool
-    callback_timeout: float | None
-    limiter: RateLimiter
-    webhook: dict[str, Any]
-    _chats: dict[int, ChatState]
-    _users: dict[int, dict[str, Any]]
-    _blocked: set[int]
-    _files: dict[str, StoredFile]
-    _files_by_path: dict[str, StoredFile]
-    _queries: dict[str, dict[str, Any]]
-    _callback_answers: dict[int, list[CallbackAnswer]]
-    _commands: dict[tuple[str, str], list[dict[str, Any]]]
-    _file_seq: itertools.count[int]
-    _media_group_seq: itertools.count[int]
+    def message(self, message: FakeMessage, change: str) -> None:
+        """A bot message appeared or changed; change: "" (new), "edited", "buttons", "forwarded"."""
+
+    def deleted(self, message: FakeMessage) -> None: ...
+
+    def callback_answered(self, answer: CallbackAnswer, chat_id: int) -> None: ...
+
+
+@dataclass
+class _Fault:
+    code: int
+    description: str
+    retry_after: int | None
+    times: int
+    chat_id: int | None
+
+
+class TelegramEmulator:
+    """The Bot API's state (chats, messages, files, queries, commands) and methods.
+
+    ``enforce_limits`` turns on Telegram's flood limits (429 with retry_after).
+    ``callback_timeout``: answerCallbackQuery later than this after the press
+    fails like Telegram's ("query is too old..."); None disables the check.
+    ``chats``: called with an unknown chat id, returns the chat object to create
+    it with (the console knows every chat), or None: "chat not found".
+    """
+
+    def __init__(
+        self,
+        *,
+        enforce_limits: bool = False,
+        limits: Limits | None = None,
+        bot_username: str = "alatau_test_bot",
+        bot_first_name: str = "Alatau Test Bot",
+        callback_timeout: float | None = 15.0,
+        chats: Callable[[int], dict[str, Any] | None] | None = None,
+        listener: Listener | None = None,
+    ) -> None:
+        self.enforce_limits = enforce_limits
+        self.callback_timeout = callback_timeout
+        self.limiter = RateLimiter(limits)
+        self.bot_username = bot_username
+        self.bot_first_name = bot_first_name
+        self.chat_source = chats
+        self.listener = listener
+        self.bot_user: dict[str, Any] = {}
+        self.webhook: dict[str, Any] = {"url": ""}
+        self._bot_users: dict[str, dict[str, Any]] = {}
+        self._chats: dict[int, ChatState] = {}
+        self._users: dict[int, dict[str, Any]] = {}
+        self._blocked: set[int] = set()
+        self._files: dict[str, StoredFile] = {}
+        self._files_by_path: dict[str, StoredFile] = {}
+        self._queries: dict[str, dict[str, Any]] = {}
+        self._callback_answers: dict[int, list[CallbackAnswer]] = {}
+        self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._faults: dict[str, list[_Fault]] = {}
+        self._file_seq = itertools.count(1)
+        self._media_group_seq = itertools.count(13_000_000_000_000_001)
+        self._query_seq = itertools.count(4_000_000_000_000_001)
+        self.methods: dict[str, MethodImpl] = {
+            name[2:]: getattr(self, name) for name in dir(self) if name.startswith("m_")
+        }
+
+    # ------------------------------------------------------------- calling
+    def use_token(self, token: str) -> dict[str, Any]:
+        """The bot behind ``token`` makes the next call (getMe answers id = its digits)."""
+        user = self._bot_users.get(token)
+        if user is None:
+            user = self._bot_users[token] = {
+                "id": int(token.split(":", 1)[0]),
+                "is_bot": True,
+                "first_name": self.bot_first_name,
+                "username": self.bot_username,
+            }
+        self.bot_user = user
+        return user
+
+    def call(self, method: str, params: dict[str, Any], files: Files | None = None) -> Any:
+        """Answer one Bot API method: its result, or :class:`ApiError`."""
+        name = method.lower()
+        impl = self.methods.get(name)
+        if impl is None:
+            raise ApiError(404, "Not Found")
+        fault = self._take_fault(name, self.call_chat(name, params))
+        if fault is not None:
+            raise fault
+        return impl(params, files or {})
+
+    def call_chat(self, method: str, params: dict[str, Any]) -> int | str | None:
+        """The chat a call is about (for records and injected faults)."""
+        if method.lower() == "answercallbackquery":
+            query = self._queries.get(str(params.get("callback_query_id")))
+            return query["chat_id"] if query else None
+        chat_id = params.get("chat_id")
+        if chat_id is None:
+            return None
+        try:
+            return int(chat_id)
+        except (TypeError, ValueError):
+            return str(chat_id)
+
+    # ----------------------------------------------------------- injection
+    def inject(
+        self,
+        method: str,
+        error_code: int,
+        description: str | None = None,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        chat_id: int | None = None,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (to ``chat_id`` if given)
+        fail with Telegram's error JSON; the failed call delivers nothing."""
+        if error_code == 429 and retry_after is None:
+            retry_after = 3
+        if description is None:
+            if error_code == 429:
+                description = f"Too Many Requests: retry after {retry_after}"
+            else:
+                description = DEFAULT_DESCRIPTIONS.get(error_code, "Internal Server Error")
+        fault = _Fault(error_code, description, retry_after, times, chat_id)
+        self._faults.setdefault(method.lower(), []).append(fault)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def _take_fault(self, method: str, chat_id: Any) -> ApiError | None:
+        faults = self._faults.get(method)
+        if not faults:
+            return None
+        for fault in faults:
+            if fault.chat_id is None or fault.chat_id == chat_id:
+                fault.times -= 1
+                if fault.times <= 0:
+                    faults.remove(fault)
+                return ApiError(fault.code, fault.description, fault.retry_after)
+        return None
+
+    def block_user(self, user_id: int) -> None:
+        """Every request to this private chat answers 403 until unblocked."""
+        self._blocked.add(user_id)
+
+    def unblock_user(self, user_id: int) -> None:
+        self._blocked.discard(user_id)
+
+    def is_blocked(self, user_id: int) -> bool:
+        return user_id in self._blocked
+
+    # ------------------------------------------------------------- people
+    def register_user(
+        self,
+        user_id: int,
+        first_name: str,
+        language_code: str | None,
+        last_name: str | None = None,
+        username: str | None = None,
+    ) -> dict[str, Any]:
+        """A Telegram user (kept as first registered)."""
+        user = self._users.get(user_id)
+        if user is None:
+            user = {"id": user_id, "is_bot": False, "first_name": first_name}
+            if last_name:
+                user["last_name"] = last_name
+            if username:
+                user["username"] = username
+            if language_code:
+                user["language_code"] = language_code
+            self._users[user_id] = user
+        return user
+
+    def private_chat(self, user: dict[str, Any]) -> ChatState:
+        """The private chat of a registered user with the bot (chat id == user id)."""
+        user_id = int(user["id"])
+        if user_id <= 0:
+            raise ValueError("user ids are positive")
+        chat = self._chats.get(user_id)
+        if chat is None:
+            data: dict[str, Any] = {"id": user_id, "type": "private"}
+            for key in ("first_name", "last_name", "username"):
+                if user.get(key):
+                    data[key] = user[key]
+            chat = self._chats[user_id] = ChatState(id=user_id, data=data)
+        return chat
+
+    def group_chat(
+        self, chat_id: int, title: str = "Test group", *, supergroup: bool | None = None
+    ) -> ChatState:
+        """A group (a supergroup if chat_id <= -10**12 unless told)."""
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            if supergroup is None:
+                supergroup = chat_id <= -(10**12)
+            data = {"id": chat_id, "type": "supergroup" if supergroup else "group", "title": title}
+            chat = self._chats[chat_id] = ChatState(id=chat_id, data=data)
+        return chat
+
+    def join(self, chat: ChatState, user: dict[str, Any], status: str = "member") -> None:
+        """``user`` is in the group ``chat`` with this getChatMember status."""
+        chat.members[int(user["id"])] = user
+        chat.member_status[int(user["id"])] = status
+
+    def leave(self, chat: ChatState, user_id: int) -> None:
+        chat.members.pop(user_id, None)
+        chat.member_status[user_id] = "left"
+
+    def post(
+        self,
+        chat: ChatState,
+        sender: dict[str, Any],
+        content: dict[str, Any],
+        reply_to: FakeMessage | int | None = None,
+        file: StoredFile | None = None,
+    ) -> dict[str, Any]:
+        """A person's message in ``chat``: stored, returned as the update's Message JSON."""
+        mid = chat.new_message_id()
+        data: dict[str, Any] = {
+            "message_id": mid,
+            "from": sender,
+            "chat": chat.data,
+            "date": int(time.time()),
+        }
+        if reply_to is not None:
+            target = reply_to if isinstance(reply_to, FakeMessage) else chat.messages[reply_to]
+            data["reply_to_message"] = {
+                k: v for k, v in target.data.items() if k != "reply_to_message"
+            }
+        data.update(content)
+        chat.messages[mid] = FakeMessage(data, from_bot=False, file=file)
+        return data
+
+    def callback_query(
+        self, user: dict[str, Any], chat: ChatState, message: FakeMessage, data: str
+    ) -> dict[str, Any]:
+        """A press of an inline button carrying ``data`` on ``message``: the CallbackQuery JSON."""
+        query_id = str(next(self._query_seq))
+        self._queries[query_id] = {
+            "user_id": int(user["id"]),
+            "chat_id": chat.id,
+            "time": time.monotonic(),
+            "answered": False,
+            "data": data,
+        }
+        return {
+            "id": query_id,
+            "from": user,
+            "message": dict(message.data),
+            "chat_instance": str(abs(chat.id) * 7919 % 10**18),
+            "data": data,
+        }
+
+    # ------------------------------------------------------------- reading
+    def chat(self, chat_id: int) -> ChatState:
+        """A chat by id (created through ``chats`` if the front-end knows it)."""
+        return self._chat(chat_id)
+
+    def messages(self, chat_id: int) -> list[FakeMessage]:
+        """Bot messages in a chat (not deleted; edits applied)."""
+        return [m for m in self._chats[chat_id].bot_log if not m.deleted]
+
+    def message(self, chat_id: int, message_id: int) -> FakeMessage | None:
+        """Any message still in a chat (the bot's or a person's)."""
+        chat = self._chats.get(chat_id)
+        return None if chat is None else chat.messages.get(message_id)
+
+    def file(self, file_id: str) -> StoredFile:
+        return self._files[file_id]
+
+    def file_at(self, path: str) -> StoredFile | None:
+        """The file behind a download path (``file_path`` of getFile)."""
+        return self._files_by_path.get(path)
+
+    def callback_answers_of(self, user_id: int) -> list[CallbackAnswer]:
+        return list(self._callback_answers.get(user_id, ()))
+
+    def commands(
+        self, scope: dict[str, Any] | None = None, language_code: str = ""
+    ) -> list[dict[str, Any]]:
+        """Commands stored by setMyCommands for a scope (default scope if None)."""
+        key = self._commands_key({"scope": scope, "language_code": language_code})
+        return list(self._commands.get(key, []))
+
+    @property
+    def too_many_requests(self) -> int:
+        """How many sends were refused with 429 by the enforced limits."""
+        return self.limiter.too_many_requests
+
+    @property
+    def delivered(self) -> dict[int, int]:
+        """Messages delivered per chat id."""
+        return {cid: chat.delivered for cid, chat in self._chats.items() if chat.delivered}
+
+    @property
+    def delivered_total(self) -> int:
+        return sum(chat.delivered for chat in self._chats.values())
+
+    def drop_pending_updates(self) -> None:
+        """deleteWebhook(drop_pending_updates): the HTTP front-end keeps a queue."""
+
+    def pending_update_count(self) -> int:
+        return 0
 
     # ----------------------------------------------------------------- helpers
     def _chat(self, chat_id: Any) -> ChatState:
@@ -121,7 +440,10 @@ class BotApiMethods:
             raise bad("chat not found") from None
         chat = self._chats.get(cid)
         if chat is None:
-            raise bad("chat not found")
+            data = self.chat_source(cid) if self.chat_source is not None else None
+            if data is None:
+                raise bad("chat not found")
+            chat = self._chats[cid] = ChatState(id=cid, data=data)
         return chat
 
     def _writable_chat(self, params: dict[str, Any]) -> ChatState:
@@ -144,14 +466,10 @@ class BotApiMethods:
         self, text: Any, parse_mode: Any, entities: Any, *, caption: bool
     ) -> tuple[str, list[dict[str, Any]]]:
         text = "" if text is None else str(text)
-        mode = str(parse_mode or "").lower()
-        if mode == "html":
-            try:
-                plain, ents = parse_html(text)
-            except HtmlParseError as e:
-                raise bad(f"can't parse entities: {e}") from None
-        else:
-            plain, ents = text, list(entities or [])
+        try:
+            plain, ents = render(text, parse_mode, entities)
+        except HtmlParseError as e:
+            raise bad(f"can't parse entities: {e}") from None
         if not caption and not plain.strip():
             raise bad("message text is empty")
         if caption and utf16_len(plain) > MAX_CAPTION:
@@ -186,7 +504,7 @@ class BotApiMethods:
                     )
                 if "callback_data" in button:
                     size = len(str(button["callback_data"]).encode("utf-8"))
-                    if not 1 <= size <= 64:
+                    if not 1 <= size <= MAX_CALLBACK_DATA:
                         raise bad("BUTTON_DATA_INVALID")
                 if "url" in button:
                     url = str(button["url"])
@@ -221,6 +539,7 @@ class BotApiMethods:
         html: str | None = None,
         parse_mode: str | None = None,
         file: StoredFile | None = None,
+        change: str = "",
     ) -> FakeMessage:
         mid = chat.new_message_id()
         data: dict[str, Any] = {
@@ -241,6 +560,8 @@ class BotApiMethods:
         chat.delivered += 1
         if markup is not None and ("keyboard" in markup or "remove_keyboard" in markup):
             chat.keyboard = markup.get("keyboard")
+        if self.listener is not None:
+            self.listener.message(msg, change)
         return msg
 
     def new_file(
@@ -252,6 +573,7 @@ class BotApiMethods:
         file_name: str | None = None,
         mime_type: str | None = None,
         prefix: str = "BQAC",
+        origin: str = "bot",
     ) -> StoredFile:
         """Register a file (used for uploads by the bot and by simulated users)."""
         n = next(self._file_seq)
@@ -268,6 +590,7 @@ class BotApiMethods:
             content=content,
             file_name=file_name,
             mime_type=mime_type,
+            origin=origin,
         )
         self._files[stored.file_id] = stored
         self._files_by_path[stored.file_path] = stored
@@ -389,12 +712,6 @@ class BotApiMethods:
         if params.get("drop_pending_updates"):
             self.drop_pending_updates()
         return True
-
-    def drop_pending_updates(self) -> None:  # implemented by FakeTelegram
-        raise NotImplementedError
-
-    def pending_update_count(self) -> int:  # implemented by FakeTelegram
-        raise NotImplementedError
 
     def m_getwebhookinfo(self, params: dict[str, Any], files: Files) -> Any:
         info: dict[str, Any] = {
@@ -618,7 +935,12 @@ class BotApiMethods:
             }
         self._admit(chat)
         msg = self._deliver(
-            chat, content, html=source.raw_text, parse_mode=source.parse_mode, file=source.file
+            chat,
+            content,
+            html=source.raw_text,
+            parse_mode=source.parse_mode,
+            file=source.file,
+            change="forwarded",
         )
         return msg.data
 
@@ -650,6 +972,8 @@ class BotApiMethods:
             msg.parse_mode = parse_mode
         msg.data["edit_date"] = int(time.time())
         msg.edit_count += 1
+        if self.listener is not None:
+            self.listener.message(msg, "edited" if drop else "buttons")
         return msg.data
 
     def m_editmessagetext(self, params: dict[str, Any], files: Files) -> Any:
@@ -689,7 +1013,7 @@ class BotApiMethods:
         msg = chat.messages.pop(int(mid), None) if mid is not None else None
         if msg is None:
             raise bad("message to delete not found")
-        msg.deleted = True
+        self._deleted(msg)
         return True
 
     def m_deletemessages(self, params: dict[str, Any], files: Files) -> Any:
@@ -697,8 +1021,13 @@ class BotApiMethods:
         for mid in params.get("message_ids") or []:
             msg = chat.messages.pop(int(mid), None)
             if msg is not None:
-                msg.deleted = True
+                self._deleted(msg)
         return True
+
+    def _deleted(self, msg: FakeMessage) -> None:
+        msg.deleted = True
+        if self.listener is not None:
+            self.listener.deleted(msg)
 
     # ------------------------------------------------------------- callbacks
     def m_answercallbackquery(self, params: dict[str, Any], files: Files) -> Any:
@@ -714,7 +1043,7 @@ class BotApiMethods:
         ):
             raise bad("query is too old and response timeout expired or query ID is invalid")
         text = params.get("text")
-        if text is not None and len(str(text)) > 200:
+        if text is not None and len(str(text)) > MAX_CALLBACK_ANSWER:
             raise bad("MESSAGE_TOO_LONG")
         query["answered"] = True
         answer = CallbackAnswer(
@@ -725,6 +1054,8 @@ class BotApiMethods:
             data=query.get("data"),
         )
         self._callback_answers.setdefault(query["user_id"], []).append(answer)
+        if self.listener is not None:
+            self.listener.callback_answered(answer, int(query["chat_id"]))
         return True
 
     # ----------------------------------------------------------------- files
@@ -786,6 +1117,3 @@ def _member_json(user: dict[str, Any], status: str) -> dict[str, Any]:
     elif status == "kicked":
         member["until_date"] = 0
     return member
-
-
-MethodImpl = Callable[[dict[str, Any], Files], Any]
