@@ -10,7 +10,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -157,24 +156,9 @@ async def test_forged_staff_press_without_the_secret_gets_401_and_changes_nothin
         sent_before = len(tg.sent_calls())
 
         def press(update_id: int) -> dict[str, Any]:
-            query_id = tg._new_query_id()
-            tg._queries[query_id] = {
-                "user_id": member.id,
-                "chat_id": STAFF_CHAT_ID,
-                "time": time.monotonic(),
-                "answered": False,
-                "data": CardAction(action="take", app=application_id).pack(),
-            }
-            return {
-                "update_id": update_id,
-                "callback_query": {
-                    "id": query_id,
-                    "from": member.data,
-                    "message": dict(card.data),
-                    "chat_instance": "1",
-                    "data": CardAction(action="take", app=application_id).pack(),
-                },
-            }
+            data = CardAction(action="take", app=application_id).pack()
+            query = tg.callback_query(member.data, tg.chat(STAFF_CHAT_ID), card, data)
+            return {"update_id": update_id, "callback_query": query}
 
         url = f"http://127.0.0.1:{port}/webhook"
         assert await post(url, press(11), {}) == 401
