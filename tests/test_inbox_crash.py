@@ -111,7 +111,7 @@ async def test_sigkill_with_updates_in_flight_then_restart_handles_each_once(
             card = await card_of(app, tg, result.application_id, timeout=30)
             member = staff(tg, STAFF_IDS[0])
             confirmed = [
-                tg.push_update("message", member._new_message({"text": text}, card, None))[1]
+                tg.push_update("message", member.post({"text": text}, card, None))[1]
                 for text in texts
             ]
             # Telegram now considers all ten delivered: the bot asked for the next ones.
