@@ -91,7 +91,7 @@ async def on_answer(message: Message, relay_application: int, app: AppContext) -
     user = message.from_user
     assert user is not None
     file = _file(message)
-    text = (message.text or message.caption or "").strip()[:3500]
+    text = (message.text or message.caption or "").strip()
     number = await _number(app, relay_application)
     header = gettext_in(app.i18n, staff_language(app), HEADER, number=html.escape(number))
     try:

@@ -962,7 +962,7 @@ async def _relay_to_parent(message: Message, app: AppContext, application_id: in
     copy_from = (message.chat.id, message.message_id) if has_file else None
     try:
         done = await send_staff_message(
-            app, application_id, member(user), text.strip()[:3500], copy_from=copy_from
+            app, application_id, member(user), text.strip(), copy_from=copy_from
         )
     except StaffActionError as error:
         await message.reply(error_text(error))

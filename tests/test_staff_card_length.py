@@ -140,3 +140,57 @@ def _entry(application_id: int, action: str, comment: str, at: dt.datetime) -> A
         comment=comment,
         created_at=at,
     )
+
+
+TEXT = ("Ответ <с> разметкой & длинный; " * 140)[:4090]  # as long as Telegram allows
+
+
+def _unnumbered(texts: list[str]) -> str:
+    """The parts' texts without their "(n/m) " marks, joined as one."""
+    import re
+
+    return " ".join(re.sub(r"^\(\d+/\d+\) ", "", t) for t in texts)
+
+
+async def test_long_relayed_texts_arrive_whole_in_numbered_parts(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
+    parent = tg.user(3402, language_code="ru")
+    application_id = await submit_application(staffbot.app, tg, parent, "ru")
+    member = staff(tg)
+    card = await card_of(staffbot.app, tg, application_id)
+    text = TEXT.strip()
+    assert 4080 < len(text) <= 4096
+
+    # staff → parent: 4 090 characters do not fit the notification's frame: two parts
+    await member.reply(card, text)
+    await wait_outbox_idle(staffbot.app, tg)
+    notices = [m.text or "" for m in tg.messages(parent.id)]
+    assert len(notices) == 2 and all(utf16(n) <= 4096 for n in notices)
+    bodies = [n.split("\n\n")[1] for n in notices]
+    assert bodies[0].startswith("(1/2) ") and bodies[1].startswith("(2/2) ")
+    assert _unnumbered(bodies).split() == text.split()
+
+    # parent → staff: the same length back, under the answer's header, in two parts
+    before = len(tg.messages(STAFF_CHAT_ID))
+    await parent.reply(tg.messages(parent.id)[0], text)
+    await wait_outbox_idle(staffbot.app, tg)
+    relayed = [m.text or "" for m in tg.messages(STAFF_CHAT_ID)[before:]]
+    assert len(relayed) == 2 and all(utf16(r) <= 4096 for r in relayed)
+    assert relayed[0].startswith("💬 Ответ заявителя, заявление ALA-2025-000001:\n\n(1/2) ")
+    assert relayed[1].startswith("(2/2) ")
+    first = relayed[0].split("\n\n", 1)[1]
+    assert _unnumbered([first, relayed[1]]).split() == text.split()
+
+    # a photo with a long caption: the caption fits (1 024), the rest follows as a message
+    caption = ("Фото справки & <печать> " * 42).strip()  # ~1 000 characters
+    before = len(tg.messages(STAFF_CHAT_ID))
+    await parent.send_photo(caption=caption)
+    await wait_outbox_idle(staffbot.app, tg)
+    arrived = tg.messages(STAFF_CHAT_ID)[before:]
+    assert [m.kind for m in arrived] == ["photo", "text"]
+    shown = arrived[0].data.get("caption") or ""
+    assert shown.startswith("💬 Ответ заявителя, заявление ALA-2025-000001:\n(1/2) ")
+    assert utf16(shown) <= 1024
+    assert (arrived[1].text or "").startswith("(2/2) ")
+    assert _unnumbered([shown.split("\n", 1)[1], arrived[1].text or ""]).split() == caption.split()

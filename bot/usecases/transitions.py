@@ -48,6 +48,7 @@ from bot.data.models import (
 )
 from bot.i18n import gettext_in
 from bot.outbox import store as outbox
+from bot.textfit import parts_of, relayed, relayed_caption
 from bot.views.cards import schedule_for, stops_of
 from bot.views.notifications import (
     WITHDRAWN,
@@ -744,6 +745,9 @@ async def record_termination(
     return done
 
 
+STAFF_TEXT_PART = 3500  # characters of a staff text per message to the parent (with its frame)
+
+
 async def send_staff_message(
     app: AppContext,
     application_id: int,
@@ -763,7 +767,13 @@ async def send_staff_message(
                 app, application, who, "message", text or ("[file]" if copy_from else "")
             )
         )
-        await notify(session, application, "staff_message", {"text": text}, link=True)
+        # A text longer than one message goes in numbered parts, never cut.
+        parts = parts_of(text, STAFF_TEXT_PART) or [text]
+        for number, part in enumerate(parts, start=1):
+            params: dict[str, Any] = {"text": part}
+            if len(parts) > 1:
+                params.update(part=number, parts=len(parts))
+            await notify(session, application, "staff_message", params, link=True)
         if copy_from is not None:
             await outbox.enqueue(
                 session,
@@ -893,29 +903,35 @@ async def parent_answer(
                 action="answer",
                 old_status=old,
                 new_status=old,
-                comment=(text[:1000] if text else "[file]"),
+                comment=(text if text else "[file]"),
                 created_at=moment_of(app),
             )
         )
         if staff_chat is not None:
+            # Never cut: a text longer than a message (or a caption) follows in numbered parts.
+            payloads: list[dict[str, Any]]
             if file is None:
-                payload: dict[str, Any] = {"text": f"{header}\n\n{html.escape(text)}", "link": True}
+                payloads = [{"text": part, "link": True} for part in relayed(header, text)]
             else:
-                caption = header + (f"\n{html.escape(text)}" if text else "")
-                payload = {
-                    "method": "copy",
-                    "from_chat_id": user_id,
-                    "message_id": message_id,
-                    "caption": caption[:1000],
-                    "link": True,
-                }
-            await outbox.enqueue(
-                session,
-                chat_id=staff_chat,
-                kind="parent_answer",
-                payload=payload,
-                application_id=application.id,
-            )
+                caption, rest = relayed_caption(header, text)
+                payloads = [
+                    {
+                        "method": "copy",
+                        "from_chat_id": user_id,
+                        "message_id": message_id,
+                        "caption": caption,
+                        "link": True,
+                    },
+                    *({"text": part, "link": True} for part in rest),
+                ]
+            for payload in payloads:
+                await outbox.enqueue(
+                    session,
+                    chat_id=staff_chat,
+                    kind="parent_answer",
+                    payload=payload,
+                    application_id=application.id,
+                )
         new = old
         if file is not None:
             session.add(

@@ -41,9 +41,9 @@ from bot.data.models import (
 )
 from bot.i18n import N_
 from bot.outbox import store as outbox
+from bot.textfit import MESSAGE_LIMIT, fits, shorten, split_lines
 from bot.usecases.applications import RELATION_LABELS
 from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
-from bot.views.fit import MESSAGE_LIMIT, fits, shorten, split_lines
 from bot.views.formatting import day, moment, money
 from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
 from core.eligibility import Answer, Representative, ScreeningAnswers, Verdict, screen

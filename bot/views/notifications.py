@@ -280,7 +280,8 @@ def _staff_message(_: Tr, p: Mapping[str, Any], language: str) -> str:
                 number=html.escape(p["number"]),
             ),
             "",
-            html.escape(p.get("text") or ""),
+            (f"({p['part']}/{p['parts']}) " if p.get("parts") else "")
+            + html.escape(p.get("text") or ""),
             "",
             _("To answer, reply to this message (text, photo or file)."),
         ]
