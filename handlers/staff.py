@@ -349,6 +349,8 @@ async def _do(
 
 # ------------------------------------------------------------------ a refusal waiting for its comment
 
+CANCEL_WORDS = ("/cancel", "отмена", "бас тарту", "болдырмау", "cancel")
+
 # Card buttons that start a typed dialog: not while the member's own refusal waits.
 DIALOGS = ("docs", "reject", "overpay", "stop")
 
@@ -882,18 +884,19 @@ async def on_dialog_cancel(
     bot: Bot,
     state: FSMContext,
 ) -> None:
-    await _leave_own_refusal(app, bot, state, query.from_user)
+    await _leave_own_refusal(app, bot, state, query.from_user, only=callback_data.app)
     await state.clear()
     callback_answer.text = _("Cancelled.")
     await _close_picker(query, _("Cancelled."))
 
 
 async def _leave_own_refusal(
-    app: AppContext, bot: Bot, state: FSMContext, user: User
+    app: AppContext, bot: Bot, state: FSMContext, user: User, only: int | None = None
 ) -> str | None:
-    """/cancel and Cancel also leave the member's own refusal waiting for its comment."""
+    """/cancel (and Cancel under a picker of the same application) also leave the
+    member's own refusal waiting for its comment."""
     mine = await refusal_waiting_for(app, user.id)
-    if mine is None:
+    if mine is None or (only is not None and mine.application_id != only):
         return None
     return await _leave_refusal(app, bot, state, user, mine.application_id)
 
@@ -921,7 +924,12 @@ async def on_staff_message(message: Message, app: AppContext, bot: Bot, state: F
     replied = message.reply_to_message
     waiting = await refusal_waiting_for(app, user.id)
     if waiting is not None:
-        answers_prompt = replied is None or replied.message_id in _prompts(data)
+        # Only an explicit reply to a request for the comment is the comment (or a cancel
+        # word): a refusal is irreversible, a stray message must not become its reason.
+        typed = (message.text or "").strip().lower()
+        answers_prompt = (
+            replied.message_id in _prompts(data) if replied is not None else typed in CANCEL_WORDS
+        )
         if (
             current == StaffDialog.reject_comment.state
             and int(data.get("app", 0)) == waiting.application_id
@@ -984,7 +992,7 @@ async def _dialog_answer(
     assert user is not None
     application_id = int(data.get("app", 0))
     text = message.text or ""
-    if text.strip().lower() in ("/cancel", "отмена", "бас тарту", "cancel"):
+    if text.strip().lower() in CANCEL_WORDS:
         left = await _leave_own_refusal(app, bot, state, user)
         await state.clear()
         await message.reply(_("Cancelled.") + (f" {html.escape(left)}" if left else ""))

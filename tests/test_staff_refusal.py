@@ -75,8 +75,10 @@ async def test_a_waiting_refusal_is_shown_and_its_comment_is_never_relayed(
     replies = await member.reply(card, "Справка школы недействительна")
     reminder = one(replies, "ждёт комментария")
     assert "Заявителю ничего не отправлено" in (reminder.text or "")
-    # … nor a reply to another message of the application, nor a second try on the card
+    # … nor a second try on the card, nor a message that replies to nothing
     replies = await member.reply(card, "Справка школы недействительна!")
+    one(replies, "ждёт комментария")
+    replies = await member.send("Коллеги, кто сегодня дежурит?")
     one(replies, "ждёт комментария")
     await wait_outbox_idle(staffbot.app, tg)
     assert await staff_messages_to(staffbot, parent.id) == []
