@@ -71,7 +71,7 @@ from bot.views.cards import (
 )
 from bot.views.formatting import day, money
 from bot.views.notifications import refresh_card_later
-from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
+from bot.views.status import GROUND_LABELS, GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
 from core.months import Month
 from core.schedule import StopReason
 from core.status import Action, QuarterStatus, due_from, is_due
@@ -507,7 +507,7 @@ async def on_card_button(
         rows = [
             [
                 InlineKeyboardButton(
-                    text=f"{number}) {_(GROUND_TEXTS[number])}"[:60],
+                    text=f"{number}) {_(GROUND_LABELS[number])}",
                     callback_data=GroundPick(app=application.id, ground=number).pack(),
                 )
             ]

@@ -10,17 +10,21 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
+from bot.catalogues import LANGUAGES
 from bot.context import AppContext
-from bot.i18n import telegram_language
+from bot.i18n import N_, telegram_language
 from bot.views.ui import MENU_LANGUAGE, Said, main_menu
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский"}
-GREETING = (
-    "Сәлеметсіз бе! Бұл бот Алатау қаласында мүгедектігі бар балаларды үйде оқытуға "
-    "жұмсалған шығындарды өтеу туралы көмектеседі. Тілді таңдаңыз.\n\n"
-    "Здравствуйте! Этот бот помогает с возмещением затрат на обучение на дому детей "
-    "с инвалидностью в городе Алатау. Выберите язык."
+GREETING = N_(
+    "Hello! This bot helps with the reimbursement of the costs of home education of "
+    "children with disabilities in the city of Alatau. Choose the language."
 )
+
+
+def greeting(i18n: I18n) -> str:
+    """The greeting before the language is chosen: from the catalogue, kk then ru."""
+    return "\n\n".join(i18n.gettext(GREETING, locale=language) for language in LANGUAGES)
 
 
 class LanguageChoice(CallbackData, prefix="lang"):
@@ -54,23 +58,23 @@ def intro_text() -> str:
     )
 
 
-async def ask_language(message: Message) -> None:
+async def ask_language(message: Message, i18n: I18n) -> None:
     user = message.from_user
-    await message.answer(GREETING, reply_markup=language_keyboard(telegram_language(user)))
+    await message.answer(greeting(i18n), reply_markup=language_keyboard(telegram_language(user)))
 
 
-async def on_start(message: Message, app: AppContext, state: FSMContext) -> None:
+async def on_start(message: Message, app: AppContext, state: FSMContext, i18n: I18n) -> None:
     user = message.from_user
     if user is None:
         return
     if await app.languages.get(user.id) is None:
-        await ask_language(message)
+        await ask_language(message, i18n)
         return
     await message.answer(intro_text(), reply_markup=main_menu())
 
 
-async def on_language_command(message: Message) -> None:
-    await ask_language(message)
+async def on_language_command(message: Message, i18n: I18n) -> None:
+    await ask_language(message, i18n)
 
 
 async def on_language_chosen(

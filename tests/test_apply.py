@@ -72,7 +72,7 @@ EXPECTED = {
             "Ваше заявление отправлено. Его номер — ALA-2025-000001.",
             "Государственную корпорацию «Правительство для граждан»",
             "eGov",
-            "п.6",
+            "п. 6",
         ],
     },
     "kk": {
@@ -89,7 +89,7 @@ EXPECTED = {
         "summary": [
             "Жіберер алдында өтінішіңізді тексеріңіз.",
             "Тегі: Әбдіқадырова",
-            "Балаға кім болады: Анасы",
+            "Балаға қатысы: Анасы",
             "Мүгедектіктің аяқталу мерзімі: 31.12.2027",
             "Оқу орнының анықтамасы: файлдар: 1",
             "100\xa0656,00\xa0₸",
@@ -196,7 +196,7 @@ async def test_guardian_is_asked_for_the_guardianship_document(
     await begin(user, "kk")
     summary = await answer_all(user, "kk", Person(relation="guardian", patronymic=""))
     text = joined(summary)
-    assert "Балаға кім болады: Қорғаншы / қамқоршы" in text
+    assert "Балаға қатысы: Қорғаншы / қамқоршы" in text
     assert "Әкесінің аты: —" in text  # skipped
     assert "Қорғаншылықты (қамқоршылықты) растайтын құжат: файлдар: 1" in text
     replies = await user.press(LABELS["kk"]["send"])

@@ -89,7 +89,7 @@ def test_every_notification_renders_in_both_languages(kind: str, language: str) 
         assert ("14-тармағында" if language == "kk" else "п. 14 Правил № 84") in text
     if kind in ("quarter_paid", "approved"):
         assert "31\xa0456,00\xa0₸" in text
-        assert ("Қараша 2025" if language == "kk" else "ноябрь 2025") in text
+        assert ("2025 жылғы қараша" if language == "kk" else "ноябрь 2025") in text
 
 
 async def take(tg: FakeTelegram, bot: RunningBot, application_id: int) -> None:
@@ -98,7 +98,7 @@ async def take(tg: FakeTelegram, bot: RunningBot, application_id: int) -> None:
 
 
 TAKEN_RU = "🔎 Ваше заявление ALA-2025-000001 принято на рассмотрение"
-TAKEN_KK = "🔎 Сіздің ALA-2025-000001 өтінішіңіз қарауға алынды"
+TAKEN_KK = "🔎 Сіздің № ALA-2025-000001 өтінішіңіз қарауға алынды"
 
 
 async def test_429_with_retry_after_is_honoured_and_delivered_once(

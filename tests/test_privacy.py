@@ -66,7 +66,7 @@ async def test_refusal_stores_nothing_personal_and_can_be_reconsidered(
     replies = await user.press(LABELS["ru"]["disagree"])
     text = joined(replies)
     assert "Никакие персональные данные не сохранены" in text
-    assert "п.8(4)" in text and "статья 8 Закона «О персональных данных и их защите»" in text
+    assert "пп. 4) п. 8" in text and "статья 8 Закона «О персональных данных и их защите»" in text
     assert replies[0].inline_buttons == [["📄 Прочитать согласие ещё раз"]]
     [record] = await consents(running, user.id)
     assert (record.answer, record.language, record.text_version) == ("disagree", "ru", "2025-11-v1")

@@ -31,20 +31,20 @@ async def staffbot(tg: FakeTelegram, make_settings: Any) -> AsyncIterator[Runnin
 
 
 APPROVED = {
-    "kk": "✅ Сіздің ALA-2025-000001 өтінішіңіз мақұлданды",
+    "kk": "✅ Сіздің № ALA-2025-000001 өтінішіңіз мақұлданды",
     "ru": "✅ Ваше заявление ALA-2025-000001 одобрено",
 }
 TAKEN = {
-    "kk": "🔎 Сіздің ALA-2025-000001 өтінішіңіз қарауға алынды",
+    "kk": "🔎 Сіздің № ALA-2025-000001 өтінішіңіз қарауға алынды",
     "ru": "🔎 Ваше заявление ALA-2025-000001 принято на рассмотрение",
 }
 Q2 = {
-    "kk": "2025/2026 оқу жылының 2-тоқсаны (Қараша 2025, Желтоқсан 2025): 31\xa0456,00\xa0₸",
+    "kk": "2025/2026 оқу жылының 2-тоқсаны (2025 жылғы қараша, 2025 жылғы желтоқсан): 31\xa0456,00\xa0₸",
     "ru": "2-й квартал 2025/2026 учебного года (ноябрь 2025, декабрь 2025): 31\xa0456,00\xa0₸",
 }
 TOTAL = {"kk": "Барлығы: 100\xa0656,00\xa0₸", "ru": "Итого: 100\xa0656,00\xa0₸"}
 PAID = {
-    "kk": "💰 Төленді: 2025/2026 оқу жылының 2-тоқсаны (Қараша 2025, Желтоқсан 2025) — 31\xa0456,00\xa0₸.",
+    "kk": "💰 Төленді: 2025/2026 оқу жылының 2-тоқсаны (2025 жылғы қараша, 2025 жылғы желтоқсан) — 31\xa0456,00\xa0₸.",
     "ru": "💰 Выплачено: 2-й квартал 2025/2026 учебного года (ноябрь 2025, декабрь 2025) — 31\xa0456,00\xa0₸.",
 }
 
@@ -145,7 +145,7 @@ async def test_refusal_names_the_ground_and_the_appeal_route(
     )
     await member.reply(prompt, "Справка <без печати> школы")
     refusal_text = {
-        "kk": "⛔ Сіздің ALA-2025-000001 өтінішіңіз бойынша бас тарту туралы шешім қабылданды",
+        "kk": "⛔ Сіздің № ALA-2025-000001 өтінішіңіз бойынша бас тарту туралы шешім қабылданды",
         "ru": "⛔ По вашему заявлению ALA-2025-000001 принято решение об отказе",
     }
     notice = await wait_text(tg, parent.id, refusal_text[language])
@@ -191,7 +191,7 @@ async def test_documents_requested_and_the_parent_answers_with_a_file(
     prompt = tg.messages(STAFF_CHAT_ID)[-1]
     await member.reply(prompt, "Справка со сроком обучения на 2025/2026 учебный год")
     asked = {
-        "kk": "📎 Бөлім ALA-2025-000001 өтініш бойынша құжаттарды сұрайды.",
+        "kk": "📎 Бөлім № ALA-2025-000001 өтініш бойынша құжаттарды сұрайды.",
         "ru": "📎 Отдел запрашивает документы по заявлению ALA-2025-000001.",
     }
     request = await wait_text(tg, parent.id, asked[language])
@@ -201,7 +201,7 @@ async def test_documents_requested_and_the_parent_answers_with_a_file(
     # The parent answers with a photo (no reply needed: documents are requested).
     await parent.send_photo(caption="вот справка")
     received = {
-        "kk": "📨 Рақмет: ALA-2025-000001 өтініш бойынша құжаттарыңыз бөлімге берілді.",
+        "kk": "📨 Рақмет: № ALA-2025-000001 өтініш бойынша құжаттарыңыз бөлімге берілді.",
         "ru": "📨 Спасибо: ваши документы по заявлению ALA-2025-000001 переданы в отдел.",
     }
     await wait_text(tg, parent.id, received[language])
@@ -219,7 +219,7 @@ async def test_documents_requested_and_the_parent_answers_with_a_file(
     # ... and the parent's reply to it comes back to the card's thread.
     replies = await parent.reply(message, "Хорошо, спасибо!")
     passed = {
-        "kk": "✉️ Бөлімге жіберілді (ALA-2025-000001 өтініш).",
+        "kk": "✉️ Бөлімге жіберілді (№ ALA-2025-000001 өтініш).",
         "ru": "✉️ Передано в отдел (заявление ALA-2025-000001).",
     }
     assert [r.text for r in replies] == [passed[language]]

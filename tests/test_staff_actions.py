@@ -105,7 +105,7 @@ async def test_overpayment_dialog_asks_amount_and_reason(
     replies = await member.reply(prompt, "Выплата за октябрь при справке с ноября")
     one(replies, "записана переплата 15\xa0728,00\xa0₸")
     expected = {
-        "kk": "⚠️ Бөлім ALA-2025-000001 өтініш бойынша артық төленген соманы тіркеді: 15\xa0728,00\xa0₸.",
+        "kk": "⚠️ Бөлім № ALA-2025-000001 өтініш бойынша артық төленген соманы тіркеді: 15\xa0728,00\xa0₸.",
         "ru": "⚠️ Отдел зафиксировал излишне выплаченную сумму по заявлению ALA-2025-000001: 15\xa0728,00\xa0₸.",
     }
     notice = await wait_text(tg, parent.id, expected[language])
@@ -134,7 +134,7 @@ async def test_termination_event_cancels_later_quarters(
     replies = await member.reply(prompt, "10.01.2026")
     one(replies, "выплата прекращается после 10.01.2026")
     expected = {
-        "kk": "ℹ️ ALA-2025-000001 өтініш бойынша төлем «Ақпан 2026» айынан бастап тоқтатылады (5-тармақ)",
+        "kk": "ℹ️ № ALA-2025-000001 өтініш бойынша төлем 2026 жылғы ақпан айынан бастап тоқтатылады (5-тармақ)",
         "ru": "ℹ️ Выплата по заявлению ALA-2025-000001 прекращается с месяца «февраль 2026» (п. 5)",
     }
     notice = await wait_text(tg, parent.id, expected[language])
@@ -313,7 +313,7 @@ async def test_a_withdrawal_by_the_parent_reaches_both_sides(
         StaffMember(parent.id),
         actor=Actor.PARENT,
     )
-    await wait_text(tg, parent.id, "↩️ Сіздің ALA-2025-000001 өтінішіңіз кері қайтарылды.")
+    await wait_text(tg, parent.id, "↩️ Сіздің № ALA-2025-000001 өтінішіңіз кері қайтарылды.")
     notice = await wait_text(tg, STAFF_CHAT_ID, "↩️ Заявитель отозвал заявление ALA-2025-000001.")
     card = await card_of(staffbot.app, tg, application_id)
     assert notice.reply_to_message_id == card.message_id

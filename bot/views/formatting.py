@@ -30,7 +30,12 @@ def month(value: Month) -> str:
 
 
 def month_name(value: Month, language: str) -> str:
-    """'қаңтар 2026' / 'январь 2026'."""
+    """'2026 жылғы қаңтар' / 'январь 2026'.
+
+    Kazakh writes the year first and the month in lower case; Babel's stand-alone
+    form is capitalised ('Қаңтар 2026'), its format form is not ('қаңтар')."""
+    if language == "kk":
+        return f"{value.year} жылғы {format_date(value.first_day(), 'MMMM', locale='kk')}"
     return format_date(value.first_day(), "LLLL yyyy", locale=language)
 
 

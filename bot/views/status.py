@@ -62,6 +62,15 @@ GROUND_TEXTS: Mapping[int, str] = {
     ),
 }
 
+# Short names of the p.8 grounds for the staff's buttons (the full wording is in the
+# message above the buttons; a button never shows a sentence cut in the middle).
+GROUND_LABELS: Mapping[int, str] = {
+    1: N_("Unreliable documents or data"),
+    2: N_("Requirements not met"),
+    3: N_("Negative answer or conclusion"),
+    4: N_("No consent (Art. 8 of the Law)"),
+}
+
 QUARTER_STATUS_TEXTS: Mapping[str, str] = {
     "planned": N_("planned"),
     "paid": N_("paid"),
