@@ -96,7 +96,7 @@ def sentences(text: str) -> list[str]:
 
 
 def test_kazakh_month_names_are_lower_case_inside_a_sentence() -> None:
-    from bot.formatting import month_name
+    from bot.views.formatting import month_name
     from core.months import Month
 
     capitalised = [

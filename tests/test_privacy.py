@@ -203,15 +203,15 @@ async def test_a_sent_application_is_kept_and_the_parent_is_told_so_before_confi
     assert (
         "ALA-2025-000001 (отправлено) остаётся в Отделе: он хранит то, что требует закон. "
         "Сотрудникам сообщат, что вы отозвали согласие. Без согласия Отдел может отказать по "
-        "этому заявлению по основанию п.8(4)." in question.text
+        "этому заявлению по основанию пп. 4) п. 8." in question.text
     )
     assert await outbox_rows(running) == []  # the staff are told only after "Yes"
 
     replies = await user.press(WORDS["ru"]["yes_withdraw"], message=question)
     text = joined(replies)
-    assert "Ваше согласие отозвано." in text and "п.8(4)" in text and "ALA-2025-000001" in text
+    assert "Ваше согласие отозвано." in text and "пп. 4) п. 8" in text and "ALA-2025-000001" in text
     [row] = await outbox_rows(running)
-    assert "отозвал согласие" in row.payload["text"] and "п.8(4)" in row.payload["text"]
+    assert "отозвал согласие" in row.payload["text"] and "пп. 4) п. 8" in row.payload["text"]
 
     # /deletedata (typed label): the same application is kept, not erased — said before
     [question] = await user.send(LABELS["ru"]["delete"])
@@ -220,7 +220,7 @@ async def test_a_sent_application_is_kept_and_the_parent_is_told_so_before_confi
         "требует закон, и не удаляется. Сотрудникам сообщат, что вы попросили удалить ваши данные"
         in question.text
     )
-    assert "по основанию п.8(4)" in question.text
+    assert "по основанию пп. 4) п. 8" in question.text
     replies = await user.press(WORDS["ru"]["yes_delete"], message=question)
     text = joined(replies)
     assert "Ваши отправленные заявления (ALA-2025-000001) остаются в Отделе" in text
