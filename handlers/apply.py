@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import html
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -40,12 +41,17 @@ from bot.usecases import consent as consent_service
 from bot.usecases.applications import (
     RELATION_LABELS,
     IncompleteDraft,
-    estimate_total,
+    OtherApplication,
+    estimate_of,
+    estimate_request,
+    existing_claims,
     missing_fields,
     submit,
 )
 from bot.usecases.drafts import SUMMARY, Draft, Relation, decode, encode
 from bot.usecases.privacy import DRAFT_DESTINY
+from bot.views.draft_notes import claim_lines, zero_lines
+from bot.views.eligibility import Tr
 from bot.views.formatting import money
 from bot.views.ui import (
     BACK,
@@ -292,7 +298,9 @@ def estimate_line(total: Any, language: str) -> str:
     ).format(amount=f"<b>{html.escape(money(total, language))}</b>")
 
 
-def summary_lines(turn: Turn, draft: Draft) -> list[str]:
+def summary_lines(turn: Turn, draft: Draft, others: Sequence[OtherApplication] = ()) -> list[str]:
+    """The answers by section, the estimate and what to know before Send: an application
+    already sent for this child (p.3, p.7), why the estimate is zero (p.4, p.5)."""
     answers = draft.answers
     active = {item.code for item in active_steps(answers)}
     title = html.escape(_("Please check your application before sending it."))
@@ -307,9 +315,15 @@ def summary_lines(turn: Turn, draft: Draft) -> list[str]:
             label = html.escape(_(BY_CODE[code].label))
             value = html.escape(display(code, draft))
             lines.append(f"{label}: <b>{value}</b>")
-    total = estimate_total(answers, turn.app.clock.today())
-    if total is not None:
-        lines += ["", estimate_line(total, turn.language)]
+    today = turn.app.clock.today()
+    request, result = estimate_request(answers, today), estimate_of(answers, today)
+    tr = Tr(turn.i18n, turn.language)
+    if result is not None:
+        lines += ["", estimate_line(result.total, turn.language)]
+        lines += zero_lines(tr, result, request)
+    notes = claim_lines(tr, [(other.number, other.status.value) for other in others])
+    if notes:
+        lines += ["", *notes]
     return lines
 
 
@@ -359,7 +373,8 @@ def typed_field(i18n: I18n, text: str | None, draft: Draft) -> str | None:
 
 
 async def show_summary(turn: Turn, draft: Draft, prefix: str | None = None) -> None:
-    lines = summary_lines(turn, draft)
+    others = await existing_claims(turn.app, draft.answers, turn.app.clock.today())
+    lines = summary_lines(turn, draft, others)
     if prefix:
         lines = [prefix, "", *lines]
     for index, part in enumerate(split_message(lines)):

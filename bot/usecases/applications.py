@@ -17,12 +17,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bot.context import AppContext
+from bot.data.claims import OtherApplication, competing_for_child
 from bot.data.models import Application, Attachment, AuditEntry
 from bot.data.numbers import next_number
 from bot.i18n import N_
 from bot.outbox import store as outbox
 from bot.usecases.drafts import Answers, FileRecord, Relation
 from bot.views.status import can_withdraw
+from core.claims import claim_period
 from core.schedule import Estimate, EstimateRequest, estimate
 from core.status import Action, Actor, Status, apply_action
 
@@ -115,6 +117,19 @@ def estimate_total(answers: Answers, applied: dt.date) -> Decimal | None:
     """Total of the payment schedule (core.schedule) for the answers, None if not computable."""
     result = estimate_of(answers, applied)
     return None if result is None else result.total
+
+
+async def existing_claims(
+    app: AppContext, answers: Answers, applied: dt.date
+) -> tuple[OtherApplication, ...]:
+    """Applications already sent for the draft's child whose period overlaps the one the
+    draft would claim if sent on `applied` (p.3: one receiver; p.7: per child; core.claims)
+    — from any Telegram account. Shown to the parent before Send; nothing is refused."""
+    if answers.child_iin is None or answers.cert_to is None:
+        return ()
+    period = claim_period(applied, answers.cert_to, answers.cert_from)
+    async with app.sessionmaker() as session:
+        return await competing_for_child(session, str(answers.child_iin), period)
 
 
 async def submit(

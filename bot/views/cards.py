@@ -18,7 +18,7 @@ import datetime as dt
 import html
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.context import AppContext
+from bot.data.claims import ClaimWarnings, OtherApplication, card_warnings
 from bot.data.models import (
     Application,
     AuditEntry,
@@ -45,7 +46,7 @@ from bot.textfit import MESSAGE_LIMIT, fits, shorten, split_lines
 from bot.usecases.applications import RELATION_LABELS
 from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
 from bot.views.formatting import day, moment, money
-from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
+from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS, status_text
 from core.eligibility import Answer, Representative, ScreeningAnswers, Verdict, screen
 from core.months import Month
 from core.schedule import Estimate, EstimateRequest, Stop, StopReason, estimate
@@ -133,6 +134,7 @@ class CardData:
     audit: Sequence[AuditEntry]
     overpayments: Sequence[Overpayment]
     stops: Sequence[TerminationEvent]
+    warnings: ClaimWarnings = field(default_factory=ClaimWarnings)
 
 
 async def load_card(session: AsyncSession, application_id: int) -> CardData | None:
@@ -167,6 +169,7 @@ async def load_card(session: AsyncSession, application_id: int) -> CardData | No
         audit=sorted(application.audit, key=lambda e: e.id),
         overpayments=overpayments,
         stops=stops,
+        warnings=await card_warnings(session, application),
     )
 
 
@@ -292,6 +295,56 @@ def _privacy_lines(_: Tr, a: Application, audit: Sequence[AuditEntry]) -> list[s
     return ["<b>" + text + "</b>"]
 
 
+def card_link(chat_id: int | None, other: OtherApplication) -> str:
+    """The other application's number, linked to its card message when the staff chat is
+    a supergroup (t.me/c/… links exist only there) and the card was posted."""
+    number = html.escape(other.number)
+    text = str(chat_id) if chat_id is not None else ""
+    if not text.startswith("-100") or other.card_message_id is None:
+        return f"<b>{number}</b>"
+    return f'<a href="https://t.me/c/{text[4:]}/{other.card_message_id}">{number}</a>'
+
+
+def _warning_lines(_: Tr, chat_id: int | None, warnings: ClaimWarnings) -> list[str]:
+    """One block: other applications for the same child (p.3, p.7), the same applicant
+    IIN or IBAN from another Telegram account. Staff decide; nothing was blocked."""
+    if not warnings:
+        return []
+
+    def listed(others: Sequence[OtherApplication]) -> str:
+        return ", ".join(f"{card_link(chat_id, o)} ({status_text(_, o.status)})" for o in others)
+
+    lines = ["", "<b>" + _("⚠️ Check before deciding") + "</b>"]
+    if warnings.same_child:
+        lines.append(
+            "• "
+            + _(
+                "Another application for this child with an overlapping period ({p3}, {p7}: "
+                "paid to one representative, per child): {applications}",
+                p3=paragraph(_, "p.3"),
+                p7=paragraph(_, "p.7"),
+                applications=listed(warnings.same_child),
+            )
+        )
+    if warnings.same_applicant_iin:
+        lines.append(
+            "• "
+            + _(
+                "The same applicant IIN was sent from another Telegram account: {applications}",
+                applications=listed(warnings.same_applicant_iin),
+            )
+        )
+    if warnings.same_iban:
+        lines.append(
+            "• "
+            + _(
+                "The same IBAN was sent from another Telegram account: {applications}",
+                applications=listed(warnings.same_iban),
+            )
+        )
+    return lines
+
+
 # The card always fits one message: lists show their newest items (the rest is in
 # History), free texts on the card are shortened.
 CARD_LIMIT = MESSAGE_LIMIT - 96
@@ -351,6 +404,7 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
             "<b>" + _("⚠️ The applicant has blocked the bot: contact them by phone.") + "</b>"
         )
     lines += _privacy_lines(_, a, data.audit)
+    lines += _warning_lines(_, app.settings.staff_chat_id, data.warnings)
     lines += [
         _("Sent: {date} · language: {language}", date=day(a.applied_on), language=_v(a.language)),
         "",
