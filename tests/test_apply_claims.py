@@ -13,7 +13,6 @@ from bot.settings import Settings
 from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
 from tests.test_apply_support import (
     APPLICANT_IIN,
-    CHILD_IIN,
     LABELS,
     Person,
     answer_all,
