@@ -88,6 +88,7 @@ from handlers.apply_steps import (
     parse_file,
     step_number,
     store_answer,
+    to_confirm,
 )
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,15 @@ SEND_WORDS = ("отправить", "жіберу", "send")
 START_OVER = N_("🔄 Start over")
 START_OVER_WORDS = ("заново", "начать заново", "басынан бастау", "start over")
 EDIT = N_("✏️ {field}")
+CONFIRM_YES = N_("✅ Yes, that is right")
+CONFIRM_YES_WORDS = ("да", "верно", "иә", "ия", "дұрыс", "yes")
+CONFIRM_NO = N_("✏️ No, correct it")
+CONFIRM_NO_WORDS = ("нет", "исправить", "жоқ", "түзету", "no")
+# core.consistency RELATION_SEX_MISMATCH: the sex the IIN encodes → the question.
+CONFIRM_SEX = {
+    "female": N_("By your IIN you are a woman, but you chose «{relation}». Is that right?"),
+    "male": N_("By your IIN you are a man, but you chose «{relation}». Is that right?"),
+}
 
 SECTIONS = (
     (N_("Applicant"), ("surname", "name", "patronymic", "iin", "phone", "address", "relation")),
@@ -534,7 +544,7 @@ async def resume_or_start(turn: Turn) -> None:
     draft = await load_draft(turn)
     await turn.state.set_state(ApplyStates.wizard)
     if draft.step in (*BY_CODE, SUMMARY):
-        draft.editing = False
+        draft.editing, draft.pending = False, None
         code = draft.step
         if code != SUMMARY and code not in {item.code for item in active_steps(draft.answers)}:
             code = first_missing(draft) or SUMMARY
@@ -746,7 +756,7 @@ async def on_edit(
     }:
         stale(callback_answer)
         return
-    draft.editing = True
+    draft.editing, draft.pending = True, None
     await save_and_ask(turn, draft, callback_data.field)
 
 
@@ -771,6 +781,9 @@ async def on_wizard_message(
         return
     if text is not None and matches(i18n, text, START_OVER, START_OVER_WORDS):
         await start_over(turn)
+        return
+    if draft.pending is not None:
+        await on_confirmation(turn, text, draft)
         return
     if text is not None and matches(i18n, text, BACK, BACK_WORDS):
         await go_back(turn, draft)
@@ -800,8 +813,59 @@ async def on_wizard_message(
     if isinstance(value, Rejected):
         await ask_again(turn, code, draft, value)
         return
+    if to_confirm(code, value, draft.answers) is not None:
+        draft.pending = (code, value)
+        await save_draft(turn, draft)
+        await ask_confirmation(turn, draft)
+        return
     store_answer(code, value, draft)
     await advance(turn, draft)
+
+
+async def ask_confirmation(turn: Turn, draft: Draft, prefix: str | None = None) -> None:
+    """An answer unusual with another one (core.consistency): keep it or correct it."""
+    assert draft.pending is not None
+    code, value = draft.pending
+    problem = to_confirm(code, value, draft.answers)
+    params = problem.params if problem is not None else {}
+    relation = RELATION_LABELS.get(params.get("relation", ""), "")
+    question = CONFIRM_SEX.get(params.get("sex", ""), CONFIRM_SEX["female"])
+    lines = [
+        "❓ " + html.escape(_(question).format(relation=_(relation) if relation else "—")),
+        html.escape(
+            _("Press «Yes, that is right» to keep the answer, or «No, correct it» to change it.")
+        ),
+    ]
+    if prefix:
+        lines.insert(0, prefix)
+    keyboard = ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=_(CONFIRM_YES))],
+            [KeyboardButton(text=_(CONFIRM_NO))],
+            [KeyboardButton(text=_(CANCEL))],
+        ],
+        resize_keyboard=True,
+    )
+    await turn.say("\n\n".join(lines), reply_markup=keyboard)
+
+
+async def on_confirmation(turn: Turn, text: str | None, draft: Draft) -> None:
+    """The answer to ask_confirmation: Yes keeps the pending answer, No (or Back) asks
+    the question again; anything else repeats the question."""
+    assert draft.pending is not None
+    code, value = draft.pending
+    if text is not None and matches(turn.i18n, text, CONFIRM_YES, CONFIRM_YES_WORDS):
+        draft.pending = None
+        store_answer(code, value, draft)
+        await advance(turn, draft)
+    elif text is not None and (
+        matches(turn.i18n, text, CONFIRM_NO, CONFIRM_NO_WORDS)
+        or matches(turn.i18n, text, BACK, BACK_WORDS)
+    ):
+        draft.pending = None
+        await save_and_ask(turn, draft, code)
+    else:
+        await ask_confirmation(turn, draft, "❗ " + html.escape(Rejected("choose_button").text()))
 
 
 async def on_file(turn: Turn, message: Message, draft: Draft, code: str) -> None:

@@ -21,10 +21,12 @@ from bot.usecases.applications import RELATION_LABELS, RELATIONS
 from bot.usecases.drafts import INDEFINITE, Answers, Draft, FileRecord, Indefinite, Relation, Value
 from bot.views.formatting import day
 from bot.views.ui import matches
+from core.consistency import Problem, applicant_too_young, relation_sex_mismatch
 from core.months import Month
 from core.validators import (
     Invalid,
     parse_date,
+    parse_full_name,
     parse_month,
     parse_name,
     parse_phone,
@@ -227,6 +229,15 @@ ERRORS = {
         "date, or press «Back» to correct the IIN."
     ),
     "child_iin_same": N_("This is your own IIN. Please enter the child's IIN."),
+    "applicant_too_young": N_(
+        "By this IIN the applicant is younger than 16. The application is made by a parent or "
+        "another legal representative of the child (p.3): is this the child's IIN? Please enter "
+        "your own IIN."
+    ),
+    "full_name_one_word": N_(
+        "Please write the full name: the surname and the name (and the patronymic, if any), for "
+        "example Әбдіқадыров Нұрлан Серікұлы."
+    ),
     "applicant_iin_same": N_("This is the child's IIN. Please enter your own IIN."),
     "phone_format": N_(
         "Please send a Kazakhstan phone number, for example +7 701 234 56 78, or press «Share my number»."
@@ -341,13 +352,15 @@ def parse_answer(
         return ""
     code = step.code
     if step.kind == "name":
-        return _valid(parse_name(text))
+        return _valid(parse_full_name(text) if code == "child_name" else parse_name(text))
     if step.kind == "iin":
         iin = Iin.parse(text)
         if isinstance(iin, Invalid):
             return Rejected(iin.code)
         if iin == (answers.iin if code == "child_iin" else answers.child_iin):
             return Rejected("child_iin_same" if code == "child_iin" else "applicant_iin_same")
+        if code == "iin" and applicant_too_young(iin.birth, today) is not None:
+            return Rejected("applicant_too_young")  # p.3: most likely the child's IIN
         return iin
     if step.kind == "phone":
         return _valid(parse_phone(text))
@@ -389,6 +402,18 @@ def parse_answer(
         iban = Iban.parse(text)
         return Rejected(iban.code) if isinstance(iban, Invalid) else iban
     return Rejected("unknown")
+
+
+def to_confirm(code: str, value: Value, answers: Answers) -> Problem | None:
+    """An accepted answer that is unusual with another one and is kept only once the parent
+    confirms it (core.consistency): "father" with a woman's IIN, "mother" with a man's."""
+    relation = value if code == "relation" else answers.relation
+    iin = value if code == "iin" else answers.iin
+    if code not in ("relation", "iin") or not isinstance(relation, Relation):
+        return None
+    if not isinstance(iin, Iin):
+        return None
+    return relation_sex_mismatch(relation.value, iin.sex)
 
 
 def store_answer(code: str, value: Value, draft: Draft) -> None:

@@ -371,7 +371,7 @@ async def test_a_long_summary_is_split_and_escaped(running: RunningBot, tg: Fake
         school="<" * 299 + "2",
         cert_number="&" * 63 + "3",
         surname="А" * 100,
-        child_name="Б" * 100,
+        child_name="Б" * 49 + " " + "Б" * 50,  # a full name: at least two words
     )
     summary = await answer_all(user, "kk", person)
     # two parts (each under the limit, valid HTML: the fake parses it) and the edit buttons

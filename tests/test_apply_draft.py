@@ -43,6 +43,7 @@ def test_the_codec_keeps_typed_values_as_json_scalars() -> None:
     answers.cert_from, answers.cert_to = Month(2025, 9), Month(2026, 5)
     answers.iban = Iban(IBAN)
     draft.files.append(FileRecord("certificate", "photo", "F1", "U1", "image/jpeg", None, 10))
+    draft.pending = ("relation", Relation.FATHER)  # waiting for the parent's confirmation
 
     stored = encode(draft)
     assert json.loads(json.dumps(stored)) == stored  # what Redis or a JSON column keeps
@@ -59,6 +60,7 @@ def test_the_codec_keeps_typed_values_as_json_scalars() -> None:
         "cert_to": "2026-05",
         "iban": IBAN,
     }
+    assert stored["pending"] == {"code": "relation", "value": "father"}
     assert decode(stored) == draft
     assert decode(None) == Draft() and decode({}) == Draft()
 

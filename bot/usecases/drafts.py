@@ -111,12 +111,15 @@ class FileRecord:
 @dataclass
 class Draft:
     """The wizard's state: the current step (a step code or SUMMARY; None = no draft),
-    the answers, the files and whether a single answer is being edited from the summary."""
+    the answers, the files and whether a single answer is being edited from the summary.
+    `pending` is an answer waiting for the parent's confirmation (step code, value): valid,
+    but unusual together with another answer ("father" with a woman's IIN)."""
 
     step: str | None = None
     answers: Answers = field(default_factory=Answers)
     files: list[FileRecord] = field(default_factory=list)
     editing: bool = False
+    pending: tuple[str, Value] | None = None
 
     def files_of(self, kind: str) -> list[FileRecord]:
         return [item for item in self.files if item.kind == kind]
@@ -185,7 +188,11 @@ def encode(draft: Draft) -> dict[str, Any]:
         if (value := getattr(draft.answers, code)) is not None
     }
     files = [{name: getattr(item, name) for name in _FILE_FIELDS} for item in draft.files]
-    return {"step": draft.step, "answers": answers, "files": files, "editing": draft.editing}
+    data = {"step": draft.step, "answers": answers, "files": files, "editing": draft.editing}
+    if draft.pending is not None:
+        code, value = draft.pending
+        data["pending"] = {"code": code, "value": _CODECS[code].dump(value)}
+    return data
 
 
 def decode(data: Mapping[str, Any] | None) -> Draft:
@@ -204,6 +211,13 @@ def decode(data: Mapping[str, Any] | None) -> Draft:
                 setattr(draft.answers, code, codec.load(raw))
             except (TypeError, ValueError):
                 log.warning("draft answer %s dropped: unreadable", code)
+    pending = data.get("pending")
+    if isinstance(pending, Mapping) and pending.get("code") in _CODECS:
+        code = str(pending["code"])
+        try:
+            draft.pending = (code, _CODECS[code].load(pending.get("value")))
+        except (TypeError, ValueError):
+            log.warning("draft pending answer %s dropped: unreadable", code)
     for item in data.get("files") or ():
         try:
             record = FileRecord(**{name: item.get(name) for name in _FILE_FIELDS})
