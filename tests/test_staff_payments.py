@@ -185,3 +185,43 @@ async def test_a_wrong_paid_mark_is_corrected_audited_and_told_once(
     await wait_outbox_idle(staffbot.app, tg)
     assert len(messages_with(tg, parent.id, PAID[language])) == 2
     assert len(messages_with(tg, parent.id, CORRECTED[language][0])) == 1
+
+
+async def test_a_corrected_quarter_after_a_termination_event_is_cancelled_not_planned(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
+    """p.5: payments stop from the month after the event. A quarter marked paid before
+    the event was recorded and then corrected is not payable any more: cancelled."""
+    parent = tg.user(3203, language_code="ru")
+    application_id = await approved(tg, staffbot, parent.id, "ru")
+    member = staff(tg)
+    card = await card_of(staffbot.app, tg, application_id)
+    picker = one(await member.press("💰 Отметить выплату квартала", message=card), "какой квартал")
+    await member.press(Q2_LABEL, message=picker)
+    await member.press("✅ Да, выплачено", message=picker)
+    await wait_text(tg, parent.id, PAID["ru"])
+    # the child started study in a state institution in October: nothing payable from November
+    card = await card_of(staffbot.app, tg, application_id)
+    picker = one(await member.press("⏹ Прекращение выплаты", message=card), "прекращает выплату")
+    prompt = one(
+        await member.press("Обучение в государственном учреждении", message=picker),
+        "ответьте датой события",
+    )
+    await member.reply(prompt, "20.10.2025")
+    await wait_outbox_idle(staffbot.app, tg)
+    assert await quarters(staffbot) == [(2, "paid"), (3, "cancelled"), (4, "cancelled")]
+
+    card = await card_of(staffbot.app, tg, application_id)
+    picker = one(
+        await member.press("↩️ Исправить отметку о выплате", message=card), "ошибочно отмечен"
+    )
+    await member.press("2-й квартал 2025/2026 — 31\xa0456,00\xa0₸", message=picker)
+    await member.press("↩️ Да, исправить", message=picker)
+    notice = await wait_text(tg, parent.id, CORRECTED["ru"][0])
+    assert (
+        "Заявление ALA-2025-000001. Выплата прекращена (п. 5): этот квартал не будет выплачен."
+        in (notice.text or "")
+    )
+    assert await quarters(staffbot) == [(2, "cancelled"), (3, "cancelled"), (4, "cancelled")]
+    card = await card_of(staffbot.app, tg, application_id)
+    assert "💰 Отметить выплату квартала" not in str(card.buttons)

@@ -600,6 +600,32 @@ async def mark_quarter_paid(app: AppContext, quarter_id: int, who: StaffMember) 
     return done
 
 
+async def _stopped_since(
+    session: AsyncSession, application: Application, quarter: PaymentQuarter
+) -> bool:
+    """A corrected quarter under the termination events recorded since it was marked
+    paid (p.5): its payable months and amount are recomputed, and a quarter with
+    nothing payable any more is cancelled (True) instead of planned."""
+    events = (
+        await session.scalars(
+            select(TerminationEvent).where(TerminationEvent.application_id == application.id)
+        )
+    ).all()
+    stops = stops_of(events)
+    schedule = schedule_for(application, stops) if stops else None
+    if schedule is None:
+        return False
+    payable = {(q.school_year, q.quarter): q for q in schedule.quarters}
+    now = payable.get((quarter.school_year, quarter.quarter))
+    if now is None or now.amount <= 0:
+        quarter.status = change_quarter_status(QuarterStatus.PLANNED, QuarterStatus.CANCELLED).value
+        return True
+    if now.amount != Decimal(quarter.amount):
+        quarter.amount = now.amount
+        quarter.months = [str(m) for m in now.months]
+    return False
+
+
 async def correct_quarter_payment(app: AppContext, quarter_id: int, who: StaffMember) -> Done:
     """A quarter marked paid by mistake goes back to planned (core.status.check_correction,
     p.7): audited ("quarter_corrected": who, when, which quarter) and the parent is told
@@ -631,11 +657,14 @@ async def correct_quarter_payment(app: AppContext, quarter_id: int, who: StaffMe
         corrections = await _corrections(session, quarter)
         title = f"{_quarter_title(quarter)}: {Decimal(quarter.amount):.2f}"
         session.add(_audit_same_status(app, application, who, "quarter_corrected", title))
+        notice = _quarter_params(quarter)  # the quarter as it was marked paid
+        if await _stopped_since(session, application, quarter):
+            notice["stopped"] = True
         await notify(
             session,
             application,
             "quarter_corrected",
-            _quarter_params(quarter),
+            notice,
             dedupe_key=f"unpaid:{quarter.id}:{corrections}",
         )
         done = Done(application.id, application.number, application.status, application.status)

@@ -226,6 +226,13 @@ def _quarter_corrected(_: Tr, p: Mapping[str, Any], language: str) -> str:
                 amount=money(Decimal(str(p["amount"])), language),
             ),
             _(
+                "Application {number}. Payment has stopped ({paragraph}): this quarter will not "
+                "be paid.",
+                number=html.escape(p["number"]),
+                paragraph=paragraph(_, "p.5"),
+            )
+            if p.get("stopped")
+            else _(
                 "Application {number}. We will tell you here when this quarter is paid.",
                 number=html.escape(p["number"]),
             ),
