@@ -8,11 +8,18 @@ the numbered buttons Z. The in-process tests check the console's Bot API
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import os
+import pty
 import re
+import struct
 import subprocess
 import sys
+import termios
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +50,8 @@ def t(i18n: Any, text: str, language: str) -> str:
     return i18n.gettext(text, locale=language)
 
 
-def console(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """`python -m bot` with no BOT_TOKEN, the script on stdin; in tmp_path so no .env is read."""
+def console_environment(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The environment of `python -m bot` without BOT_TOKEN, its database in tmp_path."""
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -64,6 +71,11 @@ def console(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProc
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'console.sqlite3'}",
         **env,
     )
+    return environment
+
+
+def console(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot` with no BOT_TOKEN, the script on stdin; in tmp_path so no .env is read."""
     return subprocess.run(
         [sys.executable, "-m", "bot"],
         input=script,
@@ -71,7 +83,7 @@ def console(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProc
         text=True,
         encoding="utf-8",
         cwd=tmp_path,
-        env=environment,
+        env=console_environment(tmp_path, **env),
         timeout=TIMEOUT,
         check=False,
     )
@@ -200,6 +212,121 @@ def test_no_input_exits_cleanly(tmp_path: Path) -> None:
     assert_clean(result)
     assert "console chat" in result.stdout
     assert result.stdout.rstrip().endswith("до свидания")
+
+
+def test_a_line_that_is_not_utf8_is_read_and_the_chat_goes_on(tmp_path: Path, i18n: Any) -> None:
+    script = b"/start\n1\n\xd0 broken \xff\n/help\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        input=script,
+        capture_output=True,
+        cwd=tmp_path,
+        env=console_environment(tmp_path),
+        timeout=TIMEOUT,
+        check=False,
+    )
+    out = result.stdout.decode("utf-8")
+
+    assert result.returncode == 0, result.stderr
+    assert "cannot read the input" not in out
+    broken = after(out, "broken")
+    not_understood = "I did not understand that. Please choose an action in the menu or send /help."
+    assert t(i18n, not_understood, "ru") in broken
+    assert "/estimate" in after(broken, "> /help")
+
+
+class Terminal:
+    """`python -m bot` in a pseudo-terminal, as a person runs it: lines typed, the screen read."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            stdin=slave,
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            env=console_environment(tmp_path, TERM="dumb"),
+        )
+        os.close(slave)
+        self.master = master
+        self.output = bytearray()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        with contextlib.suppress(OSError):  # EIO once the console has exited
+            while data := os.read(self.master, 65536):
+                self.output += data
+
+    @property
+    def screen(self) -> str:
+        return bytes(self.output).decode("utf-8", "replace")
+
+    def type(self, line: str) -> int:
+        """Type a line and Enter; returns where the screen was (for `wait_for`)."""
+        mark = len(self.screen)
+        data = (line + "\n").encode()
+        for start in range(0, len(data), 512):
+            os.write(self.master, data[start : start + 512])
+        return mark
+
+    def wait_for(self, text: str, after: int = 0) -> str:
+        """The screen from `after` on, once `text` is on it (a guard of TIMEOUT s against a hang)."""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            ended = not self.reader.is_alive()  # the console exited and all it wrote is read
+            if text in self.screen[after:]:
+                return self.screen[after:]
+            if ended or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{text[:80]!r} never shown; the screen ends:\n{self.screen[-3000:]}"
+                )
+            time.sleep(0.05)
+
+    def close(self) -> tuple[int, str]:
+        code = self.process.wait(TIMEOUT)
+        self.reader.join(TIMEOUT)
+        os.close(self.master)
+        assert self.process.stderr is not None
+        return code, self.process.stderr.read().decode("utf-8", "replace")
+
+
+def test_a_long_pasted_line_in_a_terminal_arrives_whole_and_the_chat_goes_on(
+    tmp_path: Path, i18n: Any
+) -> None:
+    # A terminal keeps at most 4095 bytes of a line: a longer paste used to be cut inside a
+    # Cyrillic letter and the console ended with UnicodeDecodeError.
+    terminal = Terminal(tmp_path)
+    try:
+        terminal.wait_for("parent> ")
+        terminal.wait_for("[2] Қазақша", terminal.type("/start"))
+        terminal.wait_for("Язык: Русский.", terminal.type("1"))
+
+        long_text = "Я" * 2500  # 5000 bytes of UTF-8
+        answer = terminal.wait_for(
+            t(
+                i18n,
+                "I did not understand that. Please choose an action in the menu or send /help.",
+                "ru",
+            ),
+            terminal.type(long_text),
+        )
+        assert "cannot read the input" not in answer
+        # the whole line arrived: the console quotes a /press label back in full
+        label = "Ж" * 2500 + "!"
+        terminal.wait_for(f"«{label}»", terminal.type(f"/press {label}"))
+        terminal.wait_for("/estimate", terminal.type("/help"))
+        terminal.wait_for("до свидания", terminal.type("/quit"))
+    finally:
+        if terminal.process.poll() is None and "до свидания" not in terminal.screen:
+            terminal.process.kill()
+    code, stderr = terminal.close()
+
+    assert code == 0, stderr
+    assert "Traceback" not in _CANCELLED_RESET.sub("", stderr), stderr
+    assert "cannot read the input" not in terminal.screen
 
 
 # --- a whole application, then the staff in the staff group ------------------------

@@ -12,14 +12,17 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import queue
 import re
 import shlex
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TextIO
 
 from aiogram.types import Update
@@ -120,12 +123,20 @@ class ConsoleChat:
     """Reads lines, feeds updates, prints what the bot sends (the `Screen` of ConsoleTelegram)."""
 
     def __init__(
-        self, settings: Settings, *, stdin: TextIO, stdout: TextIO, interactive: bool
+        self,
+        settings: Settings,
+        *,
+        stdin: TextIO,
+        stdout: TextIO,
+        interactive: bool,
+        editor: ModuleType | None = None,
     ) -> None:
         self.settings = settings
         self.stdin = stdin
         self.out = stdout
         self.interactive = interactive
+        self.editor = editor  # `readline`: reads the typed lines (see `_line_editor`)
+        self.prompts: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self.session = ConsoleTelegram(self, self.chat_object)
         self.app: Any = None
         self.parent_name = {"first_name": "Demo", "last_name": "Parent", "username": "demo_parent"}
@@ -208,11 +219,15 @@ class ConsoleChat:
                 self.out.write("\r\033[K")
             self.out.write(text + "\n")
             if self.interactive and self.prompt_shown:
-                self.out.write(self.prompt())
+                typed = self.editor.get_line_buffer() if self.editor is not None else ""
+                self.out.write(self.prompt() + typed)
             self.out.flush()
 
     def show_prompt(self) -> None:
-        if self.interactive:
+        if self.editor is not None:  # the line editor shows it while it reads the line
+            self.prompt_shown = True
+            self.prompts.put(self.prompt())
+        elif self.interactive:
             with self.lock:
                 self.out.write(self.prompt())
                 self.out.flush()
@@ -621,25 +636,51 @@ class ConsoleChat:
             await asyncio.sleep(0.1)
 
     async def lines(self) -> asyncio.Queue[str | None]:
-        """stdin read line by line in a daemon thread (Ctrl+C never waits for it)."""
+        """stdin read line by line in a daemon thread (Ctrl+C never waits for it).
+
+        A line that is not valid text is read with replacement characters (or,
+        with the line editor, refused with a note) and the console goes on;
+        only the end of the input or an unreadable stdin ends it."""
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
 
         def put(item: str | None) -> None:
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(queue.put_nowait, item)
+                loop.call_soon_threadsafe(lines.put_nowait, item)
+
+        def edited() -> None:
+            while (prompt := self.prompts.get()) is not None:
+                try:
+                    line = input(prompt)
+                except EOFError:
+                    return
+                except UnicodeDecodeError as error:
+                    line = f"\x01{error.encoding}"
+                put(line + "\n")
+
+        def piped() -> None:
+            raw = getattr(self.stdin, "buffer", None)
+            if raw is None:  # a text stream with no bytes below it (tests)
+                while line := self.stdin.readline():
+                    put(line)
+                return
+            encoding = getattr(self.stdin, "encoding", None) or "utf-8"
+            while data := raw.readline():
+                put(data.decode(encoding, "replace"))
 
         def reader() -> None:
             try:
-                while line := self.stdin.readline():
-                    put(line)
-            except (OSError, ValueError, UnicodeDecodeError) as error:
+                if self.editor is not None:
+                    edited()
+                else:
+                    piped()
+            except (OSError, ValueError) as error:
                 put(f"\x00{type(error).__name__}")
             finally:
                 put(None)
 
         threading.Thread(target=reader, name="console-stdin", daemon=True).start()
-        return queue
+        return lines
 
     async def run(self) -> int:
         from bot.app import BotApp
@@ -679,6 +720,9 @@ class ConsoleChat:
                 if line.startswith("\x00"):
                     self.write(f"(cannot read the input: {line[1:]})")
                     break
+                if line.startswith("\x01"):
+                    self.write(f"(that line is not {line[1:].strip()} text; nothing was sent)")
+                    continue
                 if not self.interactive and line.strip():
                     self.write(f"{self.prompt()}{line.rstrip()}")
                 if not await self.handle(line.rstrip("\r\n")):
@@ -688,6 +732,7 @@ class ConsoleChat:
             if not self.interactive:
                 await self.settle(10.0)
         finally:
+            self.prompts.put(None)
             with contextlib.suppress(Exception):
                 await app.dispatcher.emit_shutdown(**workflow)
             await app.close()
@@ -708,8 +753,47 @@ async def run_console(
     with contextlib.suppress(AttributeError, ValueError):
         stdout.reconfigure(errors="replace")  # type: ignore[attr-defined,union-attr]
     interactive = _isatty(stdin) and _isatty(stdout)
-    chat = ConsoleChat(settings, stdin=stdin, stdout=stdout, interactive=interactive)
-    return await chat.run()
+    editor = _line_editor(stdin, stdout) if interactive else None
+    chat = ConsoleChat(settings, stdin=stdin, stdout=stdout, interactive=interactive, editor=editor)
+    with _terminal_kept(stdin if editor is not None else None):
+        return await chat.run()
+
+
+def _line_editor(stdin: TextIO, stdout: TextIO) -> ModuleType | None:
+    """`readline` when the console owns the terminal, else None.
+
+    A terminal in its ordinary (canonical) mode keeps at most 4095 bytes of a
+    line and drops the rest, which cuts a long pasted line, even inside a
+    letter. The line editor reads the keys itself (non-canonical mode), so a
+    line of any length arrives whole; it also gives editing and ↑ history."""
+    if stdin is not sys.stdin or stdout is not sys.stdout:
+        return None  # input() edits only the process's own terminal
+    try:
+        import readline
+    except ImportError:
+        return None
+    return readline
+
+
+@contextlib.contextmanager
+def _terminal_kept(stdin: TextIO | None) -> Iterator[None]:
+    """Restore the terminal's mode on the way out (Ctrl+C may stop the line editor mid-line)."""
+    if stdin is None:
+        yield
+        return
+    try:
+        import termios
+
+        fd = stdin.fileno()
+        saved = termios.tcgetattr(fd)
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 def _plain(label: str) -> str:
