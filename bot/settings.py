@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     outbox_backoff_max: float = 600.0
     outbox_send_delay: float = 0.0  # testing: pause between claim and the API call
     scheduler_interval: float = 3600.0
+    # The Department's own copy of the documents parents send (bot/data/documents.py).
+    documents_dir: str = "./data/documents"
 
     @field_validator("staff_user_ids", mode="before")
     @classmethod

@@ -66,6 +66,8 @@ from bot.views.ui import (
     step,
 )
 from handlers._dialog import stale
+from handlers._files import Refused, file_refusal, kept_fields
+from handlers._files import receive as receive_file
 from handlers.apply_steps import (
     BY_CODE,
     DONE,
@@ -895,7 +897,14 @@ async def on_file(turn: Turn, message: Message, draft: Draft, code: str) -> None
     if isinstance(result, Rejected):
         await ask_again(turn, code, draft, result)
         return
-    draft.files.append(result)
+    try:  # the Department's own copy, checked by content (the declared type is not trusted)
+        kept = await receive_file(
+            turn.bot, turn.app, result.file_id, result.file_size, draft_of=turn.user_id
+        )
+    except Refused as refused:
+        await ask_again(turn, code, draft, file_refusal(refused))
+        return
+    draft.files.append(dataclasses.replace(result, **kept_fields(kept)))
     await save_draft(turn, draft)
     await turn.say(
         html.escape(

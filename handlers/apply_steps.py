@@ -273,6 +273,7 @@ ERRORS = {
         "The file is too large ({size} MB): a bot can receive files of up to 20 MB. Please send a smaller "
         "scan or a photo."
     ),
+    "file_unreadable": N_("I could not download this file from Telegram. Please send it again."),
     "no_files": N_("Please send at least one file first."),
     "too_many_files": N_(
         "That is the maximum number of files for this document ({count}). Press «Done», or remove the "

@@ -12,12 +12,13 @@ Commands are never taken.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 from collections import OrderedDict
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -33,6 +34,8 @@ from bot.usecases.transitions import (
     parent_answer,
 )
 from bot.views.notifications import staff_language
+from handlers._files import Refused, file_refusal
+from handlers._files import receive as receive_file
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +90,30 @@ def _relayable(message: Message) -> bool:
     return bool(text.strip() or message.photo or message.document or message.caption)
 
 
-async def on_answer(message: Message, relay_application: int, app: AppContext) -> None:
+async def on_answer(message: Message, relay_application: int, app: AppContext, bot: Bot) -> None:
     user = message.from_user
     assert user is not None
     file = _file(message)
+    if file is not None:
+        try:  # checked by content and kept by the Department before it counts as an answer
+            kept = await receive_file(bot, app, file.file_id, file.file_size)
+        except Refused as refused:
+            await message.answer(
+                "❗ "
+                + html.escape(file_refusal(refused).text())
+                + "\n"
+                + html.escape(
+                    _("Nothing was passed to the Department; please send the file again.")
+                )
+            )
+            return
+        file = dataclasses.replace(
+            file,
+            mime_type=kept.mime_type,
+            file_size=kept.size,
+            sha256=kept.sha256,
+            storage_path=kept.path,
+        )
     text = (message.text or message.caption or "").strip()
     number = await _number(app, relay_application)
     header = gettext_in(app.i18n, staff_language(app), HEADER, number=html.escape(number))

@@ -62,6 +62,7 @@ def make_settings(tmp_path: Path, tg: FakeTelegram) -> Callable[..., Settings]:
             "staff_user_ids": ",".join(str(i) for i in STAFF_IDS),
             "outbox_private_interval": 0.0,
             "scheduler_interval": 3600.0,
+            "documents_dir": str(tmp_path / "documents"),
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)

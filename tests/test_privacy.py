@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.data.models import Application, Attachment, AuditEntry, Consent, FsmRecord, OutboxMessage
+from bot.usecases import documents
 from bot.usecases.privacy import PERSONAL_FIELDS
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot
@@ -304,6 +306,16 @@ async def test_deletedata_erases_a_withdrawn_application_and_says_so_first(
         application_id = await submit_application(bot.app, tg, parent, "ru")
         card = await card_of(bot.app, tg, application_id)
         assert "900101400122" in card.text
+        # its certificate, kept by the Department (as the wizard keeps it)
+        certificate = await documents.keep(bot.app.context, b"%PDF-1.7\n% certificate\n")
+        async with bot.app.context.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Attachment)
+                .where(Attachment.application_id == application_id)
+                .values(sha256=certificate.sha256, storage_path=certificate.path)
+            )
+        copy = Path(bot.settings.documents_dir) / certificate.path
+        assert copy.exists()
 
         # a question asked while the application was still submitted…
         [early] = await parent.send("/deletedata")
@@ -347,7 +359,7 @@ async def test_deletedata_erases_a_withdrawn_application_and_says_so_first(
                     .order_by(AuditEntry.id)
                 )
             )
-        assert files == 0
+        assert files == 0 and not copy.exists()  # the row and the kept copy
         assert actions == ["submit", "withdraw", "personal_data_erased"]
 
         # the card in the staff chat is edited: no personal data, the erasure stated

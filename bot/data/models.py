@@ -127,7 +127,7 @@ class Application(Base):
     parent_unreachable: Mapped[bool] = mapped_column(default=False)
     # Set when /deletedata erased this application's personal fields and documents — only a
     # withdrawn application (no decision, nothing paid); one under consideration or decided is
-    # kept for the Department's legal retention (bot/services/privacy.py, README "Personal data").
+    # kept for the Department's legal retention (bot/usecases/privacy.py, README "Personal data").
     personal_data_erased_at: Mapped[dt.datetime | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -157,6 +157,11 @@ class Attachment(Base):
     mime_type: Mapped[str | None] = mapped_column(String(100))
     file_name: Mapped[str | None] = mapped_column(String(255))
     file_size: Mapped[int | None] = mapped_column(Integer)
+    # The Department's own copy (bot/data/documents.py): content hash and path under
+    # DOCUMENTS_DIR; mime_type and file_size are then the checked ones. NULL only for
+    # files received before the store existed.
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    storage_path: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="attachments")

@@ -11,7 +11,8 @@ class StoredFile:
     """A file known to the emulator (uploaded by a user or by the bot).
 
     ``size`` is what Telegram reports; without ``content`` the file reads as
-    that many zero bytes."""
+    that many zero bytes — a photo as a JPEG start followed by zeros (Telegram
+    serves every photo as JPEG, and the bot checks files by content)."""
 
     file_id: str
     file_unique_id: str
@@ -25,7 +26,12 @@ class StoredFile:
     def read(self) -> bytes:
         if self.content is not None:
             return self.content
+        if self.file_path.startswith("photos/") and self.size >= len(JPEG_START):
+            return JPEG_START + bytes(self.size - len(JPEG_START))
         return bytes(self.size)
+
+
+JPEG_START = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 
 
 @dataclass(frozen=True)

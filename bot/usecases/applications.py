@@ -22,6 +22,7 @@ from bot.data.models import Application, Attachment, AuditEntry
 from bot.data.numbers import next_number
 from bot.i18n import N_
 from bot.outbox import store as outbox
+from bot.usecases import documents
 from bot.usecases.drafts import Answers, FileRecord, Relation
 from bot.views.status import can_withdraw
 from core.claims import claim_period
@@ -132,6 +133,20 @@ async def existing_claims(
         return await competing_for_child(session, str(answers.child_iin), period)
 
 
+async def _keep_drafts(app: AppContext, files: Sequence[FileRecord]) -> dict[int, str]:
+    """Copy the draft's checked files into the kept store: {index in `files`: kept path}."""
+    store = documents.store(app)
+    kept: dict[int, str] = {}
+    for index, item in enumerate(files):
+        if not item.stored:
+            continue  # a draft from before the store existed: Telegram's copy only
+        try:
+            kept[index] = await store.keep_draft(item.stored)
+        except (OSError, ValueError) as error:
+            log.warning("draft file not kept: %s", type(error).__name__)
+    return kept
+
+
 async def submit(
     app: AppContext,
     *,
@@ -153,6 +168,7 @@ async def submit(
     a = answers
     assert a.relation is not None and a.iin is not None and a.child_iin is not None
     assert a.cert_from is not None and a.cert_to is not None and a.iban is not None
+    kept = await _keep_drafts(app, files)
     async with app.sessionmaker() as session, session.begin():
         # The counter first: on SQLite the transaction starts as a writer.
         number = await next_number(session, today.year)
@@ -181,7 +197,7 @@ async def submit(
             applied_on=today,
             estimate_total=total,
         )
-        for item in files:
+        for index, item in enumerate(files):
             if item.kind == "guardianship" and a.relation is not Relation.GUARDIAN:
                 continue
             application.attachments.append(
@@ -193,6 +209,8 @@ async def submit(
                     mime_type=item.mime_type,
                     file_name=item.file_name,
                     file_size=item.file_size,
+                    sha256=item.sha256 if kept.get(index) else None,
+                    storage_path=kept.get(index),
                 )
             )
         application.audit.append(
@@ -212,6 +230,7 @@ async def submit(
             await enqueue_publish(session, app, application_id)
     if app.settings.staff_chat_id is not None:
         outbox.wake(app.sessionmaker)
+    await documents.store(app).clear_drafts(user_id)
     log.info("application %s submitted", application_id)
     return Submitted(application_id=application_id, number=number, estimate_total=total)
 

@@ -106,6 +106,9 @@ class FileRecord:
     mime_type: str | None = None
     file_name: str | None = None
     file_size: int | None = None
+    # the Department's checked copy (bot/data/documents.py): hash and draft path
+    sha256: str | None = None
+    stored: str | None = None
 
 
 @dataclass

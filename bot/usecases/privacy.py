@@ -8,8 +8,8 @@ do — it is shown to the parent before they confirm (handlers/privacy.py), and
 
 What happens to what (the decision, also in README "Personal data"):
 
-- **Unsent drafts** (FSM storage, and the documents kept for the draft) are
-  erased at once, by both requests.
+- **Unsent drafts** (FSM storage, and the files kept for the draft under
+  DOCUMENTS_DIR/drafts/<user id>) are erased at once, by both requests.
 - **The consent** is marked withdrawn by both requests (/deletedata includes the
   withdrawal: nobody asks for erasure and keeps consenting). The record of the
   answers stays as proof of what was agreed and when.
@@ -23,7 +23,7 @@ What happens to what (the decision, also in README "Personal data"):
   state service was rendered, nothing is paid) is what /deletedata erases: the
   personal fields of the application (names, IINs, dates of the child, phone,
   address, school and certificate data, IBAN), its documents (rows and the kept
-  files) and the texts of the parent's answers are deleted, and
+  files in DOCUMENTS_DIR) and the texts of the parent's answers are deleted, and
   `Application.personal_data_erased_at` is set. The number, the status, the
   dates and the history of status changes stay, so the Department can still show
   that an application existed and was withdrawn. Withdrawing the consent alone
@@ -48,6 +48,7 @@ from bot.data.fsm_storage import SqlAlchemyStorage
 from bot.data.models import Application, Attachment, AuditEntry
 from bot.i18n import N_, gettext_in
 from bot.outbox import store as outbox
+from bot.usecases import documents
 from bot.usecases.consent import active_consent
 from bot.usecases.consent import withdraw as withdraw_consent
 from bot.views.notifications import refresh_card_later
@@ -222,6 +223,7 @@ async def carry_out(
     now = app.clock.now()
     had_consent = await withdraw_consent(app.sessionmaker, user_id, now)
     await erase_drafts(storages, key)
+    await documents.store(app).clear_drafts(user_id)  # the files kept for the draft
     sent = await sent_applications(app, user_id)
     erased = await _record(app, user_id, reason, sent, now)
     return Outcome(had_consent, tuple(sent), tuple(erased))
@@ -245,6 +247,7 @@ async def _record(
     language = app.settings.default_locale
     today = app.clock.today().isoformat()
     erased: list[str] = []
+    files: list[str] = []
     queued = 0
     async with app.sessionmaker() as session, session.begin():
         for item in applications:
@@ -263,7 +266,7 @@ async def _record(
                 )
             )
             if fate == ERASE:
-                await _erase(session, item.id, now)
+                files += await _erase(session, item.id, now)
                 erased.append(item.number)
             if chat_id is None:
                 continue
@@ -277,13 +280,24 @@ async def _record(
                 dedupe_key=f"{OUTBOX_KIND}:{reason}:{item.id}:{today}",
             )
             await refresh_card_later(session, app, item.id)
+    if files:  # the kept copies, once their rows are gone for good
+        async with app.sessionmaker() as session:
+            await documents.forget(app, session, files)
     outbox.wake(app.sessionmaker)
     log.info("privacy %s: %d staff notice(s) queued, %d erased", reason, queued, len(erased))
     return erased
 
 
-async def _erase(session: AsyncSession, application_id: int, now: dt.datetime) -> None:
-    """Erase the personal data of one (withdrawn) application; keep number, status, history."""
+async def _erase(session: AsyncSession, application_id: int, now: dt.datetime) -> list[str]:
+    """Erase the personal data of one (withdrawn) application; keep number, status, history.
+    Returns the kept files of its documents (deleted by the caller after the commit)."""
+    paths = [
+        path
+        for path in await session.scalars(
+            select(Attachment.storage_path).where(Attachment.application_id == application_id)
+        )
+        if path
+    ]
     values: dict[str, object] = dict.fromkeys(PERSONAL_FIELDS)
     values["personal_data_erased_at"] = _utc(now)
     await session.execute(
@@ -299,6 +313,7 @@ async def _erase(session: AsyncSession, application_id: int, now: dt.datetime) -
         )
         .values(comment=None)
     )
+    return paths
 
 
 # Loggers that write SQL parameters or rows (names, IINs, IBANs of the wizard and of

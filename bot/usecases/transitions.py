@@ -903,6 +903,8 @@ class ParentFile:
     mime_type: str | None = None
     file_name: str | None = None
     file_size: int | None = None
+    sha256: str | None = None  # the Department's checked copy (bot/data/documents.py)
+    storage_path: str | None = None
 
 
 async def parent_answer(
@@ -973,6 +975,8 @@ async def parent_answer(
                     mime_type=file.mime_type,
                     file_name=file.file_name,
                     file_size=file.file_size,
+                    sha256=file.sha256,
+                    storage_path=file.storage_path,
                     created_at=moment_of(app),
                 )
             )

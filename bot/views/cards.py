@@ -262,7 +262,7 @@ def _quarter_title(_: Tr, school_year: str, quarter: int, months: Sequence[Any])
 
 
 def _privacy_lines(_: Tr, a: Application, audit: Sequence[AuditEntry]) -> list[str]:
-    """What the applicant asked about their personal data (bot/services/privacy.py decides):
+    """What the applicant asked about their personal data (bot/usecases/privacy.py decides):
     a withdrawn application erased, or one kept for the Department's legal retention."""
     if a.personal_data_erased_at is not None:
         return [
