@@ -46,9 +46,20 @@ CORRECTED = {  # the months are named by the locale's month names (not asserted 
 }
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The bot runs on SQLite and on PostgreSQL (row locks, guarded updates)."""
+    if request.param == "sqlite":
+        return {}
+    url: str = request.getfixturevalue("pg_url")
+    return {"database_url": url}
+
+
 @pytest.fixture
-async def staffbot(tg: FakeTelegram, make_settings: Any) -> AsyncIterator[RunningBot]:
-    async with running_staffbot(tg, make_settings) as bot:
+async def staffbot(
+    tg: FakeTelegram, make_settings: Any, database: dict[str, str]
+) -> AsyncIterator[RunningBot]:
+    async with running_staffbot(tg, make_settings, **database) as bot:
         yield bot
 
 

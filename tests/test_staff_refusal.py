@@ -32,9 +32,20 @@ NORMAL_BUTTONS = [["🔎 Взять в работу", "⛔ Отказать"], [
 GROUND_2 = {"kk": "8-тармақтың 2) тармақшасы", "ru": "пп. 2) п. 8"}
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The bot runs on SQLite and on PostgreSQL (row locks, guarded updates)."""
+    if request.param == "sqlite":
+        return {}
+    url: str = request.getfixturevalue("pg_url")
+    return {"database_url": url}
+
+
 @pytest.fixture
-async def staffbot(tg: FakeTelegram, make_settings: Any) -> AsyncIterator[RunningBot]:
-    async with running_staffbot(tg, make_settings) as bot:
+async def staffbot(
+    tg: FakeTelegram, make_settings: Any, database: dict[str, str]
+) -> AsyncIterator[RunningBot]:
+    async with running_staffbot(tg, make_settings, **database) as bot:
         yield bot
 
 
