@@ -44,10 +44,10 @@ from sqlalchemy import insert
 from bot.app import BotApp
 from bot.data.models import OutboxMessage
 from bot.outbox import store as outbox
+from bot.outbox.hooks import render_row
 from bot.outbox.sender import OutboxSender
 from bot.settings import Settings
 from bot.telegram_emulator.limits import Limits, RateLimiter, Window
-from bot.views.notifications import render_row
 from tests.tgfake.server import FakeTelegram
 
 TARGET_RATE = 28.5

@@ -185,6 +185,15 @@ def allowed_actions(status: Status, actor: Actor) -> tuple[Action, ...]:
     )
 
 
+def permits(status: str, action: Action, actor: Actor) -> bool:
+    """May ``actor`` take ``action`` on an application in ``status`` (domain.md §7)?
+    A stored status that is not one of the machine's permits nothing."""
+    try:
+        return action in allowed_actions(Status(status), actor)
+    except ValueError:
+        return False
+
+
 def apply_action(
     status: Status, action: Action, actor: Actor, ground: RefusalGround | None = None
 ) -> Status:

@@ -39,7 +39,6 @@ from bot.context import AppContext
 from bot.i18n import N_
 from bot.usecases import consent as consent_service
 from bot.usecases.applications import (
-    RELATION_LABELS,
     IncompleteDraft,
     OtherApplication,
     estimate_of,
@@ -60,6 +59,7 @@ from bot.views.ui import (
     CANCEL_WORDS,
     MENU_APPLY,
     MENU_ROWS,
+    RELATION_LABELS,
     Said,
     main_menu,
     matches,

@@ -17,10 +17,10 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import N_
-from bot.usecases.applications import RELATION_LABELS, RELATIONS
+from bot.usecases.applications import RELATIONS
 from bot.usecases.drafts import INDEFINITE, Answers, Draft, FileRecord, Indefinite, Relation, Value
 from bot.views.formatting import day
-from bot.views.ui import matches
+from bot.views.ui import RELATION_LABELS, matches
 from core.consistency import Problem, applicant_too_young, relation_sex_mismatch
 from core.months import Month
 from core.validators import (

@@ -37,9 +37,13 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy import select
 
 from bot.context import AppContext
+from bot.data.cards import load_card
+from bot.data.facts import schedule_for, stops_of
 from bot.data.models import Application, PaymentQuarter, RelayLink
 from bot.i18n import N_
 from bot.outbox import store as outbox
+from bot.outbox.hooks import refresh_card
+from bot.outbox.messages import refresh_card_later
 from bot.usecases import exports as staff_export
 from bot.usecases.transitions import (
     PendingRefusal,
@@ -61,16 +65,8 @@ from bot.usecases.transitions import (
     send_staff_message,
     start_refusal,
 )
-from bot.views.cards import (
-    CardAction,
-    history_texts,
-    load_card,
-    refresh_card,
-    schedule_for,
-    stops_of,
-)
+from bot.views.cards import CardAction, card_keyboard, card_text, history_texts
 from bot.views.formatting import day, money
-from bot.views.notifications import refresh_card_later
 from bot.views.status import GROUND_LABELS, GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
 from core.months import Month
 from core.schedule import StopReason
@@ -627,8 +623,6 @@ async def on_card_button(
 
 async def _repost(bot: Bot, app: AppContext, application_id: int) -> None:
     """Post the card again (a fresh message at the bottom of the chat) and use it from now on."""
-    from bot.views.cards import card_keyboard, card_text
-
     chat_id = app.settings.staff_chat_id
     assert chat_id is not None
     async with app.sessionmaker() as session:

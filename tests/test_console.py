@@ -356,8 +356,8 @@ PEOPLE = {
 def application_script(i18n: Any, language: str) -> list[str]:
     """The parent fills in the whole wizard: buttons by label (/press), answers typed."""
     from bot.clock import Clock
-    from bot.usecases.applications import RELATION_LABELS
     from bot.views.formatting import day
+    from bot.views.ui import RELATION_LABELS
     from core.months import Month
     from handlers.apply import AGREE, SEND
     from handlers.apply_steps import DONE, INDEFINITE_LABEL, SKIP

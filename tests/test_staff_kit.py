@@ -16,9 +16,9 @@ from typing import Any
 from bot.app import BotApp
 from bot.clock import Clock
 from bot.data.models import Application, OutboxMessage
+from bot.outbox.messages import publish_card
 from bot.usecases.applications import submit
 from bot.usecases.drafts import Answers, FileRecord, decode_answers
-from bot.views.cards import publish_card
 from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
 from tests.tgfake.models import FakeMessage
 from tests.tgfake.people import FakeMember, FakeUser
@@ -102,7 +102,7 @@ async def submit_application(
         files=[certificate_file(tg)],
     )
     if publish:
-        await publish_card(app.bot, context, result.application_id)
+        await publish_card(context, result.application_id)
         await card_of(app, tg, result.application_id)
         await wait_outbox_idle(app, tg)  # the attachments too
     return result.application_id

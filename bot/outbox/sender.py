@@ -68,6 +68,7 @@ from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import store as outbox
+from bot.outbox.hooks import after_publish, parent_unreachable, refresh_card, render_row, send_card
 from bot.outbox.store import PENDING, SENT, UNDELIVERABLE, Claimed, Outcome
 
 if TYPE_CHECKING:
@@ -504,12 +505,8 @@ class OutboxSender:
             )
             return sent.message_id
         if method == "publish":
-            from bot.views.cards import send_card
-
             return await send_card(self.bot, self.context, row, request_timeout=timeout)
         if method == "card":
-            from bot.views.cards import refresh_card
-
             if row.application_id is not None:
                 await refresh_card(
                     self.bot, self.context, row.application_id, request_timeout=timeout
@@ -556,13 +553,9 @@ class OutboxSender:
         self.flushed.set()
 
     async def _on_forbidden(self, session: AsyncSession, outcome: Outcome) -> None:
-        from bot.views.notifications import parent_unreachable
-
         await parent_unreachable(session, self.context, outcome.row)
 
     async def _on_published(self, session: AsyncSession, outcome: Outcome) -> None:
-        from bot.views.cards import after_publish
-
         if outcome.message_id is not None:
             await after_publish(session, self.context, outcome.row, outcome.message_id)
 
@@ -587,6 +580,4 @@ class OutboxSender:
 
 async def run_sender(context: AppContext, bot: Bot) -> None:
     """Background task of the bot (BotApp.background): the outbox sender."""
-    from bot.views.notifications import render_row
-
     await OutboxSender(context, bot, renderer=render_row).run()

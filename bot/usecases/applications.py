@@ -4,7 +4,7 @@ The draft lives in the FSM data of the apply wizard as a typed
 `bot.usecases.drafts.Draft` (one codec to JSON); `submit` turns its answers into an
 `Application` row with a public number, its attachments, the first audit
 entry (draft → submitted, core.status.apply_action) and the outbox row of its
-staff card (bot.views.cards.enqueue_publish) in ONE transaction.
+staff card (bot.outbox.messages.enqueue_publish) in ONE transaction.
 """
 
 from __future__ import annotations
@@ -14,34 +14,24 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from bot.context import AppContext
 from bot.data.claims import OtherApplication, competing_for_child
 from bot.data.models import Application, Attachment, AuditEntry
 from bot.data.numbers import next_number
-from bot.i18n import N_
 from bot.outbox import store as outbox
+from bot.outbox.messages import enqueue_publish
 from bot.usecases import documents
 from bot.usecases.drafts import Answers, FileRecord, Relation
-from bot.views.status import can_withdraw
+from bot.usecases.transitions import Done, StaffActionError, StaffMember, perform
 from core.claims import claim_period
 from core.schedule import Estimate, EstimateRequest, estimate
-from core.status import Action, Actor, Status, apply_action
-
-if TYPE_CHECKING:
-    from bot.usecases.transitions import Done
+from core.status import Action, Actor, Status, apply_action, permits
 
 log = logging.getLogger(__name__)
 
 # Relation of the applicant to the child (domain.md §5); codes are stored.
 RELATIONS = tuple(Relation)
-RELATION_LABELS: dict[str, str] = {
-    Relation.MOTHER: N_("Mother"),
-    Relation.FATHER: N_("Father"),
-    Relation.GUARDIAN: N_("Guardian / trustee"),
-    Relation.OTHER: N_("Other legal representative"),
-}
 
 # Answers every application needs (patronymic is optional).
 REQUIRED = (
@@ -157,8 +147,6 @@ async def submit(
 ) -> Submitted:
     """Create the Application (status submitted), its attachments, the audit entry and
     (with a staff chat) the outbox row that posts its card — all in one transaction."""
-    from bot.views.cards import enqueue_publish  # staff_cards imports this module
-
     missing = missing_fields(answers, files)
     if missing:
         raise IncompleteDraft(missing)
@@ -262,7 +250,7 @@ async def owned(app: AppContext, *, application_id: int, user_id: int) -> Applic
 async def withdrawable(app: AppContext, *, application_id: int, user_id: int) -> Application:
     """The user's own application that may still be withdrawn, else WithdrawRefused."""
     application = await owned(app, application_id=application_id, user_id=user_id)
-    if not can_withdraw(application.status):
+    if not permits(application.status, Action.WITHDRAW, Actor.PARENT):
         raise WithdrawRefused("not_allowed", application.number, application.status)
     return application
 
@@ -275,12 +263,6 @@ async def withdraw(app: AppContext, *, application_id: int, user_id: int) -> Don
     card refresh are transitions.perform's, in one transaction guarded by the old
     status — a decision taken meanwhile makes it refuse.
     """
-    from bot.usecases.transitions import (  # imports this module
-        StaffActionError,
-        StaffMember,
-        perform,
-    )
-
     await withdrawable(app, application_id=application_id, user_id=user_id)
     try:
         done = await perform(

@@ -48,10 +48,10 @@ from bot.data.fsm_storage import SqlAlchemyStorage
 from bot.data.models import Application, Attachment, AuditEntry
 from bot.i18n import N_, gettext_in
 from bot.outbox import store as outbox
+from bot.outbox.messages import refresh_card_later
 from bot.usecases import documents
 from bot.usecases.consent import active_consent
 from bot.usecases.consent import withdraw as withdraw_consent
-from bot.views.notifications import refresh_card_later
 from core.status import Actor, Status
 
 log = logging.getLogger(__name__)

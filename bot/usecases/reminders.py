@@ -28,9 +28,8 @@ from sqlalchemy import select
 from bot.context import AppContext
 from bot.data.models import Application, TerminationEvent
 from bot.outbox import store as outbox
+from bot.outbox.messages import enqueue_publish, notify
 from bot.usecases.transitions import SYSTEM, StaffActionError, record_termination
-from bot.views.cards import enqueue_publish
-from bot.views.notifications import notify
 from core.months import Month
 from core.reminders import ReminderFacts, due_reminders
 from core.schedule import StopReason

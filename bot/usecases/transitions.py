@@ -34,6 +34,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from bot.data.facts import schedule_for, stops_of
 from bot.data.models import (
     REFUSAL_LEFT,
     REFUSAL_STARTED,
@@ -46,17 +47,10 @@ from bot.data.models import (
     TerminationEvent,
     pending_refusal,
 )
-from bot.i18n import gettext_in
+from bot.i18n import N_, gettext_in
 from bot.outbox import store as outbox
+from bot.outbox.messages import notify, notify_staff, refresh_card_later
 from bot.textfit import parts_of, relayed, relayed_caption
-from bot.views.cards import schedule_for, stops_of
-from bot.views.notifications import (
-    WITHDRAWN,
-    notify,
-    notify_staff,
-    refresh_card_later,
-    staff_language,
-)
 from core.months import Month
 from core.schedule import Estimate, Stop, StopReason
 from core.status import (
@@ -77,6 +71,9 @@ from core.status import (
 )
 
 log = logging.getLogger(__name__)
+
+# To the staff chat (shared: in the default locale) when a parent withdraws.
+WITHDRAWN = N_("↩️ The applicant withdrew application {number}.")
 
 NOTIFY_KIND = {
     Action.TAKE: "taken",
@@ -442,7 +439,10 @@ async def _perform_in(
     if actor is Actor.PARENT:
         if action is Action.WITHDRAW:
             text = gettext_in(
-                app.i18n, staff_language(app), WITHDRAWN, number=html.escape(application.number)
+                app.i18n,
+                app.settings.default_locale,
+                WITHDRAWN,
+                number=html.escape(application.number),
             )
             await notify_staff(session, app, application.id, text, kind="withdrawn")
         await refresh_card_later(session, app, application.id)

@@ -6,54 +6,37 @@ after approval, the current status with who changed it and when, and inline
 buttons for the actions the core status machine allows in that status. The card
 is edited in place after each action. The attachments follow it as replies.
 
-Publishing goes through the outbox (`publish_card()` / `enqueue_publish()`):
-the card is sent exactly once, paced with everything else sent to the group,
+Publishing goes through the outbox (bot.outbox.messages.enqueue_publish, sent by
+bot.outbox.hooks.send_card): the card is sent exactly once, paced with everything else sent to the group,
 and survives a restart. The staff chat is shared, so its texts are in the
 default locale (Settings.default_locale). Nothing here logs personal data.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from bot.context import AppContext
-from bot.data.claims import ClaimWarnings, OtherApplication, card_warnings
-from bot.data.models import (
-    Application,
-    AuditEntry,
-    Overpayment,
-    PaymentQuarter,
-    TerminationEvent,
-    pending_refusal,
-)
+from bot.data.cards import CardData
+from bot.data.claims import ClaimWarnings, OtherApplication
+from bot.data.facts import schedule_for, screening_of, stops_of
+from bot.data.models import Application, AuditEntry, pending_refusal
 from bot.i18n import N_
-from bot.outbox import store as outbox
 from bot.textfit import MESSAGE_LIMIT, fits, shorten, split_lines
-from bot.usecases.applications import RELATION_LABELS
 from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
 from bot.views.formatting import day, moment, money
 from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS, status_text
-from core.eligibility import Answer, Representative, ScreeningAnswers, Verdict, screen
+from bot.views.ui import RELATION_LABELS
+from core.eligibility import Verdict
 from core.months import Month
-from core.schedule import Estimate, EstimateRequest, Stop, StopReason, estimate
 from core.status import Action, Actor, Status, allowed_actions
-
-if TYPE_CHECKING:
-    from bot.outbox.store import Claimed
 
 log = logging.getLogger(__name__)
 
@@ -113,129 +96,9 @@ ACTION_TEXTS = {
     "personal_data_erased": N_("personal data erased at the applicant's request"),
 }
 
-# Representative of core for the relation stored by the wizard (domain.md §5).
-_REPRESENTATIVES = {
-    "mother": Representative.PARENT,
-    "father": Representative.PARENT,
-    "parent": Representative.PARENT,
-    "adoptive_parent": Representative.ADOPTIVE_PARENT,
-    "guardian": Representative.GUARDIAN,
-}
-
 
 def staff_language(app: AppContext) -> str:
     return app.settings.default_locale
-
-
-@dataclass
-class CardData:
-    application: Application
-    quarters: Sequence[PaymentQuarter]
-    audit: Sequence[AuditEntry]
-    overpayments: Sequence[Overpayment]
-    stops: Sequence[TerminationEvent]
-    warnings: ClaimWarnings = field(default_factory=ClaimWarnings)
-
-
-async def load_card(session: AsyncSession, application_id: int) -> CardData | None:
-    application = await session.scalar(
-        select(Application)
-        .where(Application.id == application_id)
-        .options(
-            selectinload(Application.attachments),
-            selectinload(Application.quarters),
-            selectinload(Application.audit),
-        )
-    )
-    if application is None:
-        return None
-    overpayments = (
-        await session.scalars(
-            select(Overpayment)
-            .where(Overpayment.application_id == application_id)
-            .order_by(Overpayment.id)
-        )
-    ).all()
-    stops = (
-        await session.scalars(
-            select(TerminationEvent)
-            .where(TerminationEvent.application_id == application_id)
-            .order_by(TerminationEvent.on)
-        )
-    ).all()
-    return CardData(
-        application=application,
-        quarters=sorted(application.quarters, key=lambda q: (q.school_year, q.quarter)),
-        audit=sorted(application.audit, key=lambda e: e.id),
-        overpayments=overpayments,
-        stops=stops,
-        warnings=await card_warnings(session, application),
-    )
-
-
-# ------------------------------------------------------------------ core facts
-
-
-def stops_of(events: Sequence[TerminationEvent]) -> tuple[Stop, ...]:
-    found = []
-    for event in events:
-        try:
-            found.append(Stop(StopReason(event.reason), event.on))
-        except ValueError:
-            continue
-    return tuple(found)
-
-
-def estimate_request(
-    application: Application, stops: Sequence[Stop] = ()
-) -> EstimateRequest | None:
-    if application.child_birth is None or not application.certificate_end:
-        return None
-    try:
-        return EstimateRequest(
-            applied=application.applied_on,
-            certificate_end=Month.parse_iso(application.certificate_end),
-            birth=application.child_birth,
-            certificate_start=Month.parse_iso(application.certificate_start)
-            if application.certificate_start
-            else None,
-            disability_until=application.disability_until,
-            stops=tuple(stops),
-        )
-    except ValueError:
-        return None
-
-
-def schedule_for(application: Application, stops: Sequence[Stop] = ()) -> Estimate | None:
-    """core's schedule (p.4, p.5, p.7) for the application, None if it cannot be computed."""
-    request = estimate_request(application, stops)
-    if request is None:
-        return None
-    try:
-        return estimate(request)
-    except Exception as error:  # an MRP outside the table: the card still shows the rest
-        log.warning("estimate for application %s failed: %s", application.id, type(error).__name__)
-        return None
-
-
-def screening_of(application: Application) -> Any:
-    """core's screening on what the application states (the three p.3/p.5
-    questions the application does not ask stay "unknown": staff check them)."""
-    until = application.disability_until
-    return screen(
-        ScreeningAnswers(
-            on=application.applied_on,
-            birth=application.child_birth,
-            disability=Answer.YES,
-            disability_until=until,
-            home_education=Answer.YES if application.certificate_end else Answer.UNKNOWN,
-            representative=_REPRESENTATIVES.get(application.relation or "", Representative.UNKNOWN),
-            resident=Answer.YES if application.address else Answer.UNKNOWN,
-            state_support=Answer.UNKNOWN,
-            parental_rights_deprived=Answer.UNKNOWN,
-            state_institution=Answer.UNKNOWN,
-        )
-    )
 
 
 # ----------------------------------------------------------------------- texts
@@ -503,12 +366,12 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
             )
         )
     for event in data.stops[-ITEMS_SHOWN:]:
-        reason = STOP_REASON_TEXTS.get(event.reason)
+        stop_text = STOP_REASON_TEXTS.get(event.reason)
         lines.append(
             _(
                 "⏹ Termination ({paragraph}): {reason}, {date}",
                 paragraph=paragraph(_, "p.5"),
-                reason=_(reason) if reason else _v(event.reason),
+                reason=_(stop_text) if stop_text else _v(event.reason),
                 date=day(event.on),
             )
         )
@@ -625,110 +488,3 @@ def history_texts(app: AppContext, data: CardData, language: str | None = None) 
             return texts
         rest = len(entries) - skipped
         skipped += max(1, rest * (len(texts) - HISTORY_MESSAGES) // len(texts))
-
-
-# -------------------------------------------------------------------- publish
-
-
-async def enqueue_publish(session: AsyncSession, app: AppContext, application_id: int) -> bool:
-    """Queue the card of an application (once: dedupe key) in the caller's transaction."""
-    if app.settings.staff_chat_id is None:
-        return False
-    return await outbox.enqueue(
-        session,
-        chat_id=app.settings.staff_chat_id,
-        kind="card_publish",
-        payload={"method": "publish", "link": True},
-        application_id=application_id,
-        dedupe_key=f"card:{application_id}",
-    )
-
-
-async def publish_card(bot: Bot, app: AppContext, application_id: int) -> None:
-    """Post the card of a submitted application to the staff chat (through the outbox)."""
-    if app.settings.staff_chat_id is None:
-        return
-    async with app.sessionmaker() as session, session.begin():
-        await enqueue_publish(session, app, application_id)
-    outbox.wake(app.sessionmaker)
-
-
-async def send_card(
-    bot: Bot, app: AppContext, row: Claimed, request_timeout: int | None = None
-) -> int | None:
-    """Sender hook for a "publish" row: send the card, return its message id."""
-    chat_id = app.settings.staff_chat_id
-    if chat_id is None or row.application_id is None:
-        return None
-    async with app.sessionmaker() as session:
-        data = await load_card(session, row.application_id)
-    if data is None or data.application.staff_card_message_id is not None:
-        return None
-    sent = await bot.send_message(
-        chat_id,
-        card_text(app, data),
-        reply_markup=card_keyboard(app, data),
-        request_timeout=request_timeout,
-    )
-    return sent.message_id
-
-
-async def after_publish(
-    session: AsyncSession, app: AppContext, row: Claimed, message_id: int
-) -> None:
-    """In the sender's transaction: remember the card, queue its attachments as replies."""
-    application = await session.get(
-        Application, row.application_id, options=[selectinload(Application.attachments)]
-    )
-    if application is None or app.settings.staff_chat_id is None:
-        return
-    application.staff_card_message_id = message_id
-    _ = Tr(app.i18n, staff_language(app))
-    files = list(application.attachments)
-    for index, attachment in enumerate(files, start=1):
-        label = ATTACHMENT_LABELS.get(attachment.kind, ATTACHMENT_LABELS["extra"])
-        caption = (
-            f"{html.escape(application.number)} · {html.escape(_(label))} ({index}/{len(files)})"
-        )
-        await outbox.enqueue(
-            session,
-            chat_id=app.settings.staff_chat_id,
-            kind="card_attachment",
-            payload={
-                "method": "photo" if attachment.media == "photo" else "document",
-                "file_id": attachment.file_id,
-                "caption": caption,
-                "reply_to": message_id,
-                "link": True,
-            },
-            application_id=application.id,
-            dedupe_key=f"card-file:{attachment.id}",
-        )
-
-
-async def refresh_card(
-    bot: Bot, app: AppContext, application_id: int, request_timeout: int | None = None
-) -> None:
-    """Edit the card in place (status, who, when, buttons). 'Not modified' is fine."""
-    chat_id = app.settings.staff_chat_id
-    if chat_id is None:
-        return
-    async with app.sessionmaker() as session:
-        data = await load_card(session, application_id)
-    if data is None or data.application.staff_card_message_id is None:
-        return
-    try:
-        await bot.edit_message_text(
-            text=card_text(app, data),
-            chat_id=chat_id,
-            message_id=data.application.staff_card_message_id,
-            reply_markup=card_keyboard(app, data),
-            request_timeout=request_timeout,
-        )
-    except TelegramBadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

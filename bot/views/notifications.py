@@ -21,13 +21,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.catalogues import LANGUAGES
-from bot.data.models import Application
-from bot.i18n import N_, gettext_in
-from bot.outbox import store as outbox
+from bot.i18n import N_
 from bot.views.eligibility import Tr, paragraph
 from bot.views.formatting import day, money, month_name
 from bot.views.status import GROUND_TEXTS, STOP_REASON_TEXTS
@@ -36,16 +30,8 @@ from core.policy import default_policy
 
 if TYPE_CHECKING:
     from bot.context import AppContext
-    from bot.outbox.store import Claimed
 
 log = logging.getLogger(__name__)
-
-
-def parent_language(application: Application, stored: str | None = None) -> str:
-    """The user's stored language if set, else the language of the application."""
-    if stored in LANGUAGES:
-        return str(stored)
-    return application.language if application.language in LANGUAGES else "ru"
 
 
 def department(language: str) -> str:
@@ -366,45 +352,8 @@ def render(context: AppContext, kind: str, params: Mapping[str, Any], language: 
     return RENDERERS[kind](Tr(context.i18n, language), params, language)
 
 
-def render_row(context: AppContext, row: Claimed) -> dict[str, Any]:
-    """Sender hook: the payload fields of a "render" row, in the user's current language."""
-    spec = row.payload["render"]
-    fallback = row.payload.get("language")
-    language = row.language if row.language in LANGUAGES else fallback
-    if language not in LANGUAGES:
-        language = context.settings.default_locale
-    return {"text": render(context, spec["kind"], spec.get("params") or {}, str(language))}
-
-
-async def notify(
-    session: AsyncSession,
-    application: Application,
-    kind: str,
-    params: Mapping[str, Any],
-    *,
-    dedupe_key: str | None = None,
-    link: bool = False,
-) -> bool:
-    """Queue a notification for the parent of `application` (caller's transaction)."""
-    payload: dict[str, Any] = {
-        "render": {"kind": kind, "params": {"number": application.number, **params}},
-        "language": application.language,
-    }
-    if link:
-        payload["link"] = True
-    return await outbox.enqueue(
-        session,
-        chat_id=application.user_id,
-        kind=kind,
-        payload=payload,
-        application_id=application.id,
-        dedupe_key=dedupe_key,
-    )
-
-
 # ----------------------------------------------------------------- staff side
 
-WITHDRAWN = N_("↩️ The applicant withdrew application {number}.")
 UNREACHABLE = N_(
     "⚠️ Application {number}: the applicant has blocked the bot, a message was not delivered "
     "({kind}). Please contact the applicant by phone."
@@ -414,83 +363,3 @@ UNREACHABLE = N_(
 def staff_language(context: AppContext) -> str:
     """The staff chat is shared: its texts are in the default locale."""
     return context.settings.default_locale
-
-
-async def notify_staff(
-    session: AsyncSession,
-    context: AppContext,
-    application_id: int | None,
-    text: str,
-    *,
-    kind: str = "staff_notice",
-    dedupe_key: str | None = None,
-    link: bool = True,
-) -> bool:
-    """Queue a message to the staff chat (as a reply to the application's card)."""
-    chat_id = context.settings.staff_chat_id
-    if chat_id is None:
-        return False
-    payload: dict[str, Any] = {"text": text}
-    if link and application_id is not None:
-        payload["link"] = True
-    return await outbox.enqueue(
-        session,
-        chat_id=chat_id,
-        kind=kind,
-        payload=payload,
-        application_id=application_id,
-        dedupe_key=dedupe_key,
-    )
-
-
-async def refresh_card_later(
-    session: AsyncSession, context: AppContext, application_id: int
-) -> None:
-    """Queue an in-place update of the card (paced like any message to the group)."""
-    chat_id = context.settings.staff_chat_id
-    if chat_id is None:
-        return
-    await outbox.enqueue(
-        session,
-        chat_id=chat_id,
-        kind="card_refresh",
-        payload={"method": "card"},
-        application_id=application_id,
-    )
-
-
-async def parent_unreachable(session: AsyncSession, context: AppContext, row: Claimed) -> None:
-    """403 from a parent's chat: mark the application(s) and tell staff on the card."""
-    if row.application_id is not None:
-        where = Application.id == row.application_id
-    else:
-        where = Application.user_id == row.chat_id
-    await session.execute(
-        update(Application)
-        .where(where)
-        .values(parent_unreachable=True)
-        .execution_options(synchronize_session=False)
-    )
-    if row.application_id is None:
-        return
-    number = await session.scalar(
-        select(Application.number).where(Application.id == row.application_id)
-    )
-    language = staff_language(context)
-    text = gettext_in(
-        context.i18n,
-        language,
-        UNREACHABLE,
-        number=html.escape(number or "?"),
-        kind=html.escape(row.kind),
-    )
-    await notify_staff(
-        session,
-        context,
-        row.application_id,
-        text,
-        kind="parent_unreachable",
-        dedupe_key=f"unreachable:{row.id}",
-    )
-    await refresh_card_later(session, context, row.application_id)
-    log.info("application %s: parent unreachable (403)", row.application_id)

@@ -27,7 +27,7 @@ from bot.views.eligibility import Tr, paragraph
 from bot.views.formatting import day, moment, money
 from core.months import Month
 from core.schedule import Stop, StopReason
-from core.status import Action, Actor, Status, allowed_actions
+from core.status import Action, Actor, permits
 
 MESSAGE_LIMIT = 4096
 
@@ -286,14 +286,6 @@ def render_status(tr: Tr, views: Sequence[ApplicationView], today: dt.date) -> l
     return [page.text for page in status_pages(tr, views, today)]
 
 
-def can_withdraw(status: str) -> bool:
-    """May the parent withdraw an application in this status (core.status, domain.md §7)?"""
-    try:
-        return Action.WITHDRAW in allowed_actions(Status(status), Actor.PARENT)
-    except ValueError:
-        return False
-
-
 @dataclass(frozen=True)
 class StatusPage:
     """One message of the /status answer and the applications it shows the end of
@@ -324,7 +316,7 @@ def status_pages(tr: Tr, views: Sequence[ApplicationView], today: dt.date) -> li
         found = tuple(
             views[i - 1].application
             for i in owners
-            if i > 0 and can_withdraw(views[i - 1].application.status)
+            if i > 0 and permits(views[i - 1].application.status, Action.WITHDRAW, Actor.PARENT)
         )
         pages.append(StatusPage(text, found))
     return pages

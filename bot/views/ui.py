@@ -108,3 +108,12 @@ CANCEL_WORDS = ("отмена", "бас тарту", "cancel", "/cancel")
 def step(number: int, total: int) -> str:
     """'Шаг 3 из 9' / '9 қадамның 3-қадамы'."""
     return _("Step {number} of {total}").format(number=number, total=total)
+
+
+# Relation of the applicant to the child (bot.usecases.applications.RELATIONS; domain.md §5).
+RELATION_LABELS = {
+    "mother": N_("Mother"),
+    "father": N_("Father"),
+    "guardian": N_("Guardian / trustee"),
+    "other": N_("Other legal representative"),
+}

@@ -29,6 +29,7 @@ from core.status import (
     is_due,
     is_final,
     next_to_pay,
+    permits,
 )
 
 P, S = Actor.PARENT, Actor.STAFF
@@ -243,3 +244,15 @@ def test_only_a_paid_quarter_can_be_corrected() -> None:
         check_correction(schedule, 13)
     with pytest.raises(ActionNotAllowed):
         check_correction(schedule, 99)
+
+
+def test_permits_worked_example() -> None:
+    """domain.md §7: a parent may withdraw while the application is submitted, in review or
+    waiting for documents, not once it is approved; staff may not withdraw; an unknown
+    stored status permits nothing."""
+    assert permits("submitted", Action.WITHDRAW, P)
+    assert permits("documents_requested", Action.WITHDRAW, P)
+    assert not permits("approved", Action.WITHDRAW, P)
+    assert not permits("submitted", Action.WITHDRAW, S)
+    assert permits("in_review", Action.APPROVE, S)
+    assert not permits("archived", Action.TAKE, S)
