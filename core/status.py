@@ -194,6 +194,12 @@ def permits(status: str, action: Action, actor: Actor) -> bool:
         return False
 
 
+def in_payment(status: str) -> bool:
+    """Is the application paid by quarters now: approved, so staff mark quarters paid (p.7),
+    record overpayments (p.9) and termination events (p.5) on it (domain.md §7)?"""
+    return status == Status.APPROVED
+
+
 def apply_action(
     status: Status, action: Action, actor: Actor, ground: RefusalGround | None = None
 ) -> Status:

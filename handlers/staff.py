@@ -70,7 +70,7 @@ from bot.views.formatting import day, money
 from bot.views.status import GROUND_LABELS, GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
 from core.months import Month
 from core.schedule import StopReason
-from core.status import Action, QuarterStatus, due_from, is_due
+from core.status import Action, Actor, QuarterStatus, due_from, in_payment, is_due, permits
 from core.validators import Invalid, parse_date, parse_text
 
 log = logging.getLogger(__name__)
@@ -206,19 +206,25 @@ async def on_refused(query: CallbackQuery, callback_answer: CallbackAnswer) -> N
 # ------------------------------------------------------------------ helpers
 
 
-# The statuses in which the staff may start a refusal (p.8).
-REJECTABLE = ("submitted", "in_review", "documents_requested")
-
-
 def _refuse(callback_answer: CallbackAnswer, error: StaffActionError) -> None:
     """Answer the pressed button with the error as an alert the staff member has to dismiss."""
     callback_answer.text = error_text(error)
     callback_answer.show_alert = True
 
 
-def _allowed(callback_answer: CallbackAnswer, application: Application, *statuses: str) -> bool:
-    """Whether the application is in one of `statuses`; if not, the button is refused ("not_allowed")."""
-    if application.status in statuses:
+def _allowed(callback_answer: CallbackAnswer, application: Application, action: Action) -> bool:
+    """Whether core's status machine lets staff take `action` now; if not, the button is
+    refused ("not_allowed")."""
+    if permits(application.status, action, Actor.STAFF):
+        return True
+    _refuse(callback_answer, StaffActionError("not_allowed"))
+    return False
+
+
+def _paying(callback_answer: CallbackAnswer, application: Application) -> bool:
+    """Whether the application is paid by quarters now (core.status.in_payment); if not,
+    the button is refused ("not_allowed")."""
+    if in_payment(application.status):
         return True
     _refuse(callback_answer, StaffActionError("not_allowed"))
     return False
@@ -449,7 +455,7 @@ async def on_card_button(
     elif code == "provided":
         await _do(query, callback_answer, bot, app, application.id, Action.PROVIDE_DOCUMENTS)
     elif code == "docs":
-        if not _allowed(callback_answer, application, "in_review"):
+        if not _allowed(callback_answer, application, Action.REQUEST_DOCUMENTS):
             return
         await _prompt(
             bot,
@@ -464,7 +470,7 @@ async def on_card_button(
             ).format(number=html.escape(application.number)),
         )
     elif code == "approve":
-        if not _allowed(callback_answer, application, "in_review"):
+        if not _allowed(callback_answer, application, Action.APPROVE):
             return
         async with app.sessionmaker() as session:
             data = await load_card(session, application.id)
@@ -489,7 +495,7 @@ async def on_card_button(
             ),
         )
     elif code == "reject":
-        if not _allowed(callback_answer, application, *REJECTABLE):
+        if not _allowed(callback_answer, application, Action.REJECT):
             return
         waiting = await refusal_of(app, application.id)
         if waiting is not None and waiting.staff_id != query.from_user.id:
@@ -524,7 +530,7 @@ async def on_card_button(
         )
     elif code == "pay":
         quarters = await quarters_in(app, application.id, QuarterStatus.PLANNED)
-        if not quarters or application.status != "approved":
+        if not quarters or not in_payment(application.status):
             callback_answer.text = _("No planned quarter to mark paid.")
             callback_answer.show_alert = True
             return
@@ -549,7 +555,7 @@ async def on_card_button(
         )
     elif code == "unpay":
         quarters = await quarters_in(app, application.id, QuarterStatus.PAID)
-        if not quarters or application.status != "approved":
+        if not quarters or not in_payment(application.status):
             callback_answer.text = _("No quarter is marked paid.")
             callback_answer.show_alert = True
             return
@@ -572,7 +578,7 @@ async def on_card_button(
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
     elif code == "overpay":
-        if not _allowed(callback_answer, application, "approved"):
+        if not _paying(callback_answer, application):
             return
         await _prompt(
             bot,
@@ -587,7 +593,7 @@ async def on_card_button(
             ).format(number=html.escape(application.number)),
         )
     elif code == "stop":
-        if not _allowed(callback_answer, application, "approved"):
+        if not _paying(callback_answer, application):
             return
         rows = [
             [
@@ -682,7 +688,7 @@ async def on_ground(
     if application is None or callback_data.ground not in GROUND_TEXTS:
         _refuse(callback_answer, StaffActionError("not_found"))
         return
-    if not _allowed(callback_answer, application, *REJECTABLE):
+    if not _allowed(callback_answer, application, Action.REJECT):
         return
     if not await _free_for_dialog(app, callback_answer, query.from_user, application.id):
         return

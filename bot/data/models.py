@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from core.status import Action, Actor, QuarterStatus, permits
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -191,7 +193,6 @@ class AuditEntry(Base):
 
 REFUSAL_STARTED = "refusal_started"
 REFUSAL_LEFT = "refusal_left"
-_REFUSABLE = ("submitted", "in_review", "documents_requested")
 
 
 def pending_refusal(status: str, audit: Iterable[AuditEntry]) -> AuditEntry | None:
@@ -199,7 +200,7 @@ def pending_refusal(status: str, audit: Iterable[AuditEntry]) -> AuditEntry | No
     order): the last "refusal_started" entry (ground chosen, staff member named) not
     followed by "refusal_left" or by any status change, while the status still allows
     a refusal (p.8). None when no refusal waits."""
-    if status not in _REFUSABLE:
+    if not permits(status, Action.REJECT, Actor.STAFF):
         return None
     waiting: AuditEntry | None = None
     for entry in audit:
@@ -224,7 +225,7 @@ class PaymentQuarter(Base):
     quarter: Mapped[int] = mapped_column(Integer)
     months: Mapped[list[Any]] = mapped_column(default=list)  # ["2025-11", "2025-12"]
     amount: Mapped[Decimal] = mapped_column()
-    status: Mapped[str] = mapped_column(String(16), default="planned")
+    status: Mapped[str] = mapped_column(String(16), default=QuarterStatus.PLANNED.value)
     paid_at: Mapped[dt.datetime | None] = mapped_column()
     paid_by: Mapped[int | None] = mapped_column(BigInteger)
 

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.data.models import Application, AuditEntry, Overpayment, PaymentQuarter
 from core.months import Month
-from core.status import Status
+from core.status import QuarterStatus, Status
 
 STATUSES = tuple(s.value for s in Status)
 _NUMBER = re.compile(r"^[A-Za-zА-Яа-я]{2,4}-\d{4}-\d{1,8}$")
@@ -135,10 +135,10 @@ async def _totals(session: AsyncSession, ids: Sequence[int]) -> dict[int, Totals
                 select(PaymentQuarter).where(PaymentQuarter.application_id.in_(chunk))
             )
         ).all():
-            if quarter.status == "cancelled":
+            if quarter.status == QuarterStatus.CANCELLED:
                 continue
             totals[quarter.application_id].planned += Decimal(quarter.amount)
-            if quarter.status == "paid":
+            if quarter.status == QuarterStatus.PAID:
                 totals[quarter.application_id].paid += Decimal(quarter.amount)
         for item in (
             await session.scalars(select(Overpayment).where(Overpayment.application_id.in_(chunk)))
@@ -310,7 +310,7 @@ async def stats(sessionmaker: async_sessionmaker[AsyncSession]) -> Stats:
                     PaymentQuarter.quarter,
                     PaymentQuarter.status,
                     PaymentQuarter.amount,
-                ).where(PaymentQuarter.status != "cancelled")
+                ).where(PaymentQuarter.status != QuarterStatus.CANCELLED)
             )
         ).all()
         overpaid = (
@@ -320,7 +320,7 @@ async def stats(sessionmaker: async_sessionmaker[AsyncSession]) -> Stats:
     for school_year, quarter, status, amount in rows:
         entry = sums[(school_year, quarter)]
         entry[0] += Decimal(amount)
-        if status == "paid":
+        if status == QuarterStatus.PAID:
             entry[1] += Decimal(amount)
     quarters = [(sy, q, v[0], v[1]) for (sy, q), v in sorted(sums.items())]
     return Stats({k: int(v) for k, v in by_status.items()}, quarters, Decimal(overpaid))

@@ -33,13 +33,14 @@ from bot.usecases.transitions import SYSTEM, StaffActionError, record_terminatio
 from core.months import Month
 from core.reminders import ReminderFacts, due_reminders
 from core.schedule import StopReason
+from core.status import Status
 from core.termination import eighteenth_birthday
 
 log = logging.getLogger(__name__)
 
 # A birthday found later than this (the bot was off) is still recorded, but old ones are not.
 BIRTHDAY_CATCH_UP = dt.timedelta(days=31)
-ACTIVE = ("submitted", "in_review", "documents_requested", "approved")
+ACTIVE = (Status.SUBMITTED, Status.IN_REVIEW, Status.DOCUMENTS_REQUESTED, Status.APPROVED)
 
 
 def _month(value: str | None) -> Month | None:
@@ -58,7 +59,7 @@ async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, i
             (
                 await session.scalars(
                     select(Application).where(
-                        Application.status == "approved",
+                        Application.status == Status.APPROVED,
                         Application.personal_data_erased_at.is_(None),
                     )
                 )
@@ -154,7 +155,9 @@ async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, i
                 await session.scalars(
                     select(Application.id).where(
                         Application.staff_card_message_id.is_(None),
-                        Application.status.in_(("submitted", "in_review", "documents_requested")),
+                        Application.status.in_(
+                            (Status.SUBMITTED, Status.IN_REVIEW, Status.DOCUMENTS_REQUESTED)
+                        ),
                     )
                 )
             ).all()

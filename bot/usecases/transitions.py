@@ -77,11 +77,11 @@ WITHDRAWN = N_("↩️ The applicant withdrew application {number}.")
 
 NOTIFY_KIND = {
     Action.TAKE: "taken",
-    Action.REQUEST_DOCUMENTS: "documents_requested",
+    Action.REQUEST_DOCUMENTS: Status.DOCUMENTS_REQUESTED.value,
     Action.PROVIDE_DOCUMENTS: "documents_received",
-    Action.APPROVE: "approved",
-    Action.REJECT: "rejected",
-    Action.WITHDRAW: "withdrawn",
+    Action.APPROVE: Status.APPROVED.value,
+    Action.REJECT: Status.REJECTED.value,
+    Action.WITHDRAW: Status.WITHDRAWN.value,
 }
 
 
@@ -444,7 +444,7 @@ async def _perform_in(
                 WITHDRAWN,
                 number=html.escape(application.number),
             )
-            await notify_staff(session, app, application.id, text, kind="withdrawn")
+            await notify_staff(session, app, application.id, text, kind=Status.WITHDRAWN.value)
         await refresh_card_later(session, app, application.id)
     return Done(application.id, application.number, old, new)
 

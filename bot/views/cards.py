@@ -36,7 +36,7 @@ from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS, stat
 from bot.views.ui import RELATION_LABELS
 from core.eligibility import Verdict
 from core.months import Month
-from core.status import Action, Actor, Status, allowed_actions
+from core.status import Action, Actor, QuarterStatus, Status, allowed_actions, permits
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def _privacy_lines(_: Tr, a: Application, audit: Sequence[AuditEntry]) -> list[s
             "requires.",
             date=moment(asked.created_at),
         )
-    if a.status in ("submitted", "in_review", "documents_requested"):
+    if permits(a.status, Action.REJECT, Actor.STAFF):
         text += " " + _("Refusal ground {paragraph} applies.", paragraph=paragraph(_, "p.8(4)"))
     return ["<b>" + text + "</b>"]
 
@@ -242,7 +242,7 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
                 when=moment(last.created_at),
             )
         )
-    if a.status == "rejected" and a.refusal_ground:
+    if a.status == Status.REJECTED and a.refusal_ground:
         words = GROUND_TEXTS.get(a.refusal_ground)
         lines.append(
             _(
@@ -319,9 +319,9 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
     if data.quarters:
         lines += ["", "<b>" + _("Payment schedule:") + "</b>"]
         for q in data.quarters:
-            if q.status == "paid":
+            if q.status == QuarterStatus.PAID:
                 state = _("paid {date}", date=moment(q.paid_at)[:10] if q.paid_at else "")
-            elif q.status == "cancelled":
+            elif q.status == QuarterStatus.CANCELLED:
                 state = _("cancelled")
             else:
                 state = _("planned")
@@ -330,9 +330,13 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
                 f"{money(Decimal(q.amount), language)} — {state}"
             )
         total = sum(
-            (Decimal(q.amount) for q in data.quarters if q.status != "cancelled"), Decimal("0")
+            (Decimal(q.amount) for q in data.quarters if q.status != QuarterStatus.CANCELLED),
+            Decimal("0"),
         )
-        paid = sum((Decimal(q.amount) for q in data.quarters if q.status == "paid"), Decimal("0"))
+        paid = sum(
+            (Decimal(q.amount) for q in data.quarters if q.status == QuarterStatus.PAID),
+            Decimal("0"),
+        )
         lines.append(
             _(
                 "Total: {total}; paid: {paid}",
@@ -429,9 +433,9 @@ def card_keyboard(
             elif action in ACTION_BUTTONS:
                 buttons.append(ACTION_BUTTONS[action])
     if a.status == Status.APPROVED.value:
-        if any(q.status == "planned" for q in data.quarters):
+        if any(q.status == QuarterStatus.PLANNED for q in data.quarters):
             buttons.append(PAY)
-        if any(q.status == "paid" for q in data.quarters):
+        if any(q.status == QuarterStatus.PAID for q in data.quarters):
             buttons.append(UNPAY)
         buttons.append(OVERPAY)
         buttons.append(STOP)

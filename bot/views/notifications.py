@@ -27,6 +27,7 @@ from bot.views.formatting import day, money, month_name
 from bot.views.status import GROUND_TEXTS, STOP_REASON_TEXTS
 from core.months import Month
 from core.policy import default_policy
+from core.status import Status
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -330,11 +331,11 @@ def _date(value: str) -> dt.date:
 
 RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
     "taken": _taken,
-    "documents_requested": _documents_requested,
+    Status.DOCUMENTS_REQUESTED: _documents_requested,
     "documents_received": _documents_received,
-    "approved": _approved,
-    "rejected": _rejected,
-    "withdrawn": _withdrawn,
+    Status.APPROVED: _approved,
+    Status.REJECTED: _rejected,
+    Status.WITHDRAWN: _withdrawn,
     "quarter_paid": _quarter_paid,
     "quarter_corrected": _quarter_corrected,
     "overpayment": _overpayment,

@@ -27,28 +27,31 @@ from bot.views.eligibility import Tr, paragraph
 from bot.views.formatting import day, moment, money
 from core.months import Month
 from core.schedule import Stop, StopReason
-from core.status import Action, Actor, permits
+from core.status import Action, Actor, QuarterStatus, Status, permits
 
 MESSAGE_LIMIT = 4096
 
+# Sent and not closed, or approved: the estimate still means something.
+ACTIVE = (Status.SUBMITTED, Status.IN_REVIEW, Status.DOCUMENTS_REQUESTED, Status.APPROVED)
+
 STATUS_TEXTS: Mapping[str, str] = {
-    "draft": N_("draft (not sent)"),
-    "submitted": N_("submitted"),
-    "in_review": N_("in review"),
-    "documents_requested": N_("documents requested"),
-    "approved": N_("approved"),
-    "rejected": N_("refused"),
-    "withdrawn": N_("withdrawn"),
+    Status.DRAFT: N_("draft (not sent)"),
+    Status.SUBMITTED: N_("submitted"),
+    Status.IN_REVIEW: N_("in review"),
+    Status.DOCUMENTS_REQUESTED: N_("documents requested"),
+    Status.APPROVED: N_("approved"),
+    Status.REJECTED: N_("refused"),
+    Status.WITHDRAWN: N_("withdrawn"),
 }
 
 STATUS_ICONS: Mapping[str, str] = {
-    "draft": "📝",
-    "submitted": "📨",
-    "in_review": "🔎",
-    "documents_requested": "📎",
-    "approved": "✅",
-    "rejected": "⛔",
-    "withdrawn": "↩️",
+    Status.DRAFT: "📝",
+    Status.SUBMITTED: "📨",
+    Status.IN_REVIEW: "🔎",
+    Status.DOCUMENTS_REQUESTED: "📎",
+    Status.APPROVED: "✅",
+    Status.REJECTED: "⛔",
+    Status.WITHDRAWN: "↩️",
 }
 
 GROUND_TEXTS: Mapping[int, str] = {
@@ -137,7 +140,7 @@ def quarter_line(tr: Tr, row: PaymentQuarter) -> str:
     )
     status = QUARTER_STATUS_TEXTS.get(row.status)
     state = tr(status) if status else html.escape(row.status)
-    if row.status == "paid" and row.paid_at is not None:
+    if row.status == QuarterStatus.PAID and row.paid_at is not None:
         state = _("paid on {date}", date=moment(row.paid_at)[:10])
     return f"• {title}: {', '.join(months)} — {money(Decimal(row.amount), tr.locale)} — {state}"
 
@@ -155,7 +158,7 @@ class ApplicationView:
 def _estimate_block(tr: Tr, view: ApplicationView, today: dt.date) -> list[str]:
     _ = tr
     app = view.application
-    if app.status not in ("submitted", "in_review", "documents_requested", "approved"):
+    if app.status not in ACTIVE:
         return []
     if app.child_birth is None or not app.certificate_end:
         return []
@@ -181,7 +184,7 @@ def _estimate_block(tr: Tr, view: ApplicationView, today: dt.date) -> list[str]:
     result = estimates.compute(request)
     if result is None:
         return []
-    if app.status == "approved":
+    if app.status == Status.APPROVED:
         header = (
             "<b>"
             + _("Estimated payments (the Department has not entered the schedule yet):")
@@ -205,9 +208,9 @@ def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[st
     if app.child_name:
         header.append(_("Child: {name}", name=html.escape(app.child_name)))
     ground_in_history = any(entry.ground for entry in view.audit)
-    if app.status == "rejected" and app.refusal_ground and not ground_in_history:
+    if app.status == Status.REJECTED and app.refusal_ground and not ground_in_history:
         header.append(ground_text(tr, app.refusal_ground))
-    if app.status == "rejected":
+    if app.status == Status.REJECTED:
         header.append(
             _(
                 "You can appeal ({paragraph}): a complaint to the head of the Department or to the authorised "
@@ -215,7 +218,7 @@ def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[st
                 paragraph=paragraph(tr, "p.10"),
             )
         )
-    if app.status == "documents_requested":
+    if app.status == Status.DOCUMENTS_REQUESTED:
         header.append(_("The Department asks for documents: see the comment in the history below."))
     blocks = ["\n".join(header)]
 
@@ -226,7 +229,8 @@ def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[st
     if view.quarters:
         lines = [quarter_line(tr, row) for row in view.quarters]
         planned = sum(
-            (Decimal(r.amount) for r in view.quarters if r.status != "cancelled"), Decimal("0")
+            (Decimal(r.amount) for r in view.quarters if r.status != QuarterStatus.CANCELLED),
+            Decimal("0"),
         )
         lines.append(_("Total: {amount}", amount=money(planned, tr.locale)))
         for event in view.stops:

@@ -26,6 +26,7 @@ from core.status import (
     check_correction,
     check_mark_paid,
     due_from,
+    in_payment,
     is_due,
     is_final,
     next_to_pay,
@@ -256,3 +257,13 @@ def test_permits_worked_example() -> None:
     assert not permits("submitted", Action.WITHDRAW, S)
     assert permits("in_review", Action.APPROVE, S)
     assert not permits("archived", Action.TAKE, S)
+
+
+def test_in_payment_worked_example() -> None:
+    """domain.md §7, p.7: only an approved application is paid by quarters; a submitted,
+    refused or withdrawn one, or an unknown stored status, is not."""
+    assert in_payment("approved")
+    assert not in_payment("submitted")
+    assert not in_payment("rejected")
+    assert not in_payment("withdrawn")
+    assert not in_payment("archived")
