@@ -16,10 +16,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 
 from bot.context import AppContext
-from bot.usecases.documents import MAX_BYTES, Kept, Refused, keep
+from bot.usecases.documents import MAX_BYTES, Kept, Refused, keep, store
 from handlers.apply_steps import Rejected
 
-__all__ = ["Refused", "download", "file_refusal", "kept_fields", "receive"]
+__all__ = ["Refused", "clear_draft_files", "download", "file_refusal", "kept_fields", "receive"]
 
 log = logging.getLogger(__name__)
 
@@ -92,3 +92,8 @@ def file_refusal(refused: Refused) -> Rejected:
         size = refused.size or MAX_BYTES + 1
         return Rejected("file_too_big", {"size": f"{size / (1024 * 1024):.1f}".replace(".", ",")})
     return Rejected(refused.code)
+
+
+async def clear_draft_files(app: AppContext, user_id: int) -> None:
+    """Forget the copies kept for the user's draft (the draft is discarded)."""
+    await store(app).clear_drafts(user_id)

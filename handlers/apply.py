@@ -66,7 +66,7 @@ from bot.views.ui import (
     step,
 )
 from handlers._dialog import stale
-from handlers._files import Refused, file_refusal, kept_fields
+from handlers._files import Refused, clear_draft_files, file_refusal, kept_fields
 from handlers._files import receive as receive_file
 from handlers.apply_steps import (
     BY_CODE,
@@ -590,6 +590,7 @@ async def resume_or_start(turn: Turn) -> None:
 
 async def start_over(turn: Turn) -> None:
     await turn.draft.set_data({})
+    await clear_draft_files(turn.app, turn.user_id)  # the kept copies of its files too
     await turn.state.set_state(ApplyStates.wizard)
     prefix = html.escape(_("The previous answers are deleted. Let us begin again."))
     await save_and_ask(turn, new_draft(), STEPS[0].code, prefix=prefix)

@@ -127,7 +127,14 @@ async def test_a_photo_is_checked_too(running: RunningBot, tg: FakeTelegram) -> 
     assert RECEIVED["ru"] in joined(replies)
     [kept] = every_file(documents_dir(running))
     assert kept.suffix == ".jpg" and kept.stat().st_size == 300_000
-    # the draft's copy goes with the draft when the parent deletes the data
+    # the draft's copies go with the draft: when the parent starts over…
+    replies = await user.send(LABELS["ru"]["start_over"])
+    assert "Прежние ответы удалены." in joined(replies)
+    assert every_file(documents_dir(running)) == []
+    await to_certificate_step(user, "ru")
+    await user.send_photo(size=1000)
+    assert len(every_file(documents_dir(running))) == 1
+    # …and when the parent deletes the data
     await user.send("/deletedata")
     await user.press("✅ Да, удалить мои данные")
     assert every_file(documents_dir(running)) == []

@@ -14,7 +14,7 @@ from bot.usecases.privacy import PERSONAL_FIELDS
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.test_apply_support import APPLICANT_IIN, LABELS, Person, answer_all, begin, joined
-from tests.test_staff_kit import card_of, running_staffbot, submit_application, wait_text
+from tests.test_staff_kit import card_of, running_staffbot, staff, submit_application, wait_text
 from tests.tgfake.server import FakeTelegram
 
 
@@ -381,3 +381,52 @@ async def stored(bot: RunningBot, application_id: int) -> Application:
         row = await session.get(Application, application_id)
         assert row is not None
         return row
+
+
+async def test_a_decided_application_is_kept_and_no_refusal_is_announced_kk(
+    tg: FakeTelegram, make_settings: Any
+) -> None:
+    """Consent withdrawal with an approved application, in Kazakh: the preview says it is
+    kept (a decided application), what the staff will be told, and nothing about p.8(4)."""
+    async with running_staffbot(tg, make_settings) as bot:
+        parent = tg.user(2209, language_code="kk")
+        await start_in(parent, "kk")
+        await consent_to(bot, parent.id)
+        application_id = await submit_application(bot.app, tg, parent, "kk")
+        card = await card_of(bot.app, tg, application_id)
+        member = staff(tg)
+        await member.press("🔎 Взять в работу", message=card)
+        await member.press("✅ Одобрить", message=card)
+        await member.press("✅ Да, одобрить", message=tg.messages(STAFF_CHAT_ID)[-1])
+        await wait_text(tg, STAFF_CHAT_ID, "одобрено")
+
+        await parent.send("/consent")
+        [question] = await parent.press(LABELS["kk"]["withdraw"])
+        assert (
+            "ALA-2025-000001 (мақұлданды) бөлімде қалады: шешім қабылданған өтініш заң талап "
+            "еткендей сақталады. Қызметкерлерге келісіміңізді кері қайтарып алғаныңыз хабарланады."
+            in question.text
+        )
+        assert "8-тармақтың 4)" not in question.text
+        replies = await parent.press(WORDS["kk"]["yes_withdraw"], message=question)
+        assert "Келісіміңіз кері қайтарып алынды." in joined(replies)
+        assert "8-тармақтың 4)" not in joined(replies)
+        notice = await wait_text(tg, STAFF_CHAT_ID, "отозвал согласие")
+        assert "Заявление, по которому принято решение, хранится" in notice.text
+        kept = await stored(bot, application_id)
+        assert kept.status == "approved" and kept.applicant_iin is not None
+        assert kept.personal_data_erased_at is None
+
+
+async def consent_to(bot: RunningBot, user_id: int) -> None:
+    """An agreement on record (submit_application skips the wizard's consent step)."""
+    from bot.usecases.consent import record_answer
+
+    await record_answer(
+        bot.app.context.sessionmaker,
+        user_id=user_id,
+        language="kk",
+        agreed=True,
+        answered_text="Келісемін",
+        now=bot.clock.now(),
+    )
