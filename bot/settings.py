@@ -8,11 +8,15 @@ from functools import cached_property
 from itertools import pairwise
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/bot.sqlite3"
 WEBHOOK_SECRET_MIN_LENGTH = 32
+# Seconds of a claim beyond the longest wait + request: the least to write the outcome, and
+# what a derived claim adds (the outcome is fenced anyway: bot/outbox/store.py).
+OUTBOX_LEASE_MARGIN = 1.0
+OUTBOX_LEASE_SLACK = 29.0
 # Telegram's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and - (setWebhook).
 _SECRET_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
 _MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
@@ -65,15 +69,47 @@ class Settings(BaseSettings):
     # Outbox sender mechanics (bot/outbox/sender.py; tests shorten them).
     outbox_poll_interval: float = 1.0
     outbox_batch_size: int = 50
-    outbox_claim_seconds: float = 60.0
+    # The lease: a claimed row waits at most `outbox_claim_ahead` s for its turn, its request
+    # lasts at most `outbox_request_timeout` s, so the claim must outlive both (+ a margin to
+    # write the outcome). Unset: derived; set too short: refused at start (see the validator).
+    outbox_claim_seconds: float | None = None
+    outbox_claim_ahead: float = 10.0
     outbox_request_timeout: float = 20.0
-    outbox_max_attempts: int = 12
+    # Failed sends (5xx, network) are retried with back-off for this long (GOV.UK Notify: 72 h).
+    outbox_retry_window: float = 72 * 3600.0
     outbox_backoff_base: float = 2.0
     outbox_backoff_max: float = 600.0
     outbox_send_delay: float = 0.0  # testing: pause between claim and the API call
     scheduler_interval: float = 3600.0
     # The Department's own copy of the documents parents send (bot/data/documents.py).
     documents_dir: str = "./data/documents"
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_request(self) -> Settings:
+        """The lease is longer than the longest wait for a turn plus the longest request,
+        by construction: derived when unset, refused when set shorter."""
+        if self.outbox_request_timeout < 1:
+            raise ValueError("OUTBOX_REQUEST_TIMEOUT must be at least 1 second")
+        if self.outbox_claim_ahead <= 0:
+            raise ValueError("OUTBOX_CLAIM_AHEAD must be positive")
+        needed = self.outbox_claim_ahead + self.outbox_request_timeout + OUTBOX_LEASE_MARGIN
+        if self.outbox_claim_seconds is None:
+            self.outbox_claim_seconds = needed + OUTBOX_LEASE_SLACK
+        elif self.outbox_claim_seconds < needed:
+            raise ValueError(
+                f"OUTBOX_CLAIM_SECONDS={self.outbox_claim_seconds:g} is too short: a claimed "
+                f"notification may wait OUTBOX_CLAIM_AHEAD={self.outbox_claim_ahead:g} s for its "
+                f"turn and its request may last OUTBOX_REQUEST_TIMEOUT="
+                f"{self.outbox_request_timeout:g} s, so the claim needs at least {needed:g} s "
+                f"(+{OUTBOX_LEASE_MARGIN:g} s to write the outcome); leave it unset to derive it"
+            )
+        return self
+
+    @property
+    def outbox_lease(self) -> float:
+        """The claim's length in seconds (derived or validated above)."""
+        assert self.outbox_claim_seconds is not None
+        return self.outbox_claim_seconds
 
     @field_validator("staff_user_ids", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ def build_routers(settings: Settings) -> list[Router]:
         fallback,
         privacy,
         relay,
+        requeue,
         staff,
         start,
         status,
@@ -25,6 +26,7 @@ def build_routers(settings: Settings) -> list[Router]:
 
     return [
         errors.router(),
+        requeue.router(settings),
         staff.router(settings),
         start.router(),
         privacy.router(),

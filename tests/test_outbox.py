@@ -151,7 +151,7 @@ async def test_release_gives_rows_back_without_using_an_attempt(
 ) -> None:
     await add_rows(sessionmaker, 2)
     rows = await outbox.claim(sessionmaker, worker="w", limit=10, lease=300)
-    await outbox.release_all(sessionmaker, "w", [r.id for r in rows])
+    await outbox.release_all(sessionmaker, "w", rows)
     again = await outbox.claim(sessionmaker, worker="v", limit=10, lease=300)
     assert [r.attempts for r in again] == [1, 1]
 

@@ -43,7 +43,9 @@ def start_bot(
         "STAFF_CHAT_ID": "",
         "LOG_LEVEL": "WARNING",
         "OUTBOX_POLL_INTERVAL": "0.05",
-        "OUTBOX_CLAIM_SECONDS": "2",
+        "OUTBOX_CLAIM_SECONDS": "3",
+        "OUTBOX_CLAIM_AHEAD": "0.5",
+        "OUTBOX_REQUEST_TIMEOUT": "1",
         "SCHEDULER_INTERVAL": "3600",
         **env,
     }

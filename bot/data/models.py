@@ -127,6 +127,8 @@ class Application(Base):
     assigned_staff_id: Mapped[int | None] = mapped_column(BigInteger)
     refusal_ground: Mapped[int | None] = mapped_column(Integer)
     parent_unreachable: Mapped[bool] = mapped_column(default=False)
+    # Outbox rows of this application that gave up (not for a 403) and wait for /requeue.
+    undelivered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set when /deletedata erased this application's personal fields and documents — only a
     # withdrawn application (no decision, nothing paid); one under consideration or decided is
     # kept for the Department's legal retention (bot/usecases/privacy.py, README "Personal data").
@@ -266,7 +268,11 @@ class OutboxMessage(Base):
     """A message to deliver, written in the same transaction as its cause.
 
     status: pending → sending (claimed) → sent | undeliverable; `dedupe_key`
-    makes reminders and notifications idempotent.
+    makes reminders and notifications idempotent. `claims` counts claims and is
+    the fencing token of an outcome; `unconfirmed` counts requests whose answer
+    never came (they may have been delivered); `failing_since` starts the retry
+    window; `failure` says why a row gave up: forbidden (403), rejected (400),
+    expired (retry window over), unconfirmed (no answer twice).
     """
 
     __tablename__ = "outbox"
@@ -283,6 +289,10 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[dt.datetime | None] = mapped_column()
+    claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unconfirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failing_since: Mapped[dt.datetime | None] = mapped_column()
+    failure: Mapped[str | None] = mapped_column(String(16))
     last_error: Mapped[str | None] = mapped_column(String(300))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,7 @@
 """What the outbox sender does with the rows that are not plain messages: render a
 notification in the user's current language, send or edit a staff card, queue the card's
-attachments after it, and react to a parent who blocked the bot (403)."""
+attachments after it, react to a parent who blocked the bot (403), and flag the card and
+tell staff when a row gave up for another reason (`delivery_failed`)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,17 @@ from bot.data.models import Application
 from bot.i18n import gettext_in
 from bot.outbox import store as outbox
 from bot.outbox.messages import notify_staff, refresh_card_later
-from bot.outbox.store import Claimed
+from bot.outbox.store import Claimed, Outcome
 from bot.views.cards import ATTACHMENT_LABELS, card_keyboard, card_text, staff_language
 from bot.views.eligibility import Tr
-from bot.views.notifications import UNREACHABLE, render
+from bot.views.notifications import (
+    UNDELIVERED_HEAD,
+    UNDELIVERED_LOOSE,
+    UNDELIVERED_REASONS,
+    UNDELIVERED_TAIL,
+    UNREACHABLE,
+    render,
+)
 
 log = logging.getLogger(__name__)
 
@@ -151,3 +159,70 @@ async def refresh_card(
     except TelegramBadRequest as error:
         if "not modified" not in error.message.lower():
             raise
+
+
+async def delivery_failed(
+    session: AsyncSession, context: AppContext, outcomes: list[Outcome]
+) -> None:
+    """Rows that gave up for a reason other than 403 (in the sender's transaction):
+    flag each card (`Application.undelivered`, shown until /requeue) and tell staff
+    once — when the flag is raised, not again for more rows while it stands."""
+    outcomes = [
+        o
+        for o in outcomes
+        if o.row.kind != outbox.ALERT_KIND and o.row.payload.get("method") != "card"
+    ]
+    if not outcomes:
+        return
+    language = staff_language(context)
+    first: dict[int, Outcome] = {}
+    loose = 0
+    for outcome in outcomes:
+        if outcome.row.application_id is None:
+            loose += 1
+        else:
+            first.setdefault(outcome.row.application_id, outcome)
+    for application_id, outcome in sorted(first.items()):
+        count = sum(1 for o in outcomes if o.row.application_id == application_id)
+        before = (
+            await session.execute(
+                update(Application)
+                .where(Application.id == application_id)
+                .values(undelivered=Application.undelivered + count)
+                .returning(Application.undelivered, Application.number)
+                .execution_options(synchronize_session=False)
+            )
+        ).one_or_none()
+        if before is None:
+            continue
+        undelivered, number = before
+        if undelivered == count:  # the flag was just raised: tell staff once
+            reason = UNDELIVERED_REASONS.get(
+                outcome.failure or "", UNDELIVERED_REASONS[outbox.EXPIRED]
+            )
+            text = "\n".join(
+                [
+                    gettext_in(
+                        context.i18n,
+                        language,
+                        UNDELIVERED_HEAD,
+                        number=html.escape(number),
+                        kind=html.escape(outcome.row.kind),
+                    ),
+                    gettext_in(
+                        context.i18n,
+                        language,
+                        reason,
+                        hours=f"{context.settings.outbox_retry_window / 3600:g}",
+                        error=html.escape(outcome.error or ""),
+                    ),
+                    gettext_in(context.i18n, language, UNDELIVERED_TAIL, number=number),
+                ]
+            )
+            await notify_staff(session, context, application_id, text, kind=outbox.ALERT_KIND)
+        await refresh_card_later(session, context, application_id)
+        log.warning("application %s: %d message(s) gave up", application_id, count)
+    if loose:
+        text = gettext_in(context.i18n, language, UNDELIVERED_LOOSE, count=loose)
+        await notify_staff(session, context, None, text, kind=outbox.ALERT_KIND, link=False)
+        log.warning("%d message(s) without an application gave up", loose)

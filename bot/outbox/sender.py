@@ -21,20 +21,31 @@ the pacer does not provoke 429. The pacing is per process: with N processes
 sharing one database divide `outbox_global_rate` by N.
 
 Errors: 429 → the chat (and, briefly, everything) pauses for `retry_after` and
-the row is retried without using up an attempt; 5xx, network errors and
-timeouts → retried with exponential back-off and jitter, up to
-`outbox_max_attempts`; 403 → undeliverable, the parent is marked unreachable and
-staff are told on the application's card; other 400 → undeliverable.
+the row is retried without using up an attempt; 5xx and failed connections →
+retried with exponential back-off and jitter for `outbox_retry_window` seconds
+(72 h) from the first failure, then the row gives up ("expired"); 403 →
+undeliverable, the parent is marked unreachable and staff are told on the card;
+other 400 → gives up ("rejected"). A row that gives up for any reason but 403
+flags its card and staff are told once (bot/views/notifications.py,
+`delivery_failed`); staff send it again with /requeue.
 
-Exactly once: a row is claimed (committed) before its API call, and marked sent
-right after the answer arrives. The ONLY window for a duplicate is a crash (or
-a lost connection to the database) after Telegram accepted the message and
-before the flusher's commit — normally a few milliseconds; after such a crash
-the lease (`outbox_claim_seconds`) expires and the row is sent again. A network
-timeout on the API call itself is the same window (the message may have been
-delivered without our knowing), so it is retried, at least once. Rows never go
-out twice otherwise: a crash BEFORE the API call only delays the row until its
-lease expires.
+The lease, by construction (Settings): a claimed row waits at most
+`outbox_claim_ahead` seconds for its turn (else it is given back unsent) and its
+request is cut at `outbox_request_timeout`; the lease is longer than both
+together, so no request of ours outlives its claim. Every outcome is written
+under the claim's token (store.finish), so an old attempt never overwrites a
+newer one.
+
+Exactly once, and when not: a row is claimed (committed) before its API call
+and marked sent right after the answer. A duplicate is possible only when we
+cannot know whether Telegram accepted a message: its answer did not come within
+`outbox_request_timeout` (the connection was open and the request written), or
+the process died / lost the database between the answer and the commit (the
+lease then runs out). Such a row is sent again ONCE; if that answer does not
+come either (or the lease runs out again) it is not sent a third time: it gives
+up as "unconfirmed" and staff decide (/requeue). So a parent may get a message
+twice, never three times. A crash BEFORE the API call only delays the row until
+its lease expires (and counts as that one resend).
 """
 
 from __future__ import annotations
@@ -65,11 +76,30 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import InlineKeyboardMarkup, ReplyParameters
+from aiohttp import ClientConnectorError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import store as outbox
-from bot.outbox.hooks import after_publish, parent_unreachable, refresh_card, render_row, send_card
-from bot.outbox.store import PENDING, SENT, UNDELIVERABLE, Claimed, Outcome
+from bot.outbox.hooks import (
+    after_publish,
+    delivery_failed,
+    parent_unreachable,
+    refresh_card,
+    render_row,
+    send_card,
+)
+from bot.outbox.store import (
+    EXPIRED,
+    FORBIDDEN,
+    MAX_UNCONFIRMED,
+    PENDING,
+    REJECTED,
+    SENT,
+    UNCONFIRMED,
+    UNDELIVERABLE,
+    Claimed,
+    Outcome,
+)
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -257,8 +287,8 @@ class OutboxSender:
     async def _loop(self) -> None:
         settings = self.settings
         batch = max(1, settings.outbox_batch_size)
-        lease = max(settings.outbox_claim_seconds, 1.0)
-        horizon = min(lease / 3, 10.0)
+        lease = settings.outbox_lease
+        horizon = settings.outbox_claim_ahead  # the longest a claimed row waits for its turn
         # never claim more than can be sent well within the lease at the global rate
         per_horizon = (
             max(1, int(settings.outbox_global_rate * horizon))
@@ -315,17 +345,20 @@ class OutboxSender:
             if not queue:
                 del self.buffer[chat_id]
             self.buffered -= 1
-            if now - row.claimed_at > lease * 0.8:
-                # the loop was held up (a stalled database?): the lease is nearly over and
-                # another process may take the row — give it back instead of risking a second send
-                self._record(
-                    [Outcome(row, PENDING, next_attempt_at=outbox.utcnow(), count_attempt=False)]
-                )
+            if self._overdue(row, now):
                 continue
             self.pacer.start(chat_id, now)
             task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+
+    def _overdue(self, row: Claimed, now: float) -> bool:
+        """A row that waited longer than `outbox_claim_ahead` is given back unsent: its
+        request could outlive the lease (and another claim could send it too)."""
+        if now - row.claimed_at <= self.settings.outbox_claim_ahead:
+            return False
+        self._record([Outcome(row, PENDING, next_attempt_at=outbox.utcnow(), count_attempt=False)])
+        return True
 
     async def _sleep(self, seconds: float) -> None:
         if seconds <= 0:
@@ -394,11 +427,28 @@ class OutboxSender:
 
     # -------------------------------------------------------------- delivery
     async def _deliver(self, row: Claimed) -> None:
-        outcome: Outcome
         try:
-            if self.settings.outbox_send_delay > 0:
-                await asyncio.sleep(self.settings.outbox_send_delay)
-            message_id = await self._call(row)
+            outcome = await self._attempt(row)
+        finally:
+            self.pacer.finish(row.chat_id, time.monotonic())
+            self.wakeup.set()
+        if outcome is not None:
+            self._record([outcome])
+
+    async def _attempt(self, row: Claimed) -> Outcome | None:
+        """Send one row; its outcome (None: given back unsent, already recorded)."""
+        outcome: Outcome
+        if self.settings.outbox_send_delay > 0:
+            await asyncio.sleep(self.settings.outbox_send_delay)
+        if self._overdue(row, time.monotonic()):
+            return None
+        if row.unconfirmed > MAX_UNCONFIRMED:
+            # its lease ran out again after a request with no answer: never a third copy
+            return self._gave_up(row, UNCONFIRMED, "no answer, claim expired")
+        try:
+            # the hard bound of the request (the lease counts on it), whatever the session does
+            async with asyncio.timeout(self.settings.outbox_request_timeout):
+                message_id = await self._call(row)
             outcome = Outcome(row, SENT, message_id=message_id)
             self.sent += 1
         except TelegramRetryAfter as error:
@@ -414,8 +464,13 @@ class OutboxSender:
                 count_attempt=False,
             )
         except TelegramForbiddenError as error:
+            forbidden = row.chat_id > 0
             outcome = Outcome(
-                row, UNDELIVERABLE, error=f"403 {error.message}"[:300], forbidden=row.chat_id > 0
+                row,
+                UNDELIVERABLE,
+                error=f"403 {error.message}"[:300],
+                forbidden=forbidden,
+                failure=FORBIDDEN if forbidden else REJECTED,
             )
         except TelegramBadRequest as error:
             text = error.message.lower()
@@ -423,42 +478,70 @@ class OutboxSender:
                 outcome = Outcome(row, SENT)
             else:
                 log.warning("outbox row %s (%s) rejected: 400", row.id, row.kind)
-                outcome = Outcome(row, UNDELIVERABLE, error=f"400 {error.message}"[:300])
-        except (TelegramNotFound, TelegramUnauthorizedError) as error:
-            outcome = self._retry(row, f"{type(error).__name__}")
-        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as error:
+                outcome = self._gave_up(row, REJECTED, f"400 {error.message}")
+        except (TelegramNotFound, TelegramUnauthorizedError, TelegramServerError) as error:
+            # an answer came: the message was not sent
+            outcome = self._retry(row, f"{type(error).__name__}: {error.message}")
+        except TelegramNetworkError as error:
             outcome = self._retry(
-                row, f"{type(error).__name__}: {getattr(error, 'message', '')}"[:300]
+                row,
+                f"{type(error).__name__}: {error.message}",
+                # no connection: nothing went out; else the request may have been delivered
+                unanswered=not isinstance(error.__cause__, ClientConnectorError),
             )
+        except (TimeoutError, OSError) as error:
+            outcome = self._retry(row, f"{type(error).__name__}: no answer", unanswered=True)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug rendering the row: retry with back-off, never loop hot
             log.exception("outbox row %s (%s) failed: %s", row.id, row.kind, type(error).__name__)
             outcome = self._retry(row, type(error).__name__)
-        finally:
-            self.pacer.finish(row.chat_id, time.monotonic())
-            self.wakeup.set()
-        self._record([outcome])
+        return outcome
 
     def _exclude(self, chat_id: int, seconds: float) -> None:
         until = time.monotonic() + seconds
         self.excluded[chat_id] = max(self.excluded.get(chat_id, 0.0), until)
 
-    def _retry(self, row: Claimed, error: str) -> Outcome:
+    def _gave_up(
+        self, row: Claimed, failure: str, error: str, *, unanswered: bool = False
+    ) -> Outcome:
+        log.warning(
+            "outbox row %s (%s) gave up (%s) after %d attempts",
+            row.id,
+            row.kind,
+            failure,
+            row.attempts,
+        )
+        return Outcome(
+            row, UNDELIVERABLE, error=error[:300], failure=failure, unanswered=unanswered
+        )
+
+    def _retry(self, row: Claimed, error: str, *, unanswered: bool = False) -> Outcome:
+        """Back-off within the retry window; a request with no answer is sent again once."""
         self.retried += 1
-        if row.attempts >= self.settings.outbox_max_attempts:
-            log.warning(
-                "outbox row %s (%s) gave up after %d attempts", row.id, row.kind, row.attempts
-            )
-            return Outcome(row, UNDELIVERABLE, error=f"gave up: {error}"[:300])
+        now = outbox.utcnow()
+        since = row.failing_since or now
+        idempotent = row.payload.get("method") == "card"  # an edit in place: safe to repeat
+        unanswered = unanswered and not idempotent
+        if unanswered and row.unconfirmed >= MAX_UNCONFIRMED:
+            return self._gave_up(row, UNCONFIRMED, f"no answer twice: {error}", unanswered=True)
+        end = since + dt.timedelta(seconds=self.settings.outbox_retry_window)
+        if now >= end:
+            return self._gave_up(row, EXPIRED, f"retried until the window ended: {error}")
         cap = min(
             self.settings.outbox_backoff_base * (2 ** max(row.attempts - 1, 0)),
             self.settings.outbox_backoff_max,
         )
         delay = random.uniform(cap / 2, cap)  # "equal jitter": spreads retries
-        self._exclude(row.chat_id, delay)
+        when = min(now + dt.timedelta(seconds=delay), end)  # the last try at the window's end
+        self._exclude(row.chat_id, (when - now).total_seconds())
         return Outcome(
-            row, PENDING, next_attempt_at=outbox.utcnow() + dt.timedelta(seconds=delay), error=error
+            row,
+            PENDING,
+            next_attempt_at=when,
+            error=error[:300],
+            failing_since=since,
+            unanswered=unanswered,
         )
 
     async def _call(self, row: Claimed) -> int | None:
@@ -541,6 +624,7 @@ class OutboxSender:
                     batch,
                     on_forbidden=self._on_forbidden,
                     on_published=self._on_published,
+                    on_gave_up=self._on_gave_up,
                 )
                 break
             except Exception as error:
@@ -554,6 +638,9 @@ class OutboxSender:
 
     async def _on_forbidden(self, session: AsyncSession, outcome: Outcome) -> None:
         await parent_unreachable(session, self.context, outcome.row)
+
+    async def _on_gave_up(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
+        await delivery_failed(session, self.context, outcomes)
 
     async def _on_published(self, session: AsyncSession, outcome: Outcome) -> None:
         if outcome.message_id is not None:
@@ -571,7 +658,7 @@ class OutboxSender:
             flusher.cancel()
         with contextlib.suppress(Exception):
             await self._flush_once()
-        unsent = [row.id for queue in self.buffer.values() for row in queue]
+        unsent = [row for queue in self.buffer.values() for row in queue]
         self.buffer.clear()
         self.buffered = 0
         with contextlib.suppress(Exception):

@@ -266,6 +266,16 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
         lines.append(
             "<b>" + _("⚠️ The applicant has blocked the bot: contact them by phone.") + "</b>"
         )
+    if a.undelivered:
+        lines.append(
+            "<b>"
+            + _(
+                "⚠️ Messages not delivered: {count}. To send them again: /requeue {number}",
+                count=a.undelivered,
+                number=_v(a.number),
+            )
+            + "</b>"
+        )
     lines += _privacy_lines(_, a, data.audit)
     lines += _warning_lines(_, app.settings.staff_chat_id, data.warnings)
     lines += [

@@ -364,3 +364,21 @@ UNREACHABLE = N_(
 def staff_language(context: AppContext) -> str:
     """The staff chat is shared: its texts are in the default locale."""
     return context.settings.default_locale
+
+
+# Why a row gave up (bot.outbox.store: failure) → what staff are told.
+EXPIRED, REJECTED, UNCONFIRMED = "expired", "rejected", "unconfirmed"
+UNDELIVERED_HEAD = N_("⚠️ Application {number}: a message could not be delivered ({kind}).")
+UNDELIVERED_REASONS = {
+    EXPIRED: N_("Telegram did not accept it during {hours} h of retries."),
+    REJECTED: N_("Telegram refused it: {error}"),
+    UNCONFIRMED: N_(
+        "Telegram did not answer twice: the applicant may have received it or not, it is "
+        "not sent a third time by itself."
+    ),
+}
+UNDELIVERED_TAIL = N_("To send it again: /requeue {number}")
+UNDELIVERED_LOOSE = N_(
+    "⚠️ Messages without an application could not be delivered: {count}. "
+    "To send them again: /requeue all"
+)
