@@ -1,8 +1,8 @@
 """outbox: a fencing token per claim, unconfirmed requests, the retry window, why a row
 gave up; applications: undelivered rows waiting for /requeue
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
