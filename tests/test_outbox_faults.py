@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.data.engine import create_engine, create_sessionmaker
 from bot.data.migrate import upgrade_to_head
 from bot.data.models import OutboxMessage
+from bot.i18n import create_i18n
 from bot.outbox import store as outbox
 from bot.outbox.store import PENDING, SENDING, SENT, Outcome
 from bot.settings import Settings
@@ -84,12 +85,10 @@ async def proxy(tg: FakeTelegram) -> AsyncIterator[FaultProxy]:
         await server.stop()
 
 
-TAKE = {"ru": "🔎 Взять в работу", "kk": "🔎 Жұмысқа алу"}
-
-
 async def take(tg: FakeTelegram, bot: RunningBot, application_id: int) -> None:
     card = await card_of(bot.app, tg, application_id)
-    await staff(tg).press(TAKE[bot.settings.default_locale], message=card)
+    label = create_i18n().gettext("🔎 Take", locale=bot.settings.default_locale)
+    await staff(tg).press(label, message=card)
 
 
 async def rows_of(bot: RunningBot, kind: str) -> list[OutboxMessage]:
