@@ -213,7 +213,7 @@ def iban(n: int) -> str:
 
 def wizard_steps(n: int, language: str) -> list[Step]:
     """The full application of parent number ``n`` (like tests/test_apply.py)."""
-    from tests.test_apply_support import LABELS
+    from tests.apply_support import LABELS
 
     labels = LABELS[language]
     answers = [

@@ -20,6 +20,10 @@ from bot.app import BotApp
 from bot.clock import Clock
 from bot.settings import Settings
 
+# The tests' helper modules (not collected, so not rewritten by default): their asserts
+# explain a failure as a test's would.
+pytest.register_assert_rewrite("tests.chat", "tests.staff_kit", "tests.apply_support")
+
 if TYPE_CHECKING:
     from tests.tgfake.server import FakeTelegram
 

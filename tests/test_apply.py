@@ -13,8 +13,7 @@ from sqlalchemy.orm import selectinload
 from bot.clock import Clock
 from bot.data.models import Application, AuditEntry, Consent, OutboxMessage
 from bot.settings import Settings
-from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
-from tests.test_apply_support import (
+from tests.apply_support import (
     APPLICANT_IIN,
     CHILD_IIN,
     IBAN,
@@ -26,6 +25,7 @@ from tests.test_apply_support import (
     make_iin,
     step_text,
 )
+from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
 from tests.tgfake.server import FakeTelegram
 
 

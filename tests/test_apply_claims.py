@@ -10,8 +10,7 @@ import pytest
 
 from bot.clock import Clock
 from bot.settings import Settings
-from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
-from tests.test_apply_support import (
+from tests.apply_support import (
     APPLICANT_IIN,
     LABELS,
     Person,
@@ -22,6 +21,7 @@ from tests.test_apply_support import (
     make_iin,
     spaced,
 )
+from tests.conftest import FIXED_TODAY, STAFF_CHAT_ID, RunningBot
 from tests.tgfake.models import FakeMessage
 from tests.tgfake.server import FakeTelegram
 

@@ -9,8 +9,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import RunningBot
-from tests.test_apply_support import (
+from tests.apply_support import (
     CHILD_IIN,
     LABELS,
     Person,
@@ -20,6 +19,7 @@ from tests.test_apply_support import (
     make_iin,
     step_text,
 )
+from tests.conftest import RunningBot
 from tests.tgfake.server import FakeTelegram
 
 WORDS = {

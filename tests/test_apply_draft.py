@@ -18,8 +18,7 @@ from bot.usecases.drafts import (
 )
 from core.months import Month
 from core.values import Iban, Iin
-from tests.conftest import RunningBot
-from tests.test_apply_support import (
+from tests.apply_support import (
     APPLICANT_IIN,
     CHILD_IIN,
     IBAN,
@@ -29,6 +28,7 @@ from tests.test_apply_support import (
     begin,
     joined,
 )
+from tests.conftest import RunningBot
 from tests.tgfake.server import FakeTelegram
 
 

@@ -17,8 +17,8 @@ from bot.data.migrate import upgrade_to_head
 from bot.data.models import Application, NumberSequence
 from bot.data.numbers import format_number, next_number
 from bot.settings import Settings
+from tests.apply_support import LABELS, Person, answer_all, begin, joined
 from tests.conftest import FIXED_TODAY, RunningBot
-from tests.test_apply_support import LABELS, Person, answer_all, begin, joined
 from tests.tgfake.server import FakeTelegram
 
 

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from handlers.apply import split_message
-from tests.conftest import RunningBot
-from tests.test_apply_support import (
+from tests.apply_support import (
     APPLICANT_IIN,
     CHILD_IIN,
     IBAN,
@@ -21,6 +20,7 @@ from tests.test_apply_support import (
     make_iin,
     step_text,
 )
+from tests.conftest import RunningBot
 from tests.tgfake.models import FakeMessage
 from tests.tgfake.people import FakeUser
 from tests.tgfake.server import FakeTelegram

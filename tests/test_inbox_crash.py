@@ -26,7 +26,7 @@ from bot.data.models import AuditEntry, InboundUpdate
 from bot.settings import Settings
 from bot.usecases.applications import submit
 from tests.conftest import BOT_TOKEN, STAFF_CHAT_ID, STAFF_IDS
-from tests.test_staff_kit import answers, card_of, certificate_file, staff
+from tests.staff_kit import answers, card_of, certificate_file, staff
 from tests.tgfake.server import FakeTelegram
 
 REPO = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ from bot.outbox import store as outbox
 from bot.telegram_emulator.html import check_html
 from bot.views.notifications import RENDERERS, render
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_staff_kit import (
+from tests.staff_kit import (
     application,
     card_of,
     messages_with,

@@ -24,7 +24,7 @@ from bot.usecases.applications import submit
 from bot.usecases.transitions import StaffMember, perform
 from core.status import Action
 from tests.conftest import BOT_TOKEN
-from tests.test_staff_kit import answers, certificate_file
+from tests.staff_kit import answers, certificate_file
 from tests.tgfake.server import FakeTelegram
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,8 +8,7 @@ import logging
 
 import pytest
 
-from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_apply_support import (
+from tests.apply_support import (
     APPLICANT_IIN,
     CHILD_IIN,
     IBAN,
@@ -18,6 +17,7 @@ from tests.test_apply_support import (
     answer_all,
     begin,
 )
+from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.tgfake.server import FakeTelegram
 
 PERSON = Person(

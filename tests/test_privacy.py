@@ -11,10 +11,10 @@ from sqlalchemy import func, select, update
 from bot.data.models import Application, Attachment, AuditEntry, Consent, FsmRecord, OutboxMessage
 from bot.usecases import documents
 from bot.usecases.privacy import PERSONAL_FIELDS
+from tests.apply_support import APPLICANT_IIN, LABELS, Person, answer_all, begin, joined
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_apply_support import APPLICANT_IIN, LABELS, Person, answer_all, begin, joined
-from tests.test_staff_kit import card_of, running_staffbot, staff, submit_application, wait_text
+from tests.staff_kit import card_of, running_staffbot, staff, submit_application, wait_text
 from tests.tgfake.server import FakeTelegram
 
 

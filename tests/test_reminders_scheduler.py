@@ -15,7 +15,7 @@ from bot.data.models import AuditEntry, OutboxMessage, TerminationEvent
 from bot.outbox.sender import run_sender
 from bot.usecases.reminders import run_once, run_scheduler
 from tests.conftest import RunningBot
-from tests.test_staff_kit import (
+from tests.staff_kit import (
     card_of,
     messages_with,
     one,

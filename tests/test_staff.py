@@ -11,7 +11,7 @@ import pytest
 
 from bot.views.status import GROUND_TEXTS
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_staff_kit import (
+from tests.staff_kit import (
     application,
     card_of,
     messages_with,

@@ -17,7 +17,7 @@ from bot.views.cards import CardAction
 from handlers.staff import ApproveConfirm, GroundPick
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_staff_kit import (
+from tests.staff_kit import (
     application,
     card_of,
     one,

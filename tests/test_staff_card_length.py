@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.data.models import AuditEntry, Overpayment, TerminationEvent
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_staff_kit import (
+from tests.staff_kit import (
     card_of,
     one,
     running_staffbot,

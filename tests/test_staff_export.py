@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunningBot
-from tests.test_staff_kit import (
+from tests.staff_kit import (
     card_of,
     running_staffbot,
     staff,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.data.models import AuditEntry, PaymentQuarter
 from handlers.staff import QuarterConfirm, QuarterPick
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_staff_kit import (
+from tests.staff_kit import (
     card_of,
     messages_with,
     one,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.data.models import AuditEntry, OutboxMessage
 from bot.views.cards import CardAction
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_staff_kit import (
+from tests.staff_kit import (
     application,
     card_of,
     one,

@@ -23,7 +23,7 @@ from bot.data.models import AuditEntry, InboundUpdate
 from bot.settings import Settings, webhook_secret_problem
 from bot.views.cards import CardAction
 from tests.conftest import BOT_TOKEN, STAFF_CHAT_ID, STAFF_IDS
-from tests.test_staff_kit import FAST, application, card_of, submit_application
+from tests.staff_kit import FAST, application, card_of, submit_application
 from tests.tgfake.server import FakeTelegram
 
 REPO = Path(__file__).resolve().parents[1]

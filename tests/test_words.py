@@ -13,7 +13,7 @@ import pytest
 
 from tests.chat import start_in, texts
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_staff_kit import card_of, running_staffbot, submit_application, wait_text
+from tests.staff_kit import card_of, running_staffbot, submit_application, wait_text
 from tests.tgfake.server import FakeTelegram
 
 # Decision No. 11-36, appendix, p.8 (seed/decision-11-36-ru.txt; its quotes typeset as „…“
