@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.data.models import Attachment, OutboxMessage
+from tests.apply_support import LABELS, Person, begin, joined
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_apply_support import LABELS, Person, begin, joined
-from tests.test_staff_kit import (
+from tests.staff_kit import (
     application,
     card_of,
     running_staffbot,
