@@ -35,7 +35,7 @@ from bot.outbox import store as outbox
 from bot.outbox.store import PENDING, SENDING, SENT, Outcome
 from bot.settings import Settings
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.test_staff_kit import (
+from tests.staff_kit import (
     application,
     card_of,
     messages_with,
