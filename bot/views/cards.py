@@ -14,7 +14,6 @@ default locale (Settings.default_locale). Nothing here logs personal data.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Sequence
 from decimal import Decimal
@@ -31,6 +30,7 @@ from bot.data.models import Application, AuditEntry, pending_refusal
 from bot.i18n import N_
 from bot.textfit import MESSAGE_LIMIT, fits, shorten, split_lines
 from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
+from bot.views.fmt import Html, b, fmt, link
 from bot.views.formatting import day, moment, money
 from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS, status_text
 from bot.views.ui import RELATION_LABELS
@@ -111,15 +111,16 @@ def _month(value: str | None) -> str:
         return "—"
 
 
-def _v(value: object) -> str:
-    return html.escape(str(value)) if value not in (None, "") else "—"
+def _v(value: object) -> object:
+    """A value for `fmt` (escaped there), "—" when there is none."""
+    return value if value not in (None, "") else "—"
 
 
-def _quarter_title(_: Tr, school_year: str, quarter: int, months: Sequence[Any]) -> str:
-    return _(
-        "Q{quarter} {school_year} ({months})",
+def _quarter_title(_: Tr, school_year: str, quarter: int, months: Sequence[Any]) -> Html:
+    return fmt(
+        _("Q{quarter} {school_year} ({months})"),
         quarter=quarter,
-        school_year=html.escape(school_year),
+        school_year=school_year,
         months=", ".join(_month(str(m)) for m in months),
     )
 
@@ -158,14 +159,13 @@ def _privacy_lines(_: Tr, a: Application, audit: Sequence[AuditEntry]) -> list[s
     return ["<b>" + text + "</b>"]
 
 
-def card_link(chat_id: int | None, other: OtherApplication) -> str:
+def card_link(chat_id: int | None, other: OtherApplication) -> Html:
     """The other application's number, linked to its card message when the staff chat is
     a supergroup (t.me/c/… links exist only there) and the card was posted."""
-    number = html.escape(other.number)
     text = str(chat_id) if chat_id is not None else ""
     if not text.startswith("-100") or other.card_message_id is None:
-        return f"<b>{number}</b>"
-    return f'<a href="https://t.me/c/{text[4:]}/{other.card_message_id}">{number}</a>'
+        return b(other.number)
+    return link(f"https://t.me/c/{text[4:]}/{other.card_message_id}", other.number)
 
 
 def _warning_lines(_: Tr, chat_id: int | None, warnings: ClaimWarnings) -> list[str]:
@@ -227,16 +227,16 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
     )
     relation = RELATION_LABELS.get(a.relation or "")
     status = STATUS_TEXTS.get(a.status)
-    lines = [
-        _("📝 Application {number}", number=f"<b>{_v(a.number)}</b>"),
-        _("Status: {status}", status="<b>" + (_(status) if status else _v(a.status)) + "</b>"),
+    lines: list[str] = [
+        fmt(_("📝 Application {number}"), number=b(_v(a.number))),
+        fmt(_("Status: {status}"), status=b(_(status) if status else _v(a.status))),
     ]
     last = next((e for e in reversed(data.audit) if e.actor in ("staff", "system")), None)
     if last is not None:
         action = ACTION_TEXTS.get(last.action)
         lines.append(
-            _(
-                "Last action: {action} — {who}, {when}",
+            fmt(
+                _("Last action: {action} — {who}, {when}"),
                 action=_(action) if action else _v(last.action),
                 who=_v(last.actor_name or (last.actor_id if last.actor_id else _("system"))),
                 when=moment(last.created_at),
@@ -255,8 +255,8 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
     if waiting is not None:
         lines.append(
             "<b>"
-            + _(
-                "⏳ Refusal on ground {paragraph} — waiting for the comment from {who}.",
+            + fmt(
+                _("⏳ Refusal on ground {paragraph} — waiting for the comment from {who}."),
                 paragraph=paragraph(_, f"p.8({waiting.ground})"),
                 who=_v(waiting.actor_name or waiting.actor_id),
             )
@@ -279,32 +279,36 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
     lines += _privacy_lines(_, a, data.audit)
     lines += _warning_lines(_, app.settings.staff_chat_id, data.warnings)
     lines += [
-        _("Sent: {date} · language: {language}", date=day(a.applied_on), language=_v(a.language)),
+        fmt(
+            _("Sent: {date} · language: {language}"),
+            date=day(a.applied_on),
+            language=_v(a.language),
+        ),
         "",
         "<b>" + _("Applicant") + "</b>",
-        _("Full name: {value}", value=_v(applicant)),
-        _("IIN: {value}", value=_v(a.applicant_iin)),
-        _("Phone: {value}", value=_v(a.phone)),
-        _("Address: {value}", value=_v(a.address)),
-        _("Relation to the child: {value}", value=_v(_(relation) if relation else a.relation)),
+        fmt(_("Full name: {value}"), value=_v(applicant)),
+        fmt(_("IIN: {value}"), value=_v(a.applicant_iin)),
+        fmt(_("Phone: {value}"), value=_v(a.phone)),
+        fmt(_("Address: {value}"), value=_v(a.address)),
+        fmt(_("Relation to the child: {value}"), value=_v(_(relation) if relation else a.relation)),
         "",
         "<b>" + _("Child") + "</b>",
-        _("Full name: {value}", value=_v(a.child_name)),
-        _("IIN: {value}", value=_v(a.child_iin)),
+        fmt(_("Full name: {value}"), value=_v(a.child_name)),
+        fmt(_("IIN: {value}"), value=_v(a.child_iin)),
         _("Date of birth: {value}", value=day(a.child_birth) if a.child_birth else "—"),
         _(
             "Disability until: {value}",
             value=day(a.disability_until) if a.disability_until else _("indefinite"),
         ),
-        _("School: {value}", value=_v(a.school)),
-        _(
-            "Certificate: No. {number} of {date}, term {start} – {end}",
+        fmt(_("School: {value}"), value=_v(a.school)),
+        fmt(
+            _("Certificate: No. {number} of {date}, term {start} – {end}"),
             number=_v(a.certificate_number),
             date=day(a.certificate_date) if a.certificate_date else "—",
             start=_month(a.certificate_start),
             end=_month(a.certificate_end),
         ),
-        _("IBAN: {value}", value=_v(a.iban)),
+        fmt(_("IBAN: {value}"), value=_v(a.iban)),
         "",
     ]
     screening = screening_of(a)
@@ -323,7 +327,12 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
             text = REASON_TEXTS.get(reason.code, (None, None))[0]
             prefix = "⛔"
         lines.append(
-            f"  • {prefix} {_(text) if text else _v(reason.code)} ({paragraph(_, reason.paragraph)})"
+            fmt(
+                "  • {prefix} {text} ({paragraph})",
+                prefix=prefix,
+                text=_(text) if text else _v(reason.code),
+                paragraph=paragraph(_, reason.paragraph),
+            )
         )
     stops = stops_of(data.stops)
     if data.quarters:
@@ -367,8 +376,8 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
             for note in result.notes:
                 if note.code == "mrp_not_known":
                     lines.append(
-                        _(
-                            "Estimate: the MRP for {year} is not yet known.",
+                        fmt(
+                            _("Estimate: the MRP for {year} is not yet known."),
                             year=_v(note.params.get("year")),
                         )
                     )
@@ -382,8 +391,8 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
     for event in data.stops[-ITEMS_SHOWN:]:
         stop_text = STOP_REASON_TEXTS.get(event.reason)
         lines.append(
-            _(
-                "⏹ Termination ({paragraph}): {reason}, {date}",
+            fmt(
+                _("⏹ Termination ({paragraph}): {reason}, {date}"),
                 paragraph=paragraph(_, "p.5"),
                 reason=_(stop_text) if stop_text else _v(event.reason),
                 date=day(event.on),
@@ -401,8 +410,8 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
         )
     for item in data.overpayments[-ITEMS_SHOWN:]:
         lines.append(
-            _(
-                "⚠️ Overpayment ({paragraph}): {amount} — {reason}",
+            fmt(
+                _("⚠️ Overpayment ({paragraph}): {amount} — {reason}"),
                 paragraph=paragraph(_, "p.9"),
                 amount=money(Decimal(item.amount), language),
                 reason=_v(shorten(item.reason or "", REASON_SHOWN)),
@@ -471,8 +480,8 @@ def history_texts(app: AppContext, data: CardData, language: str | None = None) 
     fit; a log longer than HISTORY_MESSAGES messages starts with its newest entries and
     says how many earlier ones /export holds."""
     _ = Tr(app.i18n, language or staff_language(app))
-    header = _("📜 History of application {number}:", number=_v(data.application.number))
-    entries = []
+    header = fmt(_("📜 History of application {number}:"), number=_v(data.application.number))
+    entries: list[str] = []
     for entry in data.audit:
         action = ACTION_TEXTS.get(entry.action)
         who = entry.actor_name or (str(entry.actor_id) if entry.actor_id else entry.actor)
@@ -480,19 +489,28 @@ def history_texts(app: AppContext, data: CardData, language: str | None = None) 
             who = _("applicant")
         elif entry.actor == "system":
             who = _("system")
-        line = f"• {moment(entry.created_at)} — {_(action) if action else _v(entry.action)} — {_v(who)}"
+        line: str = fmt(
+            "• {when} — {action} — {who}",
+            when=moment(entry.created_at),
+            action=_(action) if action else _v(entry.action),
+            who=_v(who),
+        )
         if entry.old_status != entry.new_status and entry.new_status:
             old = STATUS_TEXTS.get(entry.old_status or "")
             new = STATUS_TEXTS.get(entry.new_status)
-            line += f" ({_(old) if old else '—'} → {_(new) if new else _v(entry.new_status)})"
+            line += fmt(
+                " ({old} → {new})",
+                old=_(old) if old else "—",
+                new=_(new) if new else _v(entry.new_status),
+            )
         if entry.ground:
             line += " " + paragraph(_, f"p.8({entry.ground})")
         if entry.comment:
-            line += "\n  " + _v(shorten(entry.comment, COMMENT_SHOWN))
+            line += fmt("\n  {comment}", comment=_v(shorten(entry.comment, COMMENT_SHOWN)))
         entries.append(line)
     skipped = 0
     while True:
-        lines = [header]
+        lines: list[str] = [header]
         if skipped:
             lines.append(
                 _("… {count} earlier entries: /export gives the whole log.", count=skipped)

@@ -4,12 +4,12 @@ is zero (p.4, p.5, p.7). Parents may still send; staff decide."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from bot.i18n import N_
 from bot.views.eligibility import Tr, paragraph
+from bot.views.fmt import b, fmt
 from bot.views.formatting import day, money
 from bot.views.status import status_text
 from core.notes import NOTHING_PAYABLE
@@ -24,9 +24,9 @@ def claim_lines(tr: Tr, others: Sequence[tuple[str, str]]) -> list[str]:
     _ = tr
     lines = [
         "⚠️ "
-        + _(
-            "An application for this child has already been sent: {number}, status: {status}.",
-            number="<b>" + html.escape(number) + "</b>",
+        + fmt(
+            _("An application for this child has already been sent: {number}, status: {status}."),
+            number=b(number),
             status=status_text(tr, status),
         )
         for number, status in others

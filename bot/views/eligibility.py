@@ -12,7 +12,6 @@ Texts are translated with an explicit locale (`Tr`), so other parts of the bot
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 from aiogram.utils.i18n import I18n
 
 from bot.i18n import N_
+from bot.views.fmt import Html, fmt, join, plain
 from bot.views.ui import NO, NOT_SURE, NOT_SURE_WORDS, YES, matches, yes_no_unknown
 from core.eligibility import (
     Answer,
@@ -49,21 +49,21 @@ class Tr:
 _PARAGRAPH = re.compile(r"p\.\s*(\d+)(?:\((\d+)\))?")
 
 
-def paragraph(tr: Tr, code: str) -> str:
+def paragraph(tr: Tr, code: str) -> Html:
     """'p.3' → 'п. 3' / '3-тармақ'; 'p.8(4)' → 'пп. 4) п. 8' / '8-тармақтың 4) тармақшасы'."""
     _ = tr
     match = _PARAGRAPH.fullmatch(code.strip())
     if match is None:
-        return html.escape(code)
+        return plain(code)
     number, sub = match.groups()
     if sub:
-        return _("p.{number}({sub})", number=number, sub=sub)
-    return _("p.{number}", number=number)
+        return fmt(_("p.{number}({sub})"), number=number, sub=sub)
+    return fmt(_("p.{number}"), number=number)
 
 
-def paragraphs(tr: Tr, codes: str) -> str:
+def paragraphs(tr: Tr, codes: str) -> Html:
     """'p.4, p.5' → each one translated."""
-    return ", ".join(paragraph(tr, code) for code in re.split(r"\s*,\s*", codes) if code)
+    return join((paragraph(tr, code) for code in re.split(r"\s*,\s*", codes) if code), ", ")
 
 
 # ---------------------------------------------------------------- invalid input
@@ -220,7 +220,7 @@ def answer_label(tr: Tr, question: str, value: str) -> str:
     try:
         return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
     except ValueError:
-        return html.escape(value)
+        return plain(value)
 
 
 @dataclass(frozen=True)
@@ -436,7 +436,7 @@ CLARIFY_TEXTS: Mapping[str, str] = {
 def _reason_line(tr: Tr, reason: Reason) -> str:
     text, remedy = REASON_TEXTS.get(reason.code, (None, None))
     cited = paragraph(tr, reason.paragraph)
-    sentence = tr(text) if text else html.escape(reason.code)
+    sentence = tr(text) if text else plain(reason.code)
     stem, end = (sentence[:-1], ".") if sentence.endswith(".") else (sentence, "")
     line = f"• {stem} ({cited}){end}"
     if remedy is not None:
@@ -448,7 +448,7 @@ def _clarify_line(tr: Tr, reason: Reason) -> str:
     question = reason.code.removeprefix("unknown_")
     text = CLARIFY_TEXTS.get(question)
     cited = paragraph(tr, reason.paragraph)
-    return f"• {tr(text) if text else html.escape(question)} ({cited})"
+    return fmt("• {text} ({cited})", text=tr(text) if text else question, cited=cited)
 
 
 def render_result(tr: Tr, screening: Screening) -> str:

@@ -9,7 +9,6 @@ this module only words them, in the user's language.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from bot.views.eligibility import (
     date_or_none,
     paragraph,
 )
+from bot.views.fmt import fmt
 from bot.views.formatting import money, month_name
 from bot.views.ui import NOT_SURE, NOT_SURE_WORDS, matches
 from core.consistency import (
@@ -344,10 +344,12 @@ def note_texts(tr: Tr, result: Estimate) -> list[str]:
         if note.code == MRP_NOT_KNOWN:
             lines.append(
                 "⚠️ "
-                + _(
-                    "Estimate: the MRP for {year} is not yet known (the budget law for that year is "
-                    "not adopted); the last known MRP is used.",
-                    year=html.escape(str(note.params.get("year", ""))),
+                + fmt(
+                    _(
+                        "Estimate: the MRP for {year} is not yet known (the budget law for that year is "
+                        "not adopted); the last known MRP is used."
+                    ),
+                    year=str(note.params.get("year", "")),
                 )
             )
         elif note.code == NOTHING_PAYABLE:

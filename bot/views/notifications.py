@@ -15,7 +15,6 @@ payments name the quarter, its months and the amount.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.i18n import N_
 from bot.views.eligibility import Tr, paragraph
+from bot.views.fmt import Html, fmt, plain
 from bot.views.formatting import day, money, month_name
 from bot.views.status import GROUND_TEXTS, STOP_REASON_TEXTS
 from core.months import Month
@@ -35,10 +35,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def department(language: str) -> str:
+def department(language: str) -> Html:
     """The payer of p.2 in the given language."""
     names = default_policy().department
-    return html.escape(names.get(language) or names.get("ru") or "")
+    return plain(names.get(language) or names.get("ru") or "")
 
 
 def _months(params: Mapping[str, Any], language: str) -> str:
@@ -56,10 +56,10 @@ def _quarter_lines(_: Tr, quarters: list[Mapping[str, Any]], language: str) -> l
     for quarter in quarters:
         lines.append(
             "• "
-            + _(
-                "quarter {quarter} of the school year {school_year} ({months}): {amount}",
+            + fmt(
+                _("quarter {quarter} of the school year {school_year} ({months}): {amount}"),
                 quarter=quarter["quarter"],
-                school_year=html.escape(str(quarter["school_year"])),
+                school_year=quarter["school_year"],
                 months=_months(quarter, language),
                 amount=money(Decimal(str(quarter["amount"])), language),
             )
@@ -88,28 +88,30 @@ def _ground(_: Tr, ground: int) -> str:
 def _comment(_: Tr, comment: str | None) -> list[str]:
     if not comment:
         return []
-    return [_("Comment of the Department: {comment}", comment=html.escape(comment))]
+    return [fmt(_("Comment of the Department: {comment}"), comment=comment)]
 
 
 # One renderer per kind: (tr, params, language) -> HTML text.
 
 
 def _taken(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    return _(
-        "🔎 Your application {number} has been taken into review by {department}. "
-        "We will write to you here when there is a decision.",
-        number=html.escape(p["number"]),
+    return fmt(
+        _(
+            "🔎 Your application {number} has been taken into review by {department}. "
+            "We will write to you here when there is a decision."
+        ),
+        number=p["number"],
         department=department(language),
     )
 
 
 def _documents_requested(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    lines = [
-        _(
-            "📎 The Department asks for documents for application {number}.",
-            number=html.escape(p["number"]),
+    lines: list[str] = [
+        fmt(
+            _("📎 The Department asks for documents for application {number}."),
+            number=p["number"],
         ),
-        _("What is needed: {what}", what=html.escape(p.get("comment") or "")),
+        fmt(_("What is needed: {what}"), what=p.get("comment") or ""),
         "",
         _(
             "Send them here as a photo or a PDF file in reply to this message. "
@@ -120,19 +122,21 @@ def _documents_requested(_: Tr, p: Mapping[str, Any], language: str) -> str:
 
 
 def _documents_received(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    return _(
-        "📨 Thank you: your documents for application {number} were passed to the Department. "
-        "The application is back in review.",
-        number=html.escape(p["number"]),
+    return fmt(
+        _(
+            "📨 Thank you: your documents for application {number} were passed to the Department. "
+            "The application is back in review."
+        ),
+        number=p["number"],
     )
 
 
 def _approved(_: Tr, p: Mapping[str, Any], language: str) -> str:
     quarters = list(p.get("quarters") or [])
-    lines = [
-        _(
-            "✅ Your application {number} is approved by {department}.",
-            number=html.escape(p["number"]),
+    lines: list[str] = [
+        fmt(
+            _("✅ Your application {number} is approved by {department}."),
+            number=p["number"],
             department=department(language),
         ),
     ]
@@ -160,10 +164,10 @@ def _approved(_: Tr, p: Mapping[str, Any], language: str) -> str:
 
 
 def _rejected(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    lines = [
-        _(
-            "⛔ Your application {number} is refused by {department}.",
-            number=html.escape(p["number"]),
+    lines: list[str] = [
+        fmt(
+            _("⛔ Your application {number} is refused by {department}."),
+            number=p["number"],
             department=department(language),
         ),
         _ground(_, int(p["ground"])),
@@ -177,25 +181,29 @@ def _rejected(_: Tr, p: Mapping[str, Any], language: str) -> str:
 
 
 def _withdrawn(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    return _(
-        "↩️ Your application {number} is withdrawn. You can apply again at any time: /apply",
-        number=html.escape(p["number"]),
+    return fmt(
+        _("↩️ Your application {number} is withdrawn. You can apply again at any time: /apply"),
+        number=p["number"],
     )
 
 
 def _quarter_paid(_: Tr, p: Mapping[str, Any], language: str) -> str:
     return "\n".join(
         [
-            _(
-                "💰 Paid: quarter {quarter} of the school year {school_year} ({months}) — {amount}.",
+            fmt(
+                _(
+                    "💰 Paid: quarter {quarter} of the school year {school_year} ({months}) — {amount}."
+                ),
                 quarter=p["quarter"],
-                school_year=html.escape(str(p["school_year"])),
+                school_year=p["school_year"],
                 months=_months(p, language),
                 amount=money(Decimal(str(p["amount"])), language),
             ),
-            _(
-                "Application {number}. The money goes to the bank account given in the application.",
-                number=html.escape(p["number"]),
+            fmt(
+                _(
+                    "Application {number}. The money goes to the bank account given in the application."
+                ),
+                number=p["number"],
             ),
         ]
     )
@@ -204,24 +212,28 @@ def _quarter_paid(_: Tr, p: Mapping[str, Any], language: str) -> str:
 def _quarter_corrected(_: Tr, p: Mapping[str, Any], language: str) -> str:
     return "\n".join(
         [
-            _(
-                "↩️ Correction: quarter {quarter} of the school year {school_year} ({months}) — {amount} "
-                "was marked paid by mistake. It is not paid yet.",
+            fmt(
+                _(
+                    "↩️ Correction: quarter {quarter} of the school year {school_year} ({months}) — {amount} "
+                    "was marked paid by mistake. It is not paid yet."
+                ),
                 quarter=p["quarter"],
-                school_year=html.escape(str(p["school_year"])),
+                school_year=p["school_year"],
                 months=_months(p, language),
                 amount=money(Decimal(str(p["amount"])), language),
             ),
-            _(
-                "Application {number}. Payment has stopped ({paragraph}): this quarter will not "
-                "be paid.",
-                number=html.escape(p["number"]),
+            fmt(
+                _(
+                    "Application {number}. Payment has stopped ({paragraph}): this quarter will not "
+                    "be paid."
+                ),
+                number=p["number"],
                 paragraph=paragraph(_, "p.5"),
             )
             if p.get("stopped")
-            else _(
-                "Application {number}. We will tell you here when this quarter is paid.",
-                number=html.escape(p["number"]),
+            else fmt(
+                _("Application {number}. We will tell you here when this quarter is paid."),
+                number=p["number"],
             ),
         ]
     )
@@ -230,12 +242,14 @@ def _quarter_corrected(_: Tr, p: Mapping[str, Any], language: str) -> str:
 def _overpayment(_: Tr, p: Mapping[str, Any], language: str) -> str:
     return "\n".join(
         [
-            _(
-                "⚠️ The Department recorded an overpaid amount under application {number}: {amount}.",
-                number=html.escape(p["number"]),
+            fmt(
+                _(
+                    "⚠️ The Department recorded an overpaid amount under application {number}: {amount}."
+                ),
+                number=p["number"],
                 amount=money(Decimal(str(p["amount"])), language),
             ),
-            _("Reason: {reason}", reason=html.escape(p.get("reason") or "")),
+            fmt(_("Reason: {reason}"), reason=p.get("reason") or ""),
             "",
             _(
                 "Overpaid amounts are to be returned voluntarily or through court ({paragraph}). "
@@ -248,13 +262,15 @@ def _overpayment(_: Tr, p: Mapping[str, Any], language: str) -> str:
 
 def _terminated(_: Tr, p: Mapping[str, Any], language: str) -> str:
     reason = STOP_REASON_TEXTS.get(p["reason"])
-    lines = [
-        _(
-            "ℹ️ Payments under application {number} stop from {month} ({paragraph}): {reason} on {date}.",
-            number=html.escape(p["number"]),
+    lines: list[str] = [
+        fmt(
+            _(
+                "ℹ️ Payments under application {number} stop from {month} ({paragraph}): {reason} on {date}."
+            ),
+            number=p["number"],
             month=month_name(Month.parse_iso(p["stop_month"]), language),
             paragraph=paragraph(_, "p.5"),
-            reason=_(reason) if reason else html.escape(str(p["reason"])),
+            reason=_(reason) if reason else p["reason"],
             date=day(_date(p["on"])),
         )
     ]
@@ -268,14 +284,18 @@ def _terminated(_: Tr, p: Mapping[str, Any], language: str) -> str:
 def _staff_message(_: Tr, p: Mapping[str, Any], language: str) -> str:
     return "\n".join(
         [
-            _(
-                "✉️ Message from {department} about application {number}:",
+            fmt(
+                _("✉️ Message from {department} about application {number}:"),
                 department=department(language),
-                number=html.escape(p["number"]),
+                number=p["number"],
             ),
             "",
-            (f"({p['part']}/{p['parts']}) " if p.get("parts") else "")
-            + html.escape(p.get("text") or ""),
+            fmt(
+                "({part}/{parts}) {text}" if p.get("parts") else "{text}",
+                part=p.get("part"),
+                parts=p.get("parts"),
+                text=p.get("text") or "",
+            ),
             "",
             _("To answer, reply to this message (text, photo or file)."),
         ]
@@ -283,11 +303,13 @@ def _staff_message(_: Tr, p: Mapping[str, Any], language: str) -> str:
 
 
 def _reminder_certificate_end(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    return _(
-        "⏰ Reminder: the school certificate of application {number} ends on {date}. Payment runs to the "
-        "month the certificate's term ends ({paragraph}). For further months bring a new certificate "
-        "and apply again: /apply",
-        number=html.escape(p["number"]),
+    return fmt(
+        _(
+            "⏰ Reminder: the school certificate of application {number} ends on {date}. Payment runs to the "
+            "month the certificate's term ends ({paragraph}). For further months bring a new certificate "
+            "and apply again: /apply"
+        ),
+        number=p["number"],
         date=day(_date(p["event"])),
         paragraph=paragraph(_, "p.4"),
     )
@@ -295,32 +317,38 @@ def _reminder_certificate_end(_: Tr, p: Mapping[str, Any], language: str) -> str
 
 def _reminder_age_18(_: Tr, p: Mapping[str, Any], language: str) -> str:
     event = _date(p["event"])
-    return _(
-        "⏰ Reminder: the child turns 18 on {date}. Payment under application {number} stops from the "
-        "month after that ({paragraph}); the month of the birthday is still paid.",
+    return fmt(
+        _(
+            "⏰ Reminder: the child turns 18 on {date}. Payment under application {number} stops from the "
+            "month after that ({paragraph}); the month of the birthday is still paid."
+        ),
         date=day(event),
-        number=html.escape(p["number"]),
+        number=p["number"],
         paragraph=paragraph(_, "p.5"),
     )
 
 
 def _reminder_disability_end(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    return _(
-        "⏰ Reminder: the child's disability term ends on {date}. Payment under application {number} "
-        "stops from the month after that ({paragraph}). If the disability is extended, send the new "
-        "term to the Department.",
+    return fmt(
+        _(
+            "⏰ Reminder: the child's disability term ends on {date}. Payment under application {number} "
+            "stops from the month after that ({paragraph}). If the disability is extended, send the new "
+            "term to the Department."
+        ),
         date=day(_date(p["event"])),
-        number=html.escape(p["number"]),
+        number=p["number"],
         paragraph=paragraph(_, "p.5"),
     )
 
 
 def _reminder_new_school_year(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    return _(
-        "⏰ A new school year has begun. The school certificate of application {number} ended in May, so "
-        "payment has stopped ({paragraph}). If your child continues home education, take a new certificate "
-        "from the school and apply again: /apply",
-        number=html.escape(p["number"]),
+    return fmt(
+        _(
+            "⏰ A new school year has begun. The school certificate of application {number} ended in May, so "
+            "payment has stopped ({paragraph}). If your child continues home education, take a new certificate "
+            "from the school and apply again: /apply"
+        ),
+        number=p["number"],
         paragraph=paragraph(_, "p.4"),
     )
 

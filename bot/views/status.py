@@ -9,7 +9,6 @@ tag or an HTML entity.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from bot.data.models import Application, AuditEntry, PaymentQuarter, Termination
 from bot.i18n import N_
 from bot.views import estimates
 from bot.views.eligibility import Tr, paragraph
+from bot.views.fmt import b, fmt, plain
 from bot.views.formatting import day, moment, money
 from core.months import Month
 from core.schedule import Stop, StopReason
@@ -93,7 +93,7 @@ def status_text(tr: Tr, status: str | None) -> str:
     if status is None:
         return "—"
     message = STATUS_TEXTS.get(status)
-    return tr(message) if message else html.escape(status)
+    return tr(message) if message else plain(status)
 
 
 def ground_text(tr: Tr, ground: int) -> str:
@@ -121,7 +121,7 @@ def history_line(tr: Tr, entry: AuditEntry) -> str | None:
     if entry.ground:
         lines.append("  " + ground_text(tr, entry.ground))
     if entry.comment and entry.actor == "staff":
-        lines.append("  " + _("Comment: {comment}", comment=html.escape(entry.comment)))
+        lines.append("  " + fmt(_("Comment: {comment}"), comment=entry.comment))
     return "\n".join(lines)
 
 
@@ -132,14 +132,14 @@ def quarter_line(tr: Tr, row: PaymentQuarter) -> str:
         try:
             months.append(Month.parse_iso(str(value)).display())
         except ValueError:
-            months.append(html.escape(str(value)))
-    title = _(
-        "School year {school_year}, quarter {quarter}",
-        school_year=html.escape(row.school_year),
+            months.append(plain(value))
+    title = fmt(
+        _("School year {school_year}, quarter {quarter}"),
+        school_year=row.school_year,
         quarter=row.quarter,
     )
     status = QUARTER_STATUS_TEXTS.get(row.status)
-    state = tr(status) if status else html.escape(row.status)
+    state = tr(status) if status else plain(row.status)
     if row.status == QuarterStatus.PAID and row.paid_at is not None:
         state = _("paid on {date}", date=moment(row.paid_at)[:10])
     return f"• {title}: {', '.join(months)} — {money(Decimal(row.amount), tr.locale)} — {state}"
@@ -201,12 +201,14 @@ def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[st
     app = view.application
     icon = STATUS_ICONS.get(app.status, "•")
     header = [
-        f"{icon} <b>" + _("Application {number}", number=html.escape(app.number)) + "</b>",
-        _("Status: {status}", status="<b>" + status_text(tr, app.status) + "</b>"),
+        fmt(
+            "{icon} {title}", icon=icon, title=b(fmt(_("Application {number}"), number=app.number))
+        ),
+        fmt(_("Status: {status}"), status=b(status_text(tr, app.status))),
         _("Applied on: {date}", date=day(app.applied_on)),
     ]
     if app.child_name:
-        header.append(_("Child: {name}", name=html.escape(app.child_name)))
+        header.append(fmt(_("Child: {name}"), name=app.child_name))
     ground_in_history = any(entry.ground for entry in view.audit)
     if app.status == Status.REJECTED and app.refusal_ground and not ground_in_history:
         header.append(ground_text(tr, app.refusal_ground))
