@@ -26,6 +26,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
 from bot.i18n import N_, gettext_in
+from bot.usecases.cards import application_number
 from bot.usecases.transitions import (
     ParentFile,
     StaffActionError,
@@ -155,11 +156,7 @@ def _first_of_album(user_id: int, media_group_id: str) -> bool:
 
 
 async def _number(app: AppContext, application_id: int) -> str:
-    from bot.data.models import Application
-
-    async with app.sessionmaker() as session:
-        application = await session.get(Application, application_id)
-        return application.number if application else "?"
+    return await application_number(app, application_id) or "?"
 
 
 def reply_router() -> Router:

@@ -34,17 +34,22 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
 
 from bot.context import AppContext
-from bot.data.cards import load_card
-from bot.data.facts import schedule_for, stops_of
-from bot.data.models import Application, PaymentQuarter, RelayLink
 from bot.i18n import N_
-from bot.outbox import store as outbox
 from bot.outbox.hooks import refresh_card
-from bot.outbox.messages import refresh_card_later
 from bot.usecases import exports as staff_export
+from bot.usecases.cards import (
+    ApplicationRef,
+    QuarterRef,
+    application_ref,
+    approval_schedule,
+    card_data,
+    quarter_ref,
+    queue_card_refresh,
+    replied_application,
+    use_card_message,
+)
 from bot.usecases.transitions import (
     PendingRefusal,
     StaffActionError,
@@ -212,7 +217,7 @@ def _refuse(callback_answer: CallbackAnswer, error: StaffActionError) -> None:
     callback_answer.show_alert = True
 
 
-def _allowed(callback_answer: CallbackAnswer, application: Application, action: Action) -> bool:
+def _allowed(callback_answer: CallbackAnswer, application: ApplicationRef, action: Action) -> bool:
     """Whether core's status machine lets staff take `action` now; if not, the button is
     refused ("not_allowed")."""
     if permits(application.status, action, Actor.STAFF):
@@ -221,7 +226,7 @@ def _allowed(callback_answer: CallbackAnswer, application: Application, action: 
     return False
 
 
-def _paying(callback_answer: CallbackAnswer, application: Application) -> bool:
+def _paying(callback_answer: CallbackAnswer, application: ApplicationRef) -> bool:
     """Whether the application is paid by quarters now (core.status.in_payment); if not,
     the button is refused ("not_allowed")."""
     if in_payment(application.status):
@@ -241,14 +246,11 @@ async def _refresh(bot: Bot, app: AppContext, application_id: int) -> None:
         await refresh_card(bot, app, application_id)
     except Exception as error:  # throttled or gone: the sender will do it
         log.warning("card %s not refreshed now (%s): queued", application_id, type(error).__name__)
-        async with app.sessionmaker() as session, session.begin():
-            await refresh_card_later(session, app, application_id)
-        outbox.wake(app.sessionmaker)
+        await queue_card_refresh(app, application_id)
 
 
-async def _application(app: AppContext, application_id: int) -> Application | None:
-    async with app.sessionmaker() as session:
-        return await session.get(Application, application_id)
+async def _application(app: AppContext, application_id: int) -> ApplicationRef | None:
+    return await application_ref(app, application_id)
 
 
 def _cancel_button(application_id: int) -> InlineKeyboardButton:
@@ -257,7 +259,7 @@ def _cancel_button(application_id: int) -> InlineKeyboardButton:
     )
 
 
-def _quarter_label(app: AppContext, q: PaymentQuarter, today: dt.date | None = None) -> str:
+def _quarter_label(app: AppContext, q: QuarterRef, today: dt.date | None = None) -> str:
     """A quarter on a picker button; one not due yet says from when (p.7)."""
     amount = money(Decimal(q.amount), app.settings.default_locale)
     if today is not None:
@@ -274,14 +276,11 @@ def _quarter_label(app: AppContext, q: PaymentQuarter, today: dt.date | None = N
     )
 
 
-def _months(q: PaymentQuarter) -> tuple[Month, ...]:
-    try:
-        return tuple(Month.parse_iso(str(m)) for m in q.months or [])
-    except ValueError:
-        return ()
+def _months(q: QuarterRef) -> tuple[Month, ...]:
+    return q.months
 
 
-def _quarter_words(app: AppContext, q: PaymentQuarter) -> dict[str, str]:
+def _quarter_words(app: AppContext, q: QuarterRef) -> dict[str, str]:
     """Fields of a confirmation: quarter, school year, months, amount (escaped)."""
     return {
         "quarter": str(q.quarter),
@@ -309,7 +308,7 @@ async def _prompt(
     state: FSMContext,
     user: User,
     step: State,
-    application: Application,
+    application: ApplicationRef,
     text: str,
     **data: Any,
 ) -> None:
@@ -472,9 +471,7 @@ async def on_card_button(
     elif code == "approve":
         if not _allowed(callback_answer, application, Action.APPROVE):
             return
-        async with app.sessionmaker() as session:
-            data = await load_card(session, application.id)
-        result = schedule_for(application, stops_of(data.stops if data else ()))
+        result = await approval_schedule(app, application.id)
         total = money(result.total, app.settings.default_locale) if result is not None else "—"
         await bot.send_message(
             chat_id,
@@ -616,8 +613,7 @@ async def on_card_button(
     elif code == "leave":
         await _leave_refusal(app, bot, state, query.from_user, application.id, callback_answer)
     elif code == "history":
-        async with app.sessionmaker() as session:
-            data = await load_card(session, application.id)
+        data = await card_data(app, application.id)
         if data is not None:
             for text in history_texts(app, data):
                 await bot.send_message(chat_id, text, reply_parameters=card)
@@ -631,22 +627,13 @@ async def _repost(bot: Bot, app: AppContext, application_id: int) -> None:
     """Post the card again (a fresh message at the bottom of the chat) and use it from now on."""
     chat_id = app.settings.staff_chat_id
     assert chat_id is not None
-    async with app.sessionmaker() as session:
-        data = await load_card(session, application_id)
+    data = await card_data(app, application_id)
     if data is None:
         return
     sent = await bot.send_message(
         chat_id, card_text(app, data), reply_markup=card_keyboard(app, data)
     )
-    async with app.sessionmaker() as session, session.begin():
-        application = await session.get(Application, application_id)
-        if application is not None:
-            application.staff_card_message_id = sent.message_id
-            session.add(
-                RelayLink(
-                    chat_id=chat_id, message_id=sent.message_id, application_id=application_id
-                )
-            )
+    await use_card_message(app, application_id, sent.message_id)
 
 
 async def _close_picker(query: CallbackQuery, text: str) -> None:
@@ -759,8 +746,7 @@ async def on_quarter_confirm(
     app: AppContext,
     bot: Bot,
 ) -> None:
-    async with app.sessionmaker() as session:
-        quarter = await session.get(PaymentQuarter, callback_data.quarter)
+    quarter = await quarter_ref(app, callback_data.quarter)
     if quarter is None or quarter.application_id != callback_data.app:
         _refuse(callback_answer, StaffActionError("not_found"))
         return
@@ -818,8 +804,7 @@ async def on_correction_confirm(
     app: AppContext,
     bot: Bot,
 ) -> None:
-    async with app.sessionmaker() as session:
-        quarter = await session.get(PaymentQuarter, callback_data.quarter)
+    quarter = await quarter_ref(app, callback_data.quarter)
     if quarter is None or quarter.application_id != callback_data.app:
         _refuse(callback_answer, StaffActionError("not_found"))
         return
@@ -947,12 +932,7 @@ async def on_staff_message(message: Message, app: AppContext, bot: Bot, state: F
         await state.clear()  # the staff member moved on: an abandoned dialog is dropped
     if replied is None:
         return
-    async with app.sessionmaker() as session:
-        application_id = await session.scalar(
-            select(RelayLink.application_id).where(
-                RelayLink.chat_id == message.chat.id, RelayLink.message_id == replied.message_id
-            )
-        )
+    application_id = await replied_application(app, message.chat.id, replied.message_id)
     if application_id is None:
         return
     await _relay_to_parent(message, app, application_id)

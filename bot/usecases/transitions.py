@@ -51,6 +51,7 @@ from bot.i18n import N_, gettext_in
 from bot.outbox import store as outbox
 from bot.outbox.messages import notify, notify_staff, refresh_card_later
 from bot.textfit import parts_of, relayed, relayed_caption
+from bot.usecases.cards import QuarterRef
 from core.months import Month
 from core.schedule import Estimate, Stop, StopReason
 from core.status import (
@@ -492,11 +493,12 @@ async def _quarter_of(
 
 async def quarters_in(
     app: AppContext, application_id: int, status: QuarterStatus
-) -> list[PaymentQuarter]:
+) -> list[QuarterRef]:
     """The application's quarters in one payment status, in the schedule's order (p.7)."""
     async with app.sessionmaker() as session:
-        return list(
-            (
+        return [
+            QuarterRef.of(row)
+            for row in (
                 await session.scalars(
                     select(PaymentQuarter)
                     .where(
@@ -506,12 +508,12 @@ async def quarters_in(
                     .order_by(PaymentQuarter.school_year, PaymentQuarter.quarter)
                 )
             ).all()
-        )
+        ]
 
 
 async def payable_quarter(
     app: AppContext, quarter_id: int, application_id: int | None = None
-) -> PaymentQuarter:
+) -> QuarterRef:
     """The quarter if it may be marked paid today (due, earliest planned first: p.7);
     else StaffActionError already_paid | not_due (due) | earlier_unpaid | not_allowed."""
     async with app.sessionmaker() as session:
@@ -523,12 +525,12 @@ async def payable_quarter(
             check_mark_paid(_scheduled(quarters), quarter.id, app.clock.today())
         except PaymentRefused as refused:
             raise _payment_error(refused) from None
-        return quarter
+        return QuarterRef.of(quarter)
 
 
 async def correctable_quarter(
     app: AppContext, quarter_id: int, application_id: int | None = None
-) -> PaymentQuarter:
+) -> QuarterRef:
     """The quarter if its "paid" mark may be corrected (it is marked paid), else StaffActionError."""
     async with app.sessionmaker() as session:
         quarter, quarters = await _quarter_of(session, quarter_id, application_id)
@@ -536,7 +538,7 @@ async def correctable_quarter(
             check_correction(_scheduled(quarters), quarter.id)
         except PaymentRefused as refused:
             raise _payment_error(refused) from None
-        return quarter
+        return QuarterRef.of(quarter)
 
 
 def _quarter_title(q: PaymentQuarter) -> str:
