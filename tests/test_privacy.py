@@ -14,7 +14,14 @@ from bot.usecases.privacy import PERSONAL_FIELDS
 from tests.apply_support import APPLICANT_IIN, LABELS, Person, answer_all, begin, joined
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.staff_kit import card_of, running_staffbot, staff, submit_application, wait_text
+from tests.staff_kit import (
+    card_of,
+    running_staffbot,
+    staff,
+    submit_application,
+    wait_outbox_idle,
+    wait_text,
+)
 from tests.tgfake.server import FakeTelegram
 
 
@@ -324,6 +331,7 @@ async def test_deletedata_erases_a_withdrawn_application_and_says_so_first(
         [status] = await parent.send("/status")
         [confirm] = await parent.press("↩️ Отозвать заявление ALA-2025-000001", message=status)
         await parent.press("Да, отозвать", message=confirm)
+        await wait_text(tg, parent.id, "↩️ Ваше заявление ALA-2025-000001 отозвано.")  # outbox
         # the old "Yes" is not taken: the plan changed, the new one is shown and asked again
         replies = await parent.press(WORDS["ru"]["yes_delete"], message=early)
         [question] = replies
@@ -399,6 +407,7 @@ async def test_a_decided_application_is_kept_and_no_refusal_is_announced_kk(
         await member.press("✅ Одобрить", message=card)
         await member.press("✅ Да, одобрить", message=tg.messages(STAFF_CHAT_ID)[-1])
         await wait_text(tg, STAFF_CHAT_ID, "одобрено")
+        await wait_outbox_idle(bot.app, tg)  # the parent's notification is not a reply below
 
         await parent.send("/consent")
         [question] = await parent.press(LABELS["kk"]["withdraw"])
