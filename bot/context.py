@@ -8,7 +8,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.data.users import UserLanguages
+from bot.i18n import LanguageStore
 from bot.settings import Settings
 
 
@@ -19,7 +19,7 @@ class AppContext:
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
     i18n: I18n
-    languages: UserLanguages
+    languages: LanguageStore
     clock: Clock
 
     def is_staff(self, user_id: int | None) -> bool:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.catalogues import DOMAIN, LANGUAGES, LOCALES_DIR, compile_catalogues
-from bot.data.users import UserLanguages
 
 DEFAULT_LOCALE = "ru"
 log = logging.getLogger(__name__)
+
+
+class LanguageStore(Protocol):
+    """Where each user's chosen language is kept (bot.data.users.UserLanguages)."""
+
+    async def get(self, user_id: int) -> str | None: ...
+
+    async def set(self, user_id: int, language: str) -> None: ...
 
 
 def N_(message: str) -> str:
@@ -36,7 +43,7 @@ def telegram_language(user: User | None, default: str = DEFAULT_LOCALE) -> str:
 class UserLanguageMiddleware(I18nMiddleware):
     """The stored language of the user; Telegram's language_code until chosen."""
 
-    def __init__(self, i18n: I18n, languages: UserLanguages) -> None:
+    def __init__(self, i18n: I18n, languages: LanguageStore) -> None:
         super().__init__(i18n=i18n)
         self.languages = languages
 
