@@ -7,6 +7,8 @@ import asyncio
 import logging
 import sys
 
+from bot.app import BotApp
+from bot.console import run_console
 from bot.settings import Settings
 
 
@@ -20,14 +22,10 @@ async def main() -> int:
     # alembic announces its autogenerate plugins at import time: noise at every start.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if settings.bot_token is None:
-        from bot.console import run_console
-
         return await run_console(settings)
     if settings.webhook_url and (problem := settings.webhook_problem()):
         print(f"error: {problem}", file=sys.stderr)  # one line, before anything starts
         return 2
-    from bot.app import BotApp
-
     app = await BotApp.create(settings)
     if settings.webhook_url:
         await app.run_webhook()

@@ -5,25 +5,24 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.settings import Settings
+from handlers import (
+    apply,
+    documents,
+    eligibility,
+    errors,
+    estimate,
+    fallback,
+    privacy,
+    relay,
+    requeue,
+    staff,
+    start,
+    status,
+)
 
 
 def build_routers(settings: Settings) -> list[Router]:
     """Fresh routers for one Dispatcher (a Router can belong to one parent only)."""
-    from handlers import (
-        apply,
-        documents,
-        eligibility,
-        errors,
-        estimate,
-        fallback,
-        privacy,
-        relay,
-        requeue,
-        staff,
-        start,
-        status,
-    )
-
     return [
         errors.router(),
         requeue.router(settings),

@@ -77,6 +77,7 @@ from core.months import Month
 from core.schedule import StopReason
 from core.status import Action, Actor, QuarterStatus, due_from, in_payment, is_due, permits
 from core.validators import Invalid, parse_date, parse_text
+from handlers.relay import reply_router
 
 log = logging.getLogger(__name__)
 
@@ -1211,7 +1212,5 @@ def router(settings: Any = None) -> Router:
         r.message.register(on_stats, in_staff_chat, Command("stats"))
         r.message.register(on_cancel_command, in_staff_chat, Command("cancel"))
         r.message.register(on_staff_message, in_staff_chat)
-        from handlers.relay import reply_router
-
         r.include_router(reply_router())
     return r

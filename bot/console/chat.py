@@ -28,6 +28,7 @@ from typing import Any, TextIO
 from aiogram.types import Update
 from sqlalchemy import func, select
 
+from bot.app import BotApp
 from bot.console.render import (
     Choice,
     flat,
@@ -38,6 +39,7 @@ from bot.console.render import (
     reply_choices,
 )
 from bot.console.telegram import ConsoleTelegram
+from bot.data.models import Application, OutboxMessage, RelayLink
 from bot.settings import Settings
 from bot.telegram_emulator.emulator import text_content
 from bot.telegram_emulator.files import fake_content
@@ -490,8 +492,6 @@ class ConsoleChat:
         """The last application card in this chat (relay link), else the last message with buttons."""
         chat_id = self.role.chat_id
         with contextlib.suppress(Exception):
-            from bot.data.models import Application, RelayLink
-
             async with self.app.context.sessionmaker() as db:
                 link = await db.scalar(
                     select(RelayLink)
@@ -616,8 +616,6 @@ class ConsoleChat:
             await asyncio.sleep(0)
         if not self.app.background:
             return
-        from bot.data.models import OutboxMessage
-
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
@@ -683,8 +681,6 @@ class ConsoleChat:
         return lines
 
     async def run(self) -> int:
-        from bot.app import BotApp
-
         self.settings, note = console_settings(self.settings)
         try:
             self.app = await BotApp.create(self.settings, session=self.session)

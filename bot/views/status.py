@@ -75,9 +75,9 @@ GROUND_LABELS: Mapping[int, str] = {
 }
 
 QUARTER_STATUS_TEXTS: Mapping[str, str] = {
-    "planned": N_("planned"),
-    "paid": N_("paid"),
-    "cancelled": N_("cancelled"),
+    QuarterStatus.PLANNED: N_("planned"),
+    QuarterStatus.PAID: N_("paid"),
+    QuarterStatus.CANCELLED: N_("cancelled"),
 }
 
 STOP_REASON_TEXTS: Mapping[str, str] = {
