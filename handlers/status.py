@@ -24,9 +24,15 @@ from aiogram.utils.i18n import I18n
 
 from bot.context import AppContext
 from bot.data.models import Application
-from bot.usecases.applications import WithdrawRefused, owned, withdraw, withdrawable
+from bot.usecases.applications import (
+    WithdrawRefused,
+    my_applications,
+    owned,
+    withdraw,
+    withdrawable,
+)
 from bot.views.eligibility import Tr
-from bot.views.status import STATUS_ICONS, load_views, status_pages, status_text
+from bot.views.status import STATUS_ICONS, status_pages, status_text
 from bot.views.ui import MENU_STATUS, Said, main_menu
 
 log = logging.getLogger(__name__)
@@ -61,7 +67,7 @@ async def on_status(message: Message, app: AppContext, i18n: I18n) -> None:
     if user is None:
         return
     tr = Tr(app.i18n, i18n.current_locale)
-    views = await load_views(app.sessionmaker, user.id)
+    views = await my_applications(app, user.id)
     pages = status_pages(tr, views, app.clock.today())
     for number, page in enumerate(pages):
         markup = withdraw_keyboard(tr, page.withdrawable)

@@ -19,6 +19,7 @@ from bot.context import AppContext
 from bot.data.claims import OtherApplication, competing_for_child
 from bot.data.models import Application, Attachment, AuditEntry
 from bot.data.numbers import next_number
+from bot.data.status import ApplicationView, load_views
 from bot.outbox import store as outbox
 from bot.outbox.messages import enqueue_publish
 from bot.usecases import documents
@@ -276,3 +277,8 @@ async def withdraw(app: AppContext, *, application_id: int, user_id: int) -> Don
         raise WithdrawRefused("not_allowed", current.number, current.status) from None
     log.info("application %s withdrawn by the parent", application_id)
     return done
+
+
+async def my_applications(app: AppContext, user_id: int) -> list[ApplicationView]:
+    """The user's applications for /status, newest first, with history, schedule, stops."""
+    return await load_views(app.sessionmaker, user_id)

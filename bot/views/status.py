@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from aiogram.utils.i18n import I18n
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
 
-from bot.data.models import Application, AuditEntry, PaymentQuarter, TerminationEvent
+from bot.data.models import Application, AuditEntry, PaymentQuarter
+from bot.data.status import ApplicationView
 from bot.i18n import N_
 from bot.views import estimates
 from bot.views.eligibility import Tr, paragraph
@@ -145,16 +143,6 @@ def quarter_line(tr: Tr, row: PaymentQuarter) -> str:
     return f"• {title}: {', '.join(months)} — {money(Decimal(row.amount), tr.locale)} — {state}"
 
 
-@dataclass(frozen=True)
-class ApplicationView:
-    """What /status needs of one application (loaded once)."""
-
-    application: Application
-    audit: Sequence[AuditEntry]
-    quarters: Sequence[PaymentQuarter]
-    stops: Sequence[TerminationEvent]
-
-
 def _estimate_block(tr: Tr, view: ApplicationView, today: dt.date) -> list[str]:
     _ = tr
     app = view.application
@@ -250,41 +238,6 @@ def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[st
     else:
         blocks.extend(_estimate_block(tr, view, today))
     return blocks
-
-
-async def load_views(
-    sessionmaker: async_sessionmaker[AsyncSession], user_id: int
-) -> list[ApplicationView]:
-    """The user's applications, newest first, with history, schedule and stop events."""
-    async with sessionmaker() as session:
-        rows = (
-            await session.scalars(
-                select(Application)
-                .where(Application.user_id == user_id)
-                .options(selectinload(Application.audit), selectinload(Application.quarters))
-                .order_by(Application.created_at.desc(), Application.id.desc())
-            )
-        ).all()
-        ids = [row.id for row in rows]
-        events: dict[int, list[TerminationEvent]] = {i: [] for i in ids}
-        if ids:
-            for event in (
-                await session.scalars(
-                    select(TerminationEvent)
-                    .where(TerminationEvent.application_id.in_(ids))
-                    .order_by(TerminationEvent.on)
-                )
-            ).all():
-                events[event.application_id].append(event)
-        return [
-            ApplicationView(
-                application=row,
-                audit=sorted(row.audit, key=lambda e: (e.created_at, e.id)),
-                quarters=sorted(row.quarters, key=lambda q: (q.school_year, q.quarter)),
-                stops=events[row.id],
-            )
-            for row in rows
-        ]
 
 
 def render_status(tr: Tr, views: Sequence[ApplicationView], today: dt.date) -> list[str]:
