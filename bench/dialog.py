@@ -88,8 +88,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.telegram_emulator.models import ChatState, FakeMessage  # noqa: E402
 from tests.tgfake.echo import build_echo_dispatcher  # noqa: E402
-from tests.tgfake.models import ChatState, FakeMessage  # noqa: E402
 from tests.tgfake.people import FakeUser  # noqa: E402
 from tests.tgfake.server import FakeTelegram  # noqa: E402
 

@@ -747,7 +747,7 @@ async def run_console(
             logging.WARNING
         )  # no per-update INFO lines between the messages
     with contextlib.suppress(AttributeError, ValueError):
-        stdout.reconfigure(errors="replace")  # type: ignore[attr-defined,union-attr]
+        stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
     interactive = _isatty(stdin) and _isatty(stdout)
     editor = _line_editor(stdin, stdout) if interactive else None
     chat = ConsoleChat(settings, stdin=stdin, stdout=stdout, interactive=interactive, editor=editor)
