@@ -1,10 +1,23 @@
-"""Today in Asia/Almaty (UTC+5, no daylight saving since 2024)."""
+"""The bot's one clock.
+
+`Clock` (injected: AppContext.clock; tests pin its date) says what day and moment it is
+for everything the user or the staff see or the rules use: today in Asia/Almaty (UTC+5,
+no daylight saving since 2024), audit and payment times, reminders, decisions.
+`utcnow()` is the machine's time in UTC for the technical stamps that must follow real
+time even when the date is pinned — outbox leases and retry times, FSM and inbox rows,
+row defaults — and the only other place that reads the system clock.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 ALMATY = dt.timezone(dt.timedelta(hours=5), name="Asia/Almaty")
+
+
+def utcnow() -> dt.datetime:
+    """The machine's time in UTC (technical stamps; see the module's docstring)."""
+    return dt.datetime.now(dt.UTC)
 
 
 class Clock:
@@ -14,7 +27,7 @@ class Clock:
         self.fixed = fixed
 
     def now(self) -> dt.datetime:
-        current = dt.datetime.now(ALMATY)
+        current = utcnow().astimezone(ALMATY)
         if self.fixed is None:
             return current
         return dt.datetime.combine(self.fixed, current.timetz())

@@ -131,3 +131,25 @@ def test_no_function_level_import_of_our_modules() -> None:
                 if any(m.split(".")[0] in OURS for m in modules):
                     found.append(f"{name}:{inner.lineno}: {ast.unparse(inner)}")
     assert found == []
+
+
+def test_one_clock() -> None:
+    """Every "now" comes from bot/clock.py: the injected Clock for dates and moments the
+    user, the staff or the rules see, bot.clock.utcnow for technical stamps. Nothing else
+    reads the calendar (datetime.now/utcnow/today, date.today)."""
+    found = []
+    for name, tree in sources("bot", "handlers"):
+        if name == "bot/clock.py":
+            continue
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"now", "utcnow", "today"}
+                and isinstance(node.func.value, ast.Attribute | ast.Name)
+                and ast.unparse(node.func.value).split(".")[-1] in {"datetime", "date"}
+            ):
+                found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+            if isinstance(node, ast.FunctionDef) and node.name in {"utcnow", "now_utc"}:
+                found.append(f"{name}:{node.lineno}: def {node.name}")
+    assert found == []

@@ -29,6 +29,7 @@ from aiogram.types import Update
 from sqlalchemy import func, select
 
 from bot.app import BotApp
+from bot.clock import utcnow
 from bot.console.render import (
     Choice,
     flat,
@@ -618,7 +619,7 @@ class ConsoleChat:
             return
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
-            soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+            soon = utcnow() + dt.timedelta(seconds=5)
             try:
                 async with self.app.context.sessionmaker() as db:
                     waiting = await db.scalar(

@@ -29,7 +29,8 @@ from sqlalchemy import Insert, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.data.models import FsmRecord, utcnow
+from bot.clock import utcnow
+from bot.data.models import FsmRecord
 
 DEFAULT_CACHE_SIZE = 10_000
 _EMPTY_DATA = "{}"

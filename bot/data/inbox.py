@@ -21,7 +21,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from bot.data.models import InboundUpdate, utcnow
+from bot.clock import utcnow
+from bot.data.models import InboundUpdate
 
 KEEP_DONE = dt.timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 h
 # Writes that make an update's effect visible: done in the same transaction.

@@ -48,6 +48,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import utcnow
 from bot.data.models import Application, OutboxMessage, RelayLink, User
 
 PENDING = "pending"
@@ -64,10 +65,6 @@ UNCONFIRMED = "unconfirmed"  # no answer twice: it may have been delivered
 # unanswered may have been delivered, so it is sent again once, and never a third time.
 MAX_UNCONFIRMED = 1
 ALERT_KIND = "outbox_alert"  # the staff's notice about rows that gave up (never requeued)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:

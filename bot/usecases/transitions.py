@@ -155,7 +155,7 @@ def _audit(
     *,
     ground: int | None = None,
     comment: str | None = None,
-    at: dt.datetime | None = None,
+    at: dt.datetime,
 ) -> AuditEntry:
     return AuditEntry(
         application_id=application_id,
@@ -167,7 +167,7 @@ def _audit(
         new_status=new,
         ground=ground,
         comment=comment,
-        created_at=at or outbox.utcnow(),
+        created_at=at,
     )
 
 
@@ -192,12 +192,17 @@ def _audit_same_status(
 
 
 async def _change_status(
-    session: AsyncSession, application: Application, old: str, new: str, **values: Any
+    session: AsyncSession,
+    application: Application,
+    old: str,
+    new: str,
+    at: dt.datetime,
+    **values: Any,
 ) -> None:
     result = await session.execute(
         update(Application)
         .where(Application.id == application.id, Application.status == old)
-        .values(status=new, updated_at=outbox.utcnow(), **values)
+        .values(status=new, updated_at=at, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -396,7 +401,8 @@ async def _perform_in(
         values["assigned_staff_id"] = who.id
     if action is Action.REJECT:
         values["refusal_ground"] = int(refusal) if refusal is not None else None
-    await _change_status(session, application, old, new, **values)
+    at = moment_of(app)
+    await _change_status(session, application, old, new, at, **values)
     entry = _audit(
         application.id,
         who,
@@ -405,7 +411,7 @@ async def _perform_in(
         new,
         ground=int(refusal) if action is Action.REJECT and refusal is not None else None,
         comment=comment,
-        at=moment_of(app),
+        at=at,
     )
     if actor is Actor.PARENT:
         entry.actor, entry.actor_id, entry.actor_name = (
