@@ -28,9 +28,9 @@ FAST = {
     "outbox_poll_interval": 0.05,
     "outbox_backoff_base": 0.05,
     "outbox_backoff_max": 0.5,
-    "outbox_claim_ahead": 1.0,
+    "outbox_claim_ahead": 2.0,
     "outbox_request_timeout": 3.0,
-    "outbox_claim_seconds": 5.0,
+    "outbox_claim_seconds": 6.0,
 }
 
 
