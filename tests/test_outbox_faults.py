@@ -305,3 +305,32 @@ async def test_a_timed_out_but_delivered_message_is_sent_once_more_not_on_every_
         assert QUEUED[language].format(count=1) in (replies[-1].text or "")
         await wait_row(bot, "taken", SENT)
         assert copies(tg, parent.id, TAKEN[language]) == 3
+
+
+async def test_messages_without_an_application_are_told_once_until_requeue_all(
+    tg: FakeTelegram, make_settings: Any
+) -> None:
+    parent = tg.user(4241, language_code="ru")
+    tg.group(STAFF_CHAT_ID, "Alatau staff")
+    loose = "⚠️ Не удалось доставить сообщения без заявления. Чтобы отправить снова: /requeue all"
+    async with running_staffbot(
+        tg, make_settings, outbox_retry_window=0.5, outbox_backoff_max=0.1
+    ) as bot:
+        sessionmaker = bot.app.context.sessionmaker
+        tg.inject("sendMessage", 500, times=100_000, chat_id=parent.id)
+        for text in ("one", "two"):  # given up one after the other
+            async with sessionmaker() as session, session.begin():
+                await outbox.enqueue(
+                    session, chat_id=parent.id, kind="test", payload={"text": text}
+                )
+            outbox.wake(sessionmaker)
+            await wait_row(bot, "test", "undeliverable")
+            await wait_text(tg, STAFF_CHAT_ID, loose)
+        await asyncio.sleep(0.5)
+        assert len(messages_with(tg, STAFF_CHAT_ID, loose)) == 1
+
+        tg.clear_faults()
+        replies = await staff(tg).send("/requeue all")
+        assert QUEUED["ru"].format(count=2) in (replies[-1].text or "")
+        await wait_row(bot, "test", SENT)
+        assert [m.text for m in tg.messages(parent.id)] == ["one", "two"]

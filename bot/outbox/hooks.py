@@ -223,6 +223,14 @@ async def delivery_failed(
         await refresh_card_later(session, context, application_id)
         log.warning("application %s: %d message(s) gave up", application_id, count)
     if loose:
-        text = gettext_in(context.i18n, language, UNDELIVERED_LOOSE, count=loose)
-        await notify_staff(session, context, None, text, kind=outbox.ALERT_KIND, link=False)
+        text = gettext_in(context.i18n, language, UNDELIVERED_LOOSE)
+        await notify_staff(  # once until the next /requeue all frees the key
+            session,
+            context,
+            None,
+            text,
+            kind=outbox.ALERT_KIND,
+            dedupe_key=outbox.LOOSE_ALERT_KEY,
+            link=False,
+        )
         log.warning("%d message(s) without an application gave up", loose)

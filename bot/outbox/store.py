@@ -65,6 +65,7 @@ UNCONFIRMED = "unconfirmed"  # no answer twice: it may have been delivered
 # unanswered may have been delivered, so it is sent again once, and never a third time.
 MAX_UNCONFIRMED = 1
 ALERT_KIND = "outbox_alert"  # the staff's notice about rows that gave up (never requeued)
+LOOSE_ALERT_KEY = "outbox-alert:loose"  # the notice about rows without an application: once
 
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -456,6 +457,13 @@ async def requeue(session: AsyncSession, application_ids: Sequence[int] | None) 
     )
     if application_ids is not None:
         statement = statement.where(OutboxMessage.application_id.in_(list(application_ids)))
+    else:  # the next row without an application that gives up is told again
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == LOOSE_ALERT_KEY)
+            .values(dedupe_key=None)
+            .execution_options(synchronize_session=False)
+        )
     return [app_id or 0 for app_id in (await session.scalars(statement)).all()]
 
 

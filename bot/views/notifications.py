@@ -407,6 +407,5 @@ UNDELIVERED_REASONS = {
 }
 UNDELIVERED_TAIL = N_("To send it again: /requeue {number}")
 UNDELIVERED_LOOSE = N_(
-    "⚠️ Messages without an application could not be delivered: {count}. "
-    "To send them again: /requeue all"
+    "⚠️ Messages without an application could not be delivered. To send them again: /requeue all"
 )

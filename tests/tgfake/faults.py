@@ -61,7 +61,7 @@ class FaultProxy:
         *,
         seed: int | None = None,
         late_rate: float = 0.0,
-        late: tuple[float, float] = (0.5, 2.0),
+        late: tuple[float, float] | list[tuple[float, float]] = (0.5, 2.0),
         error_rate: float = 0.0,
         error_delay: tuple[float, float] = (0.0, 0.0),
         methods: tuple[str, ...] = ("sendmessage",),
@@ -69,7 +69,7 @@ class FaultProxy:
         self.tg = tg
         self.random = random.Random(seed)
         self.late_rate = late_rate
-        self.late = late
+        self.late = [late] if isinstance(late, tuple) else list(late)  # ranges, one drawn
         self.error_rate = error_rate
         self.error_delay = error_delay
         self.methods = {m.lower() for m in methods}
@@ -124,7 +124,7 @@ class FaultProxy:
                 self.random.uniform(*self.error_delay), self.random.choice((500, 502, 503))
             )
         if draw < self.error_rate + self.late_rate:
-            return Fault(self.random.uniform(*self.late))
+            return Fault(self.random.uniform(*self.random.choice(self.late)))
         return None
 
     # ------------------------------------------------------------- serving
