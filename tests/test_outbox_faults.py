@@ -34,6 +34,7 @@ from bot.i18n import create_i18n
 from bot.outbox import store as outbox
 from bot.outbox.store import PENDING, SENDING, SENT, Outcome
 from bot.settings import Settings
+from bot.views.notifications import UNDELIVERED_HEAD, UNDELIVERED_LOOSE, UNDELIVERED_REASONS
 from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.staff_kit import (
     application,
@@ -49,30 +50,34 @@ from tests.tgfake.faults import Fault, FaultProxy
 from tests.tgfake.server import FakeTelegram
 
 TAKEN = {"ru": "принято на рассмотрение", "kk": "қарауға алынды"}
-ALERT = {
-    "ru": "⚠️ Заявление {number}: сообщение не удалось доставить (taken).",
-    "kk": "⚠️ {number} өтініш: хабарлама жеткізілмеді (taken).",
-}
-FLAG = {
-    "ru": "⚠️ Не доставлено сообщений: 1. Чтобы отправить снова: /requeue {number}",
-    "kk": "⚠️ Жеткізілмеген хабарламалар: 1. Қайта жіберу үшін: /requeue {number}",
-}
-EXPIRED = {
-    "ru": "Telegram не принимал его в течение",
-    "kk": "сағат бойы қайта жіберу әрекеттерінде Telegram оны қабылдамады",
-}
-UNCONFIRMED = {
-    "ru": "Telegram дважды не ответил: заявитель мог его получить",
-    "kk": "Telegram екі рет жауап бермеді: өтініш беруші оны алған болуы",
-}
-QUEUED = {
-    "ru": "Снова поставлено в очередь: {count}.",
-    "kk": "Қайта кезекке қойылды: {count}.",
-}
-NOT_STAFF = {
-    "ru": "Эта команда",
-    "kk": "Бұл команда",
-}
+I18N = create_i18n()
+
+
+def tr(language: str, message: str, **params: Any) -> str:
+    """A text as the bot words it (the catalogue), HTML-free here."""
+    return I18N.gettext(message, locale=language).format(**params)
+
+
+def alert(language: str, number: str) -> str:
+    return tr(language, UNDELIVERED_HEAD, number=number, kind="taken")
+
+
+def flag(language: str, number: str) -> str:
+    return tr(
+        language,
+        "⚠️ Messages not delivered: {count}. To send them again: /requeue {number}",
+        count=1,
+        number=number,
+    )
+
+
+def queued(language: str, count: int) -> str:
+    text = "Queued again: {count}. They go out as soon as Telegram accepts them."
+    return tr(language, text, count=count)
+
+
+def not_staff(language: str) -> str:
+    return tr(language, "This command is for the Department's staff in the staff chat.")
 
 
 @pytest.fixture
@@ -87,7 +92,7 @@ async def proxy(tg: FakeTelegram) -> AsyncIterator[FaultProxy]:
 
 async def take(tg: FakeTelegram, bot: RunningBot, application_id: int) -> None:
     card = await card_of(bot.app, tg, application_id)
-    label = create_i18n().gettext("🔎 Take", locale=bot.settings.default_locale)
+    label = I18N.gettext("🔎 Take", locale=bot.settings.default_locale)
     await staff(tg).press(label, message=card)
 
 
@@ -155,29 +160,30 @@ async def test_past_the_retry_window_staff_are_told_once_and_requeue_delivers(
         for application_id in ids:
             await take(tg, bot, application_id)
         for number in numbers:
-            alert = await wait_text(tg, STAFF_CHAT_ID, ALERT[language].format(number=number))
-            assert EXPIRED[language] in (alert.text or "")
-            assert f"/requeue {number}" in (alert.text or "")
+            told = await wait_text(tg, STAFF_CHAT_ID, alert(language, number))
+            expired = tr(language, UNDELIVERED_REASONS["expired"], hours=f"{1 / 3600:g}")
+            assert expired in (told.text or "")
+            assert f"/requeue {number}" in (told.text or "")
         card = await card_of(bot.app, tg, ids[0])
         await tg.wait_for(
-            lambda: FLAG[language].format(number=numbers[0]) in (card.text or ""),
+            lambda: flag(language, numbers[0]) in (card.text or ""),
             what="the card flagged",
         )
         await wait_row(bot, "taken", "undeliverable")
         await asyncio.sleep(1.0)  # nothing more is said about them
         for number in numbers:
-            alerts = messages_with(tg, STAFF_CHAT_ID, ALERT[language].format(number=number))
+            alerts = messages_with(tg, STAFF_CHAT_ID, alert(language, number))
             assert len(alerts) == 1
         assert not messages_with(tg, parents[0].id, TAKEN[language])
 
         tg.clear_faults()  # Telegram is back
         replies = await stranger.send("/requeue all")
-        assert NOT_STAFF[language] in (replies[-1].text or "")
+        assert not_staff(language) in (replies[-1].text or "")
         await asyncio.sleep(0.3)
         assert all(r.status == "undeliverable" for r in await rows_of(bot, "taken"))
 
         replies = await member.send(f"/requeue {numbers[0].lower()}")
-        assert QUEUED[language].format(count=1) in (replies[-1].text or "")
+        assert queued(language, 1) in (replies[-1].text or "")
         await wait_text(tg, parents[0].id, TAKEN[language])
         await tg.wait_for(
             lambda: "/requeue" not in (card.text or ""), what="the flag gone from the card"
@@ -185,7 +191,7 @@ async def test_past_the_retry_window_staff_are_told_once_and_requeue_delivers(
         assert not messages_with(tg, parents[1].id, TAKEN[language])
 
         replies = await member.send("/requeue all")
-        assert QUEUED[language].format(count=1) in (replies[-1].text or "")
+        assert queued(language, 1) in (replies[-1].text or "")
         await wait_text(tg, parents[1].id, TAKEN[language])
         await wait_row(bot, "taken", SENT)
         await asyncio.sleep(0.3)
@@ -291,8 +297,8 @@ async def test_a_timed_out_but_delivered_message_is_sent_once_more_not_on_every_
         # Telegram delivers every message but answers after the bot stopped waiting
         proxy.script("sendMessage", *[Fault(delay=1.6)] * 10, chat_id=parent.id)
         await take(tg, bot, application_id)
-        alert = await wait_text(tg, STAFF_CHAT_ID, ALERT[language].format(number=number))
-        assert UNCONFIRMED[language] in (alert.text or "")
+        told = await wait_text(tg, STAFF_CHAT_ID, alert(language, number))
+        assert tr(language, UNDELIVERED_REASONS["unconfirmed"]) in (told.text or "")
         await wait_row(bot, "taken", "undeliverable")
         await asyncio.sleep(1.5)  # no third copy comes
         assert copies(tg, parent.id, TAKEN[language]) == 2
@@ -302,7 +308,7 @@ async def test_a_timed_out_but_delivered_message_is_sent_once_more_not_on_every_
 
         proxy.clear()  # staff decide to send it once more
         replies = await member.send(f"/requeue {number}")
-        assert QUEUED[language].format(count=1) in (replies[-1].text or "")
+        assert queued(language, 1) in (replies[-1].text or "")
         await wait_row(bot, "taken", SENT)
         assert copies(tg, parent.id, TAKEN[language]) == 3
 
@@ -312,7 +318,7 @@ async def test_messages_without_an_application_are_told_once_until_requeue_all(
 ) -> None:
     parent = tg.user(4241, language_code="ru")
     tg.group(STAFF_CHAT_ID, "Alatau staff")
-    loose = "⚠️ Не удалось доставить сообщения без заявления. Чтобы отправить снова: /requeue all"
+    loose = tr("ru", UNDELIVERED_LOOSE)
     async with running_staffbot(
         tg, make_settings, outbox_retry_window=0.5, outbox_backoff_max=0.1
     ) as bot:
@@ -331,6 +337,6 @@ async def test_messages_without_an_application_are_told_once_until_requeue_all(
 
         tg.clear_faults()
         replies = await staff(tg).send("/requeue all")
-        assert QUEUED["ru"].format(count=2) in (replies[-1].text or "")
+        assert queued("ru", 2) in (replies[-1].text or "")
         await wait_row(bot, "test", SENT)
         assert [m.text for m in tg.messages(parent.id)] == ["one", "two"]
