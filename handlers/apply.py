@@ -49,6 +49,7 @@ from bot.usecases.applications import (
 )
 from bot.usecases.drafts import SUMMARY, Draft, Relation, decode, encode
 from bot.usecases.privacy import DRAFT_DESTINY
+from bot.views import consent as consent_view
 from bot.views.draft_notes import claim_lines, zero_lines
 from bot.views.eligibility import Tr
 from bot.views.formatting import money
@@ -475,7 +476,7 @@ async def pause(turn: Turn, draft: Draft) -> None:
 
 async def ask_consent(turn: Turn) -> None:
     await turn.state.set_state(ApplyStates.consent)
-    text = consent_service.consent_text(turn.i18n, turn.language)
+    text = consent_view.consent_text(turn.i18n, turn.language)
     await turn.say(text, reply_markup=consent_keyboard())
 
 
@@ -640,7 +641,7 @@ async def send_application(turn: Turn) -> None:
     await turn.draft.set_data({})
     await turn.draft.set_state(None)
     await turn.state.clear()
-    department = consent_service.department_name(turn.language)
+    department = consent_view.department_name(turn.language)
     lines = [
         html.escape(_("✅ Your application is sent. Its number is {number}.")).format(
             number=f"<b>{html.escape(result.number)}</b>"

@@ -22,6 +22,7 @@ from bot.context import AppContext
 from bot.i18n import N_
 from bot.usecases import consent as consent_service
 from bot.usecases import privacy as privacy_service
+from bot.views import consent as consent_view
 from bot.views.formatting import moment
 from bot.views.status import STATUS_TEXTS
 from bot.views.ui import MENU_PRIVACY, Said, main_menu
@@ -137,7 +138,7 @@ async def on_consent(message: Message, app: AppContext, i18n: I18n) -> None:
         lines = [
             status,
             html.escape(_("This is what you agreed to:")),
-            consent_service.consent_text(i18n, record.language, with_question=False),
+            consent_view.consent_text(i18n, record.language, with_question=False),
             html.escape(
                 _(
                     "You can withdraw the consent at any time: I first say what it will do and ask "
