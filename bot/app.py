@@ -24,7 +24,7 @@ from bot.clock import Clock
 from bot.commands import set_menu_commands
 from bot.context import AppContext
 from bot.data.engine import create_engine, create_fsm_writer, create_sessionmaker
-from bot.data.fsm_storage import SqlAlchemyStorage
+from bot.data.fsm_storage import FsmDrafts, SqlAlchemyStorage
 from bot.data.migrate import upgrade_to_head
 from bot.data.users import UserLanguages
 from bot.i18n import UserLanguageMiddleware, create_i18n
@@ -32,7 +32,7 @@ from bot.inbox import DurableDispatcher, Inbox
 from bot.outbox.sender import run_sender
 from bot.settings import Settings
 from bot.speedups import inline_magic_filters, keep_response_models
-from bot.usecases.privacy import quiet_data_loggers
+from bot.usecases.privacy import DRAFT_DESTINY, quiet_data_loggers
 from bot.usecases.reminders import run_scheduler
 from handlers import build_routers
 
@@ -119,6 +119,10 @@ class BotApp:
         inline_magic_filters(dispatcher)  # F filters: no thread-pool hop per check
         app = cls(settings, engine, context, bot, dispatcher, sql_storage)
         dispatcher["application"] = app
+        # Unsent drafts live in the FSM storages: the privacy use case erases them there.
+        dispatcher["drafts"] = FsmDrafts(
+            [storage] if storage is sql_storage else [storage, sql_storage], [DRAFT_DESTINY]
+        )
         app.background.extend([run_sender, run_scheduler])
         return app
 

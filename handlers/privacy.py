@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import html
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
@@ -173,14 +171,6 @@ async def on_consent(message: Message, app: AppContext, i18n: I18n) -> None:
     await message.answer("\n\n".join(lines), reply_markup=privacy_keyboard(active))
 
 
-def _storages(state: FSMContext, application: Any) -> list[BaseStorage]:
-    storages: list[BaseStorage] = [state.storage]
-    sql_storage = getattr(application, "storage", None)
-    if sql_storage is not None and sql_storage is not state.storage:
-        storages.append(sql_storage)
-    return storages
-
-
 def _line(message: str, item: privacy_service.SentApplication) -> str:
     status = STATUS_TEXTS.get(item.status)
     return html.escape(_(message)).format(
@@ -297,7 +287,7 @@ async def on_privacy_button(
     callback_answer: CallbackAnswer,
     state: FSMContext,
     app: AppContext,
-    application: Any,
+    drafts: privacy_service.Drafts,
 ) -> None:
     message = query.message
     if not isinstance(message, Message):
@@ -326,7 +316,7 @@ async def on_privacy_button(
         await ask(message, app, user_id, reason, lead=lead)
         return
     outcome = await privacy_service.carry_out(
-        app, user_id, reason, _storages(state, application), state.key
+        app, user_id, reason, drafts, bot_id=state.key.bot_id, chat_id=state.key.chat_id
     )
     await message.answer(result(outcome, reason), reply_markup=main_menu())
 

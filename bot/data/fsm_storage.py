@@ -20,11 +20,11 @@ from __future__ import annotations
 import functools
 import json
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from aiogram.fsm.storage.base import DEFAULT_DESTINY, BaseStorage, StateType, StorageKey
 from sqlalchemy import Insert, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -232,3 +232,22 @@ class SqlAlchemyStorage(BaseStorage):
     async def close(self) -> None:
         """The engine is owned and disposed by the application."""
         self._cache.clear()
+
+
+class FsmDrafts:
+    """The unsent drafts and dialog states of users in every FSM storage the bot uses
+    (this module's, and Redis when configured): bot.usecases.privacy.Drafts."""
+
+    def __init__(self, storages: Sequence[BaseStorage], destinies: Sequence[str]) -> None:
+        self.storages = list(storages)
+        self.destinies = (DEFAULT_DESTINY, *destinies)
+
+    async def forget(self, *, bot_id: int, chat_id: int, user_id: int) -> None:
+        for storage in self.storages:
+            if isinstance(storage, SqlAlchemyStorage):
+                await storage.forget_user(user_id)
+                continue
+            for destiny in self.destinies:
+                key = StorageKey(bot_id=bot_id, chat_id=chat_id, user_id=user_id, destiny=destiny)
+                await storage.set_state(key, None)
+                await storage.set_data(key, {})

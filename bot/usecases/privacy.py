@@ -32,19 +32,17 @@ What happens to what (the decision, also in README "Personal data"):
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from aiogram.fsm.storage.base import DEFAULT_DESTINY, BaseStorage, StorageKey
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.data.fsm_storage import SqlAlchemyStorage
 from bot.data.models import Application, Attachment, AuditEntry
 from bot.i18n import N_, gettext_in
 from bot.outbox import store as outbox
@@ -56,9 +54,17 @@ from core.status import Actor, Status
 
 log = logging.getLogger(__name__)
 
-# FSM destinies that may hold personal data of the user (the apply wizard keeps its draft apart).
+# The FSM destiny of the apply wizard's draft (kept apart from the other dialogs' state).
 DRAFT_DESTINY = "apply"
-DESTINIES = (DEFAULT_DESTINY, DRAFT_DESTINY)
+
+
+class Drafts(Protocol):
+    """Where unsent drafts live (the FSM storages: bot.data.fsm_storage.FsmDrafts)."""
+
+    async def forget(self, *, bot_id: int, chat_id: int, user_id: int) -> None:
+        """Erase every draft and dialog state of the user (personal data of unsent drafts)."""
+        ...
+
 
 OUTBOX_KIND = "privacy_withdrawal"
 
@@ -171,21 +177,6 @@ class Outcome:
     erased: tuple[str, ...]  # numbers of the applications erased now
 
 
-async def erase_drafts(
-    storages: Sequence[BaseStorage],
-    key: StorageKey,
-) -> None:
-    """Delete the unsent drafts (every FSM row) of `key.user_id` in every storage given."""
-    for storage in storages:
-        if isinstance(storage, SqlAlchemyStorage):
-            await storage.forget_user(key.user_id)
-            continue
-        for destiny in DESTINIES:
-            target = dataclasses.replace(key, destiny=destiny)
-            await storage.set_state(target, None)
-            await storage.set_data(target, {})
-
-
 async def sent_applications(app: AppContext, user_id: int) -> list[SentApplication]:
     async with app.sessionmaker() as session:
         rows = await session.execute(
@@ -217,12 +208,12 @@ async def plan(app: AppContext, user_id: int, reason: str) -> Plan:
 
 
 async def carry_out(
-    app: AppContext, user_id: int, reason: str, storages: Sequence[BaseStorage], key: StorageKey
+    app: AppContext, user_id: int, reason: str, drafts: Drafts, *, bot_id: int, chat_id: int
 ) -> Outcome:
     """Do what `plan(reason)` says: drafts, consent, then each sent application."""
     now = app.clock.now()
     had_consent = await withdraw_consent(app.sessionmaker, user_id, now)
-    await erase_drafts(storages, key)
+    await drafts.forget(bot_id=bot_id, chat_id=chat_id, user_id=user_id)
     await documents.store(app).clear_drafts(user_id)  # the files kept for the draft
     sent = await sent_applications(app, user_id)
     erased = await _record(app, user_id, reason, sent, now)
