@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+from collections.abc import Sequence
+from typing import Protocol
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -23,7 +25,6 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.context import AppContext
-from bot.data.models import Application
 from bot.usecases.applications import (
     WithdrawRefused,
     my_applications,
@@ -38,6 +39,16 @@ from bot.views.ui import MENU_STATUS, Said, main_menu
 log = logging.getLogger(__name__)
 
 
+class Numbered(Protocol):
+    """An application a button names: its id and public number."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def number(self) -> str: ...
+
+
 class Withdraw(CallbackData, prefix="wd"):
     """`step`: "ask" (the button under /status), "yes" / "no" (the confirmation)."""
 
@@ -45,7 +56,7 @@ class Withdraw(CallbackData, prefix="wd"):
     app: int
 
 
-def withdraw_keyboard(tr: Tr, applications: tuple[Application, ...]) -> InlineKeyboardMarkup | None:
+def withdraw_keyboard(tr: Tr, applications: Sequence[Numbered]) -> InlineKeyboardMarkup | None:
     _ = tr
     if not applications:
         return None
@@ -129,7 +140,7 @@ async def on_withdraw(
     await replace(query, text)
 
 
-async def ask_confirmation(query: CallbackQuery, tr: Tr, application: Application) -> None:
+async def ask_confirmation(query: CallbackQuery, tr: Tr, application: Numbered) -> None:
     _ = tr
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[

@@ -23,6 +23,7 @@ from bot.data.status import ApplicationView, load_views
 from bot.outbox import store as outbox
 from bot.outbox.messages import enqueue_publish
 from bot.usecases import documents
+from bot.usecases.cards import ApplicationRef
 from bot.usecases.drafts import Answers, FileRecord, Relation
 from bot.usecases.transitions import Done, StaffActionError, StaffMember, perform
 from core.claims import claim_period
@@ -239,16 +240,16 @@ class WithdrawRefused(Exception):
         self.status = status
 
 
-async def owned(app: AppContext, *, application_id: int, user_id: int) -> Application:
+async def owned(app: AppContext, *, application_id: int, user_id: int) -> ApplicationRef:
     """The user's own application (Application.user_id), else WithdrawRefused("not_found")."""
     async with app.sessionmaker() as session:
         application = await session.get(Application, application_id)
     if application is None or application.user_id != user_id:
         raise WithdrawRefused("not_found")
-    return application
+    return ApplicationRef.of(application)
 
 
-async def withdrawable(app: AppContext, *, application_id: int, user_id: int) -> Application:
+async def withdrawable(app: AppContext, *, application_id: int, user_id: int) -> ApplicationRef:
     """The user's own application that may still be withdrawn, else WithdrawRefused."""
     application = await owned(app, application_id=application_id, user_id=user_id)
     if not permits(application.status, Action.WITHDRAW, Actor.PARENT):
