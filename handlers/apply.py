@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import html
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -52,6 +51,7 @@ from bot.usecases.privacy import DRAFT_DESTINY
 from bot.views import consent as consent_view
 from bot.views.draft_notes import claim_lines, zero_lines
 from bot.views.eligibility import Tr
+from bot.views.fmt import b, fmt, i, join, plain
 from bot.views.formatting import money
 from bot.views.ui import (
     BACK,
@@ -261,21 +261,23 @@ def step_keyboard(code: str, draft: Draft) -> ReplyKeyboardMarkup:
 def question_text(code: str, draft: Draft) -> str:
     current = BY_CODE[code]
     number, total = step_number(code, draft.answers)
-    lines = [f"<i>{html.escape(step(number, total))}</i>", html.escape(_(current.question))]
+    lines = [i(step(number, total)), plain(_(current.question))]
     if current.kind == "files":
         count = len(draft.files_of(code))
         if count:
             lines.append(
-                html.escape(
-                    _("Files received so far: {count}. Send more, or press «Done» to go on.")
-                ).format(count=count)
+                fmt(
+                    _("Files received so far: {count}. Send more, or press «Done» to go on."),
+                    count=count,
+                )
             )
     elif has_value(code, draft) and draft.answers.get(code) != "":
-        value = f"<b>{html.escape(display(code, draft))}</b>"
+        value = b(display(code, draft))
         lines.append(
-            html.escape(
-                _("Your answer now: {value}. Send a new one or press «Keep this answer».")
-            ).format(value=value)
+            fmt(
+                _("Your answer now: {value}. Send a new one or press «Keep this answer»."),
+                value=value,
+            )
         )
     return "\n\n".join(lines)
 
@@ -306,9 +308,12 @@ def split_message(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def estimate_line(total: Any, language: str) -> str:
-    return html.escape(
-        _("Estimated total of the payments: {amount} (the Department makes the final calculation).")
-    ).format(amount=f"<b>{html.escape(money(total, language))}</b>")
+    return fmt(
+        _(
+            "Estimated total of the payments: {amount} (the Department makes the final calculation)."
+        ),
+        amount=b(money(total, language)),
+    )
 
 
 def summary_lines(turn: Turn, draft: Draft, others: Sequence[OtherApplication] = ()) -> list[str]:
@@ -316,18 +321,17 @@ def summary_lines(turn: Turn, draft: Draft, others: Sequence[OtherApplication] =
     already sent for this child (p.3, p.7), why the estimate is zero (p.4, p.5)."""
     answers = draft.answers
     active = {item.code for item in active_steps(answers)}
-    title = html.escape(_("Please check your application before sending it."))
-    lines = [f"<b>{title}</b>"]
+    lines: list[str] = [b(_("Please check your application before sending it."))]
     for title, codes in SECTIONS:
         shown = [code for code in codes if code in active]
         if not shown:
             continue
         lines.append("")
-        lines.append(f"<b>{html.escape(_(title))}</b>")
+        lines.append(b(_(title)))
         for code in shown:
-            label = html.escape(_(BY_CODE[code].label))
-            value = html.escape(display(code, draft))
-            lines.append(f"{label}: <b>{value}</b>")
+            lines.append(
+                fmt("{label}: {value}", label=_(BY_CODE[code].label), value=b(display(code, draft)))
+            )
     today = turn.app.clock.today()
     request, result = estimate_request(answers, today), estimate_of(answers, today)
     tr = Tr(turn.i18n, turn.language)
@@ -392,7 +396,7 @@ async def show_summary(turn: Turn, draft: Draft, prefix: str | None = None) -> N
         lines = [prefix, "", *lines]
     for index, part in enumerate(split_message(lines)):
         await turn.say(part, reply_markup=summary_reply_keyboard() if index == 0 else None)
-    await turn.say(html.escape(_(SUMMARY_HINT)), reply_markup=summary_keyboard(draft))
+    await turn.say(plain(_(SUMMARY_HINT)), reply_markup=summary_keyboard(draft))
 
 
 async def ask(turn: Turn, code: str, draft: Draft, prefix: str | None = None) -> None:
@@ -408,7 +412,7 @@ async def ask(turn: Turn, code: str, draft: Draft, prefix: str | None = None) ->
 
 async def ask_again(turn: Turn, code: str, draft: Draft, rejected: Rejected) -> None:
     """The same question again, after the reason the answer was not accepted."""
-    await ask(turn, code, draft, prefix="❗ " + html.escape(rejected.text()))
+    await ask(turn, code, draft, prefix="❗ " + plain(rejected.text()))
 
 
 async def save_and_ask(turn: Turn, draft: Draft, code: str, prefix: str | None = None) -> None:
@@ -453,20 +457,21 @@ async def pause(turn: Turn, draft: Draft) -> None:
     code = draft.step
     if code in BY_CODE:
         number, _total = step_number(code, draft.answers)
-        where = html.escape(
-            _("Your answers are saved: send /apply to continue at step {number}.")
-        ).format(number=number)
+        where = fmt(
+            _("Your answers are saved: send /apply to continue at step {number}."), number=number
+        )
     else:
-        where = html.escape(
+        where = plain(
             _("Your answers are saved: send /apply to come back to the summary and send it.")
         )
     lines = [
-        html.escape(_("The application is paused.")),
+        plain(_("The application is paused.")),
         where,
         # not /deletedata: that withdraws the consent and is not a way to clear answers
-        html.escape(
-            _("To clear these answers and begin again, send /apply and press «{button}».")
-        ).format(button=html.escape(_(START_OVER))),
+        fmt(
+            _("To clear these answers and begin again, send /apply and press «{button}»."),
+            button=_(START_OVER),
+        ),
     ]
     await turn.say("\n".join(lines), reply_markup=main_menu())
 
@@ -498,7 +503,7 @@ async def consent_given(turn: Turn, answered: str) -> None:
         now=turn.app.clock.now(),
     )
     await turn.say(
-        html.escape(
+        plain(
             _("Thank you, your consent is recorded. You can withdraw it at any time with /consent.")
         )
     )
@@ -516,7 +521,7 @@ async def consent_refused(turn: Turn, answered: str) -> None:
     )
     await turn.state.set_state(None)
     text = "\n\n".join(
-        html.escape(part)
+        plain(part)
         for part in (
             _("Understood. Nothing personal has been stored."),
             _(
@@ -572,20 +577,19 @@ async def resume_or_start(turn: Turn) -> None:
             ]
         )
         await turn.say(
-            html.escape(note)
-            + "\n"
-            + html.escape(_("To delete these answers and begin again, press «Start over».")),
+            join([note, _("To delete these answers and begin again, press «Start over».")]),
             reply_markup=keyboard,
         )
         await save_and_ask(turn, draft, code)
         return
     draft = new_draft()
-    intro = html.escape(
+    intro = fmt(
         _(
             "Let us fill in the application: {total} short steps, one question at a time. Every answer is "
             "checked at once. Send /cancel to pause: your answers are kept."
-        )
-    ).format(total=len(active_steps(draft.answers)))
+        ),
+        total=len(active_steps(draft.answers)),
+    )
     await save_and_ask(turn, draft, STEPS[0].code, prefix=intro)
 
 
@@ -593,7 +597,7 @@ async def start_over(turn: Turn) -> None:
     await turn.draft.set_data({})
     await clear_draft_files(turn.app, turn.user_id)  # the kept copies of its files too
     await turn.state.set_state(ApplyStates.wizard)
-    prefix = html.escape(_("The previous answers are deleted. Let us begin again."))
+    prefix = plain(_("The previous answers are deleted. Let us begin again."))
     await save_and_ask(turn, new_draft(), STEPS[0].code, prefix=prefix)
 
 
@@ -604,7 +608,7 @@ async def no_application_in_progress(turn: Turn) -> None:
     """The draft is gone (sent, deleted or never begun): leave the wizard, point to /apply."""
     await turn.state.set_state(None)
     await turn.say(
-        html.escape(_("There is no application in progress. Send /apply to start one.")),
+        plain(_("There is no application in progress. Send /apply to start one.")),
         reply_markup=main_menu(),
     )
 
@@ -612,7 +616,7 @@ async def no_application_in_progress(turn: Turn) -> None:
 async def ask_missing(turn: Turn, draft: Draft, code: str) -> None:
     """Send was pressed with an answer missing: ask for it, then back to the summary."""
     draft.editing = True
-    await save_and_ask(turn, draft, code, prefix=html.escape(_("Some answers are still missing.")))
+    await save_and_ask(turn, draft, code, prefix=plain(_("Some answers are still missing.")))
 
 
 async def send_application(turn: Turn) -> None:
@@ -642,21 +646,20 @@ async def send_application(turn: Turn) -> None:
     await turn.draft.set_state(None)
     await turn.state.clear()
     department = consent_view.department_name(turn.language)
-    lines = [
-        html.escape(_("✅ Your application is sent. Its number is {number}.")).format(
-            number=f"<b>{html.escape(result.number)}</b>"
-        ),
-        html.escape(
+    lines: list[str] = [
+        fmt(_("✅ Your application is sent. Its number is {number}."), number=b(result.number)),
+        fmt(
             _(
                 "What happens next: the staff of {department} check the application and the documents. "
                 "I will write to you here when its status changes; you can also follow it with /status."
-            )
-        ).format(department=html.escape(department)),
+            ),
+            department=department,
+        ),
     ]
     if result.estimate_total is not None:
         lines.append(estimate_line(result.estimate_total, turn.language))
     lines.append(
-        html.escape(
+        plain(
             _(
                 "Important: this bot does not replace the official channels (p.6). The official application "
                 'is made through the State Corporation "Government for Citizens" or the eGov portal; the '
@@ -716,7 +719,7 @@ async def on_consent_typed(
         await consent_given(turn, text)
     else:
         await message.answer(
-            html.escape(_("Please answer with a button: «I agree» or «I do not agree».")),
+            plain(_("Please answer with a button: «I agree» or «I do not agree».")),
             reply_markup=consent_keyboard(),
         )
 
@@ -724,7 +727,7 @@ async def on_consent_typed(
 async def on_cancel_consent(message: Message, state: FSMContext) -> None:
     await state.set_state(None)
     await message.answer(
-        html.escape(_("Stopped. Nothing personal has been stored.")), reply_markup=main_menu()
+        plain(_("Stopped. Nothing personal has been stored.")), reply_markup=main_menu()
     )
 
 
@@ -802,7 +805,7 @@ async def on_wizard_message(
             await save_and_ask(turn, draft, typed)
             return
         await turn.say(
-            html.escape(_("Please press «Send the application», or choose an answer to correct.")),
+            plain(_("Please press «Send the application», or choose an answer to correct.")),
             reply_markup=summary_keyboard(draft),
         )
         return
@@ -835,8 +838,8 @@ async def ask_confirmation(turn: Turn, draft: Draft, prefix: str | None = None) 
     relation = RELATION_LABELS.get(params.get("relation", ""), "")
     question = CONFIRM_SEX.get(params.get("sex", ""), CONFIRM_SEX["female"])
     lines = [
-        "❓ " + html.escape(_(question).format(relation=_(relation) if relation else "—")),
-        html.escape(
+        "❓ " + fmt(_(question), relation=_(relation) if relation else "—"),
+        plain(
             _("Press «Yes, that is right» to keep the answer, or «No, correct it» to change it.")
         ),
     ]
@@ -869,7 +872,7 @@ async def on_confirmation(turn: Turn, text: str | None, draft: Draft) -> None:
         draft.pending = None
         await save_and_ask(turn, draft, code)
     else:
-        await ask_confirmation(turn, draft, "❗ " + html.escape(Rejected("choose_button").text()))
+        await ask_confirmation(turn, draft, "❗ " + plain(Rejected("choose_button").text()))
 
 
 async def on_file(turn: Turn, message: Message, draft: Draft, code: str) -> None:
@@ -884,9 +887,7 @@ async def on_file(turn: Turn, message: Message, draft: Draft, code: str) -> None
     if text is not None and matches(turn.i18n, text, REMOVE_FILES, REMOVE_FILES_WORDS):
         draft.files = [item for item in draft.files if item.kind != code]
         await save_draft(turn, draft)
-        await ask(
-            turn, code, draft, prefix=html.escape(_("The files of this document are removed."))
-        )
+        await ask(turn, code, draft, prefix=plain(_("The files of this document are removed.")))
         return
     if keeps_answer(turn, text, code, draft):
         await advance(turn, draft)
@@ -909,9 +910,10 @@ async def on_file(turn: Turn, message: Message, draft: Draft, code: str) -> None
     draft.files.append(dataclasses.replace(result, **kept_fields(kept)))
     await save_draft(turn, draft)
     await turn.say(
-        html.escape(
-            _("File received ({count} in total). Send another file or press «Done».")
-        ).format(count=len(mine) + 1),
+        fmt(
+            _("File received ({count} in total). Send another file or press «Done»."),
+            count=len(mine) + 1,
+        ),
         reply_markup=step_keyboard(code, draft),
     )
 

@@ -7,7 +7,6 @@ core's policy data (core.parameters.documents_for) in the user's language.
 from __future__ import annotations
 
 import contextlib
-import html
 from collections.abc import Mapping
 
 from aiogram import F, Router
@@ -24,6 +23,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.context import AppContext
 from bot.i18n import N_
 from bot.views.eligibility import GUARDIAN, Tr, invalid_text, paragraph
+from bot.views.fmt import fmt, plain
 from bot.views.ui import CANCEL, CANCEL_WORDS, MENU_DOCUMENTS, Said, main_menu, matches
 from core.parameters import default_policy, documents_for
 from handlers._dialog import stale
@@ -127,7 +127,7 @@ def checklist(tr: Tr, representative: str) -> str:
         text = (
             tr(message, paragraph=paragraph(tr, DOCUMENT_PARAGRAPHS.get(item.code, "p.6")))
             if message
-            else html.escape(item.code)
+            else plain(item.code)
         )
         lines.append(f"{number}. {text}")
     lines += [
@@ -142,14 +142,16 @@ def checklist(tr: Tr, representative: str) -> str:
     ]
     for channel in policy.channels:
         message = CHANNEL_TEXTS.get(channel.code)
-        lines.append("• " + (tr(message) if message else html.escape(channel.code)))
+        lines.append("• " + (tr(message) if message else plain(channel.code)))
     department = policy.department.get(tr.locale) or next(iter(policy.department.values()))
     lines += [
         "",
-        _(
-            "I prepare your application and forward it to {department}, and I keep you informed. But the "
-            "official application is made through the State Corporation or the eGov portal ({paragraph}).",
-            department=html.escape(department),
+        fmt(
+            _(
+                "I prepare your application and forward it to {department}, and I keep you informed. But the "
+                "official application is made through the State Corporation or the eGov portal ({paragraph})."
+            ),
+            department=department,
             paragraph=paragraph(tr, "p.6"),
         ),
         _("/apply — fill in an application\n/estimate — estimate the payments"),

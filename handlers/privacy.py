@@ -4,7 +4,6 @@ their protection"): what was agreed and when, withdrawal, erasure of drafts."""
 from __future__ import annotations
 
 import contextlib
-import html
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -21,6 +20,7 @@ from bot.i18n import N_
 from bot.usecases import consent as consent_service
 from bot.usecases import privacy as privacy_service
 from bot.views import consent as consent_view
+from bot.views.fmt import b, fmt, plain
 from bot.views.formatting import moment
 from bot.views.status import STATUS_TEXTS
 from bot.views.ui import MENU_PRIVACY, Said, main_menu
@@ -123,21 +123,20 @@ async def on_consent(message: Message, app: AppContext, i18n: I18n) -> None:
     record = await consent_service.latest_answer(app.sessionmaker, user.id)
     active = consent_service.is_active(record)
     if record is not None and active:
-        status = html.escape(
+        status = fmt(
             _(
                 "You gave your consent to the processing of personal data on {date} "
                 "(text version {version}, language: {language})."
-            )
-        ).format(
-            date=html.escape(moment(record.created_at)),
-            version=html.escape(record.text_version),
-            language=html.escape(LANGUAGE_NAMES.get(record.language, record.language)),
+            ),
+            date=moment(record.created_at),
+            version=record.text_version,
+            language=LANGUAGE_NAMES.get(record.language, record.language),
         )
         lines = [
             status,
-            html.escape(_("This is what you agreed to:")),
+            plain(_("This is what you agreed to:")),
             consent_view.consent_text(i18n, record.language, with_question=False),
-            html.escape(
+            plain(
                 _(
                     "You can withdraw the consent at any time: I first say what it will do and ask "
                     "you to confirm; then your unsent draft is deleted at once, and the Department "
@@ -147,21 +146,20 @@ async def on_consent(message: Message, app: AppContext, i18n: I18n) -> None:
         ]
     elif record is not None and record.withdrawn_at is not None:
         lines = [
-            html.escape(_("You withdrew your consent on {date}.")).format(
-                date=html.escape(moment(record.withdrawn_at))
-            ),
-            html.escape(_("To apply again, send /apply: I will ask for your consent first.")),
+            fmt(_("You withdrew your consent on {date}."), date=moment(record.withdrawn_at)),
+            plain(_("To apply again, send /apply: I will ask for your consent first.")),
         ]
     elif record is not None and record.answer == consent_service.DISAGREE:
         lines = [
-            html.escape(
-                _("On {date} you did not agree to the processing of personal data.")
-            ).format(date=html.escape(moment(record.created_at))),
-            html.escape(_("To apply, send /apply: I will ask for your consent first.")),
+            fmt(
+                _("On {date} you did not agree to the processing of personal data."),
+                date=moment(record.created_at),
+            ),
+            plain(_("To apply, send /apply: I will ask for your consent first.")),
         ]
     else:
         lines = [
-            html.escape(
+            plain(
                 _(
                     "You have not given a consent yet. I ask for it when you start an application "
                     "(/apply); nothing personal is stored before that."
@@ -173,27 +171,28 @@ async def on_consent(message: Message, app: AppContext, i18n: I18n) -> None:
 
 def _line(message: str, item: privacy_service.SentApplication) -> str:
     status = STATUS_TEXTS.get(item.status)
-    return html.escape(_(message)).format(
-        number=html.escape(item.number),
-        status=html.escape(_(status) if status else item.status),
+    return fmt(
+        _(message),
+        number=item.number,
+        status=_(status) if status else item.status,
     )
 
 
 def preview(plan: privacy_service.Plan) -> str:
     """What the request will do, said before the parent confirms (HTML)."""
-    lines = [html.escape(_(PREVIEW_HEAD[plan.reason])), "", html.escape(_(DRAFT_LINE))]
+    lines = [plain(_(PREVIEW_HEAD[plan.reason])), "", plain(_(DRAFT_LINE))]
     if plan.has_consent:
-        lines.append(html.escape(_(CONSENT_LINE)))
+        lines.append(plain(_(CONSENT_LINE)))
     lines.append("")
     if plan.applications:
-        lines.append(html.escape(_("Your sent applications:")))
+        lines.append(plain(_("Your sent applications:")))
         lines += [
             _line(FATE_LINES[(plan.reason, item.fate(plan.reason))], item)
             for item in plan.applications
         ]
     else:
-        lines.append(html.escape(_("You have no sent applications.")))
-    lines += ["", f"<b>{html.escape(_(QUESTION[plan.reason]))}</b>"]
+        lines.append(plain(_("You have no sent applications.")))
+    lines += ["", b(_(QUESTION[plan.reason]))]
     return "\n".join(lines)
 
 
@@ -211,7 +210,7 @@ async def ask(message: Message, app: AppContext, user_id: int, reason: str, lead
     """Say what `reason` would do and ask to confirm (nothing changes yet)."""
     plan = await privacy_service.plan(app, user_id, reason)
     if reason == privacy_service.WITHDRAWAL and not plan.has_consent:
-        await message.answer(html.escape(_("You have no consent in force.")))
+        await message.answer(plain(_("You have no consent in force.")))
         return
     text = preview(plan)
     await message.answer(f"{lead}\n\n{text}" if lead else text, reply_markup=confirm_keyboard(plan))
@@ -222,13 +221,13 @@ def result(outcome: privacy_service.Outcome, reason: str) -> str:
     lines = []
     if reason == privacy_service.WITHDRAWAL or outcome.had_consent:
         lines.append(
-            html.escape(
+            plain(
                 _("Your consent is withdrawn.")
                 if outcome.had_consent
                 else _("You have no consent in force.")
             )
         )
-    lines.append(html.escape(_("Your unsent draft and unfinished answers are deleted.")))
+    lines.append(plain(_("Your unsent draft and unfinished answers are deleted.")))
     kept = [
         item.number
         for item in outcome.applications
@@ -236,16 +235,17 @@ def result(outcome: privacy_service.Outcome, reason: str) -> str:
     ]
     if kept:
         lines.append(
-            html.escape(
+            fmt(
                 _(
                     "Your sent applications ({numbers}) stay with the Department: it keeps what the "
                     "law requires for this state service. The staff have been told about your request."
-                )
-            ).format(numbers=html.escape(", ".join(kept)))
+                ),
+                numbers=", ".join(kept),
+            )
         )
     if any(item.fate(reason) == privacy_service.KEEP_UNDECIDED for item in outcome.applications):
         lines.append(
-            html.escape(
+            plain(
                 _(
                     "Without consent the Department may refuse an application still under "
                     "consideration on ground p.8(4)."
@@ -254,17 +254,18 @@ def result(outcome: privacy_service.Outcome, reason: str) -> str:
         )
     if outcome.erased:
         lines.append(
-            html.escape(
+            fmt(
                 _(
                     "The personal data and documents of your withdrawn applications ({numbers}) "
                     "are erased; their numbers and the history of their statuses stay."
-                )
-            ).format(numbers=html.escape(", ".join(outcome.erased)))
+                ),
+                numbers=", ".join(outcome.erased),
+            )
         )
     if not outcome.applications and reason == privacy_service.DELETION:
-        lines.append(html.escape(_("You have no sent applications.")))
+        lines.append(plain(_("You have no sent applications.")))
     lines.append(
-        html.escape(
+        plain(
             _("The record of your consent answers is kept as proof of what you agreed to and when.")
         )
     )
@@ -304,7 +305,7 @@ async def on_privacy_button(
     with contextlib.suppress(TelegramBadRequest):
         await message.edit_reply_markup(reply_markup=None)  # a question is answered once
     if action == "keep":
-        await message.answer(html.escape(_("Nothing was changed.")), reply_markup=main_menu())
+        await message.answer(plain(_("Nothing was changed.")), reply_markup=main_menu())
         return
     reason = action.removesuffix("_yes")
     if reason not in (privacy_service.WITHDRAWAL, privacy_service.DELETION):
@@ -312,7 +313,7 @@ async def on_privacy_button(
         return
     plan = await privacy_service.plan(app, user_id, reason)
     if plan.fingerprint != callback_data.seen:
-        lead = html.escape(_("Something has changed since I asked. This is what would happen now:"))
+        lead = plain(_("Something has changed since I asked. This is what would happen now:"))
         await ask(message, app, user_id, reason, lead=lead)
         return
     outcome = await privacy_service.carry_out(

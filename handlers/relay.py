@@ -13,7 +13,6 @@ Commands are never taken.
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
 from collections import OrderedDict
 from typing import Any
@@ -34,6 +33,7 @@ from bot.usecases.transitions import (
     open_question,
     parent_answer,
 )
+from bot.views.fmt import fmt, join
 from bot.views.notifications import staff_language
 from handlers._files import Refused, file_refusal
 from handlers._files import receive as receive_file
@@ -100,11 +100,11 @@ async def on_answer(message: Message, relay_application: int, app: AppContext, b
             kept = await receive_file(bot, app, file.file_id, file.file_size)
         except Refused as refused:
             await message.answer(
-                "❗ "
-                + html.escape(file_refusal(refused).text())
-                + "\n"
-                + html.escape(
-                    _("Nothing was passed to the Department; please send the file again.")
+                join(
+                    [
+                        "❗ " + file_refusal(refused).text(),
+                        _("Nothing was passed to the Department; please send the file again."),
+                    ]
                 )
             )
             return
@@ -117,7 +117,7 @@ async def on_answer(message: Message, relay_application: int, app: AppContext, b
         )
     text = (message.text or message.caption or "").strip()
     number = await _number(app, relay_application)
-    header = gettext_in(app.i18n, staff_language(app), HEADER, number=html.escape(number))
+    header = fmt(gettext_in(app.i18n, staff_language(app), HEADER), number=number)
     try:
         done = await parent_answer(
             app,
@@ -136,9 +136,7 @@ async def on_answer(message: Message, relay_application: int, app: AppContext, b
     if message.media_group_id and not _first_of_album(user.id, message.media_group_id):
         return  # one confirmation per album
     await message.answer(
-        _("✉️ Passed to the Department (application {number}).").format(
-            number=html.escape(done.number)
-        )
+        fmt(_("✉️ Passed to the Department (application {number})."), number=done.number)
     )
 
 

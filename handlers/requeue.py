@@ -7,7 +7,6 @@ bot.usecases.delivery.requeue.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from aiogram import F, Router
@@ -17,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
 from bot.usecases import delivery
+from bot.views.fmt import fmt
 from handlers.staff import authorised
 
 
@@ -36,7 +36,7 @@ async def on_requeue(message: Message, command: CommandObject, app: AppContext) 
     try:
         result = await delivery.requeue(app, target)
     except delivery.UnknownApplication:
-        await message.reply(_("Nothing found for {query}.").format(query=html.escape(target[:64])))
+        await message.reply(fmt(_("Nothing found for {query}."), query=target[:64]))
         return
     if not result.rows:
         await message.reply(_("Nothing to send again: every message was delivered."))

@@ -12,7 +12,6 @@ so they work with the bot's group privacy mode on.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 from decimal import Decimal
 from typing import Any
@@ -71,6 +70,7 @@ from bot.usecases.transitions import (
     start_refusal,
 )
 from bot.views.cards import CardAction, card_keyboard, card_text, history_texts
+from bot.views.fmt import b, fmt, join, link
 from bot.views.formatting import day, money
 from bot.views.status import GROUND_LABELS, GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
 from core.months import Month
@@ -282,10 +282,10 @@ def _months(q: QuarterRef) -> tuple[Month, ...]:
 
 
 def _quarter_words(app: AppContext, q: QuarterRef) -> dict[str, str]:
-    """Fields of a confirmation: quarter, school year, months, amount (escaped)."""
+    """Fields of a confirmation: quarter, school year, months, amount (for `fmt`)."""
     return {
         "quarter": str(q.quarter),
-        "school_year": html.escape(q.school_year),
+        "school_year": q.school_year,
         "months": ", ".join(m.display() for m in _months(q)),
         "amount": money(Decimal(q.amount), app.settings.default_locale),
     }
@@ -300,7 +300,7 @@ def _confirm_keyboard(yes: str, data: str, application_id: int) -> InlineKeyboar
 
 
 def _mention(user: User) -> str:
-    return f'<a href="tg://user?id={user.id}">{html.escape(user.full_name or str(user.id))}</a>'
+    return link(f"tg://user?id={user.id}", user.full_name or str(user.id))
 
 
 async def _prompt(
@@ -404,11 +404,15 @@ async def _remind_refusal(
     user = message.from_user
     assert user is not None
     sent = await message.reply(
-        _(
-            "⏳ Your refusal of application {number} on ground p.8({ground}) is waiting for its "
-            "comment. Nothing was sent to the applicant. Reply to this message with the comment, "
-            "or press “↩️ Leave the refusal” on the card."
-        ).format(number=html.escape(waiting.number), ground=waiting.ground),
+        fmt(
+            _(
+                "⏳ Your refusal of application {number} on ground p.8({ground}) is waiting for its "
+                "comment. Nothing was sent to the applicant. Reply to this message with the comment, "
+                "or press “↩️ Leave the refusal” on the card."
+            ),
+            number=waiting.number,
+            ground=waiting.ground,
+        ),
         reply_markup=ForceReply(selective=True, input_field_placeholder=waiting.number),
     )
     data = await state.get_data()
@@ -464,10 +468,13 @@ async def on_card_button(
             query.from_user,
             StaffDialog.docs_what,
             application,
-            _(
-                "what documents are missing for application {number}? Reply to this message; the applicant "
-                "will receive your words."
-            ).format(number=html.escape(application.number)),
+            fmt(
+                _(
+                    "what documents are missing for application {number}? Reply to this message; the applicant "
+                    "will receive your words."
+                ),
+                number=application.number,
+            ),
         )
     elif code == "approve":
         if not _allowed(callback_answer, application, Action.APPROVE):
@@ -476,9 +483,13 @@ async def on_card_button(
         total = money(result.total, app.settings.default_locale) if result is not None else "—"
         await bot.send_message(
             chat_id,
-            _(
-                "Approve application {number}? The payment schedule will be stored: total {total}."
-            ).format(number=html.escape(application.number), total=total),
+            fmt(
+                _(
+                    "Approve application {number}? The payment schedule will be stored: total {total}."
+                ),
+                number=application.number,
+                total=total,
+            ),
             reply_parameters=card,
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
@@ -515,11 +526,15 @@ async def on_card_button(
         ]
         rows.append([_cancel_button(application.id)])
         lines = [
-            _("Refusal of application {number}: choose the ground of p.8.").format(
-                number=html.escape(application.number)
+            fmt(
+                _("Refusal of application {number}: choose the ground of p.8."),
+                number=application.number,
             )
         ]
-        lines += [f"{number}) {html.escape(_(GROUND_TEXTS[number]))}" for number in (1, 2, 3, 4)]
+        lines += [
+            fmt("{number}) {text}", number=number, text=_(GROUND_TEXTS[number]))
+            for number in (1, 2, 3, 4)
+        ]
         await bot.send_message(
             chat_id,
             "\n".join(lines),
@@ -545,9 +560,7 @@ async def on_card_button(
         rows.append([_cancel_button(application.id)])
         await bot.send_message(
             chat_id,
-            _("Application {number}: which quarter was paid?").format(
-                number=html.escape(application.number)
-            ),
+            fmt(_("Application {number}: which quarter was paid?"), number=application.number),
             reply_parameters=card,
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
@@ -569,8 +582,9 @@ async def on_card_button(
         rows.append([_cancel_button(application.id)])
         await bot.send_message(
             chat_id,
-            _("Application {number}: which quarter was marked paid by mistake?").format(
-                number=html.escape(application.number)
+            fmt(
+                _("Application {number}: which quarter was marked paid by mistake?"),
+                number=application.number,
             ),
             reply_parameters=card,
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
@@ -585,10 +599,13 @@ async def on_card_button(
             query.from_user,
             StaffDialog.overpay_amount,
             application,
-            _(
-                "overpayment under application {number} (p.9): reply with the amount in tenge, "
-                "for example 15728,00."
-            ).format(number=html.escape(application.number)),
+            fmt(
+                _(
+                    "overpayment under application {number} (p.9): reply with the amount in tenge, "
+                    "for example 15728,00."
+                ),
+                number=application.number,
+            ),
         )
     elif code == "stop":
         if not _paying(callback_answer, application):
@@ -605,8 +622,9 @@ async def on_card_button(
         rows.append([_cancel_button(application.id)])
         await bot.send_message(
             chat_id,
-            _("Application {number}: which event stops the payment (p.5)?").format(
-                number=html.escape(application.number)
+            fmt(
+                _("Application {number}: which event stops the payment (p.5)?"),
+                number=application.number,
             ),
             reply_parameters=card,
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
@@ -658,8 +676,10 @@ async def on_approve_confirm(
         number = application.number if application else "?"
         await _close_picker(
             query,
-            _("✅ Application {number} approved by {who}.").format(
-                number=html.escape(number), who=html.escape(query.from_user.full_name)
+            fmt(
+                _("✅ Application {number} approved by {who}."),
+                number=number,
+                who=query.from_user.full_name,
             ),
         )
 
@@ -689,10 +709,11 @@ async def on_ground(
     words = _(GROUND_TEXTS[callback_data.ground])
     await _close_picker(
         query,
-        _("Refusal of application {number}: ground p.8({ground}) — {words}.").format(
-            number=html.escape(application.number),
+        fmt(
+            _("Refusal of application {number}: ground p.8({ground}) — {words}."),
+            number=application.number,
             ground=callback_data.ground,
-            words=html.escape(words),
+            words=words,
         ),
     )
     await _prompt(
@@ -702,9 +723,12 @@ async def on_ground(
         query.from_user,
         StaffDialog.reject_comment,
         application,
-        _(
-            "reply with a comment for the applicant: why the application of {number} is refused."
-        ).format(number=html.escape(application.number)),
+        fmt(
+            _(
+                "reply with a comment for the applicant: why the application of {number} is refused."
+            ),
+            number=application.number,
+        ),
         ground=callback_data.ground,
     )
     await _refresh(bot, app, application.id)
@@ -728,10 +752,14 @@ async def on_quarter(
         _refuse(callback_answer, StaffActionError("not_found"))
         return
     await query.message.edit_text(
-        _(
-            "💰 Mark paid under application {number}: quarter {quarter} of {school_year} "
-            "({months}) — {amount}? The applicant will be told."
-        ).format(number=html.escape(application.number), **_quarter_words(app, quarter)),
+        fmt(
+            _(
+                "💰 Mark paid under application {number}: quarter {quarter} of {school_year} "
+                "({months}) — {amount}? The applicant will be told."
+            ),
+            number=application.number,
+            **_quarter_words(app, quarter),
+        ),
         reply_markup=_confirm_keyboard(
             _("✅ Yes, paid"),
             QuarterConfirm(app=callback_data.app, quarter=quarter.id).pack(),
@@ -759,11 +787,12 @@ async def on_quarter_confirm(
     callback_answer.text = _("Marked paid.")
     await _close_picker(
         query,
-        _("💰 {number}: quarter {quarter} of {school_year} marked paid by {who}.").format(
-            number=html.escape(done.number),
+        fmt(
+            _("💰 {number}: quarter {quarter} of {school_year} marked paid by {who}."),
+            number=done.number,
             quarter=quarter.quarter,
-            school_year=html.escape(quarter.school_year),
-            who=html.escape(query.from_user.full_name),
+            school_year=quarter.school_year,
+            who=query.from_user.full_name,
         ),
     )
     await _refresh(bot, app, callback_data.app)
@@ -786,10 +815,14 @@ async def on_correction(
         _refuse(callback_answer, StaffActionError("not_found"))
         return
     await query.message.edit_text(
-        _(
-            "↩️ Cancel the “paid” mark of quarter {quarter} of {school_year} ({months}) — {amount} "
-            "under application {number}? The applicant will be told that it is not paid yet."
-        ).format(number=html.escape(application.number), **_quarter_words(app, quarter)),
+        fmt(
+            _(
+                "↩️ Cancel the “paid” mark of quarter {quarter} of {school_year} ({months}) — {amount} "
+                "under application {number}? The applicant will be told that it is not paid yet."
+            ),
+            number=application.number,
+            **_quarter_words(app, quarter),
+        ),
         reply_markup=_confirm_keyboard(
             _("↩️ Yes, correct"),
             CorrectionConfirm(app=callback_data.app, quarter=quarter.id).pack(),
@@ -817,14 +850,15 @@ async def on_correction_confirm(
     callback_answer.text = _("Corrected.")
     await _close_picker(
         query,
-        _(
-            "↩️ {number}: the “paid” mark of quarter {quarter} of {school_year} was corrected by "
-            "{who}. The applicant is notified."
-        ).format(
-            number=html.escape(done.number),
+        fmt(
+            _(
+                "↩️ {number}: the “paid” mark of quarter {quarter} of {school_year} was corrected by "
+                "{who}. The applicant is notified."
+            ),
+            number=done.number,
             quarter=quarter.quarter,
-            school_year=html.escape(quarter.school_year),
-            who=html.escape(query.from_user.full_name),
+            school_year=quarter.school_year,
+            who=query.from_user.full_name,
         ),
     )
     await _refresh(bot, app, callback_data.app)
@@ -845,9 +879,10 @@ async def on_stop_reason(
         return
     await _close_picker(
         query,
-        _("Application {number}: {event}.").format(
-            number=html.escape(application.number),
-            event=html.escape(_(labels[callback_data.reason])),
+        fmt(
+            _("Application {number}: {event}."),
+            number=application.number,
+            event=_(labels[callback_data.reason]),
         ),
     )
     await _prompt(
@@ -897,7 +932,7 @@ async def on_cancel_command(message: Message, app: AppContext, bot: Bot, state: 
         else None
     )
     await state.clear()
-    await message.reply(_("Cancelled.") + (f" {html.escape(left)}" if left else ""))
+    await message.reply(join([_("Cancelled."), *([left] if left else [])], " "))
 
 
 async def on_staff_message(message: Message, app: AppContext, bot: Bot, state: FSMContext) -> None:
@@ -956,9 +991,7 @@ async def _relay_to_parent(message: Message, app: AppContext, application_id: in
     except StaffActionError as error:
         await message.reply(error_text(error))
         return
-    await message.reply(
-        _("✉️ Sent to the applicant of {number}.").format(number=html.escape(done.number))
-    )
+    await message.reply(fmt(_("✉️ Sent to the applicant of {number}."), number=done.number))
 
 
 async def _dialog_answer(
@@ -976,7 +1009,7 @@ async def _dialog_answer(
     if text.strip().lower() in CANCEL_WORDS:
         left = await _leave_own_refusal(app, bot, state, user)
         await state.clear()
-        await message.reply(_("Cancelled.") + (f" {html.escape(left)}" if left else ""))
+        await message.reply(join([_("Cancelled."), *([left] if left else [])], " "))
         return
     if current in (
         StaffDialog.reject_comment.state,
@@ -991,24 +1024,28 @@ async def _dialog_answer(
             if current == StaffDialog.reject_comment.state:
                 waiting = await refusal_of(app, application_id)
                 done = await refuse_with_comment(app, application_id, member(user), parsed)
-                reply = _(
-                    "⛔ {number} refused, ground p.8({ground}). The applicant is notified."
-                ).format(number=html.escape(done.number), ground=waiting.ground if waiting else "?")
+                reply = fmt(
+                    _("⛔ {number} refused, ground p.8({ground}). The applicant is notified."),
+                    number=done.number,
+                    ground=waiting.ground if waiting else "?",
+                )
             elif current == StaffDialog.docs_what.state:
                 done = await perform(
                     app, application_id, Action.REQUEST_DOCUMENTS, member(user), comment=parsed
                 )
-                reply = _("📎 Documents requested for {number}. The applicant is notified.").format(
-                    number=html.escape(done.number)
+                reply = fmt(
+                    _("📎 Documents requested for {number}. The applicant is notified."),
+                    number=done.number,
                 )
             else:
                 amount = Decimal(str(data["amount"]))
                 done = await record_overpayment(app, application_id, amount, parsed, member(user))
-                reply = _(
-                    "⚠️ Overpayment of {amount} recorded for {number}. The applicant is notified."
-                ).format(
+                reply = fmt(
+                    _(
+                        "⚠️ Overpayment of {amount} recorded for {number}. The applicant is notified."
+                    ),
                     amount=money(amount, app.settings.default_locale),
-                    number=html.escape(done.number),
+                    number=done.number,
                 )
         except StaffActionError as error:
             await state.clear()
@@ -1062,12 +1099,11 @@ async def _dialog_answer(
         await state.clear()
         reason = STOP_REASON_TEXTS.get(str(data["reason"]))
         await message.reply(
-            _(
-                "⏹ {number}: payment stops after {date} ({reason}). The applicant is notified."
-            ).format(
-                number=html.escape(done.number),
+            fmt(
+                _("⏹ {number}: payment stops after {date} ({reason}). The applicant is notified."),
+                number=done.number,
                 date=day(parsed_date),
-                reason=html.escape(_(reason) if reason else ""),
+                reason=_(reason) if reason else "",
             )
         )
         await _refresh(bot, app, application_id)
@@ -1090,15 +1126,20 @@ async def on_find(message: Message, command: CommandObject, app: AppContext) -> 
         return
     found = await staff_export.find(app.sessionmaker, query)
     if not found:
-        await message.reply(_("Nothing found for {query}.").format(query=html.escape(query)))
+        await message.reply(fmt(_("Nothing found for {query}."), query=query))
         return
     lines = [_("Found: {count}").format(count=len(found))]
     rows = []
     for application in found:
         status = STATUS_TEXTS.get(application.status)
         lines.append(
-            f"• <b>{html.escape(application.number)}</b> — {html.escape(_(status) if status else application.status)}"
-            f" — {html.escape(application.child_name or '—')} — {day(application.applied_on)}"
+            fmt(
+                "• {number} — {status} — {child} — {date}",
+                number=b(application.number),
+                status=_(status) if status else application.status,
+                child=application.child_name or "—",
+                date=day(application.applied_on),
+            )
         )
         rows.append(
             [
@@ -1129,11 +1170,12 @@ async def on_export(message: Message, command: CommandObject, app: AppContext) -
         flt = staff_export.parse_filter(command.args)
     except staff_export.BadFilter as error:
         await message.reply(
-            _(
-                "I did not understand “{value}”. Usage: /export [status …] [from [to]], e.g. "
-                "{example}. Statuses: {statuses}."
-            ).format(
-                value=html.escape(str(error)),
+            fmt(
+                _(
+                    "I did not understand “{value}”. Usage: /export [status …] [from [to]], e.g. "
+                    "{example}. Statuses: {statuses}."
+                ),
+                value=str(error),
                 example="/export approved 09.2025 12.2025",
                 statuses=", ".join(staff_export.STATUSES),
             )
@@ -1164,15 +1206,18 @@ async def on_stats(message: Message, app: AppContext) -> None:
         count = result.by_status.get(code, 0)
         if count:
             status = STATUS_TEXTS.get(code)
-            lines.append(f"• {html.escape(_(status) if status else code)}: {count}")
+            lines.append(
+                fmt("• {status}: {count}", status=_(status) if status else code, count=count)
+            )
     if len(lines) == 1:
         lines.append("—")
     lines += ["", "<b>" + _("Amounts per quarter (approved / paid):") + "</b>"]
     for school_year, quarter, approved, paid in result.quarters:
         lines.append(
-            _("• Q{quarter} {school_year}: {approved} / {paid}").format(
+            fmt(
+                _("• Q{quarter} {school_year}: {approved} / {paid}"),
                 quarter=quarter,
-                school_year=html.escape(school_year),
+                school_year=school_year,
                 approved=money(approved, language),
                 paid=money(paid, language),
             )

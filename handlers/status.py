@@ -11,7 +11,6 @@ Callback data carry only a step code and the application id.
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -33,6 +32,7 @@ from bot.usecases.applications import (
     withdrawable,
 )
 from bot.views.eligibility import Tr
+from bot.views.fmt import b, fmt
 from bot.views.status import STATUS_ICONS, status_pages, status_text
 from bot.views.ui import MENU_STATUS, Said, main_menu
 
@@ -116,9 +116,12 @@ async def on_withdraw(
             return
         if callback_data.step == "no":
             application = await owned(app, application_id=callback_data.app, user_id=user_id)
-            number = html.escape(application.number)
             await replace(
-                query, _("Application {number} is kept; nothing has changed.", number=number)
+                query,
+                fmt(
+                    _("Application {number} is kept; nothing has changed."),
+                    number=application.number,
+                ),
             )
             return
         if callback_data.step != "yes":
@@ -131,10 +134,12 @@ async def on_withdraw(
         return
     text = "\n".join(
         [
-            f"{STATUS_ICONS.get(done.new_status, '•')} <b>"
-            + _("Application {number}", number=html.escape(done.number))
-            + "</b>",
-            _("Status: {status}", status="<b>" + status_text(tr, done.new_status) + "</b>"),
+            fmt(
+                "{icon} {title}",
+                icon=STATUS_ICONS.get(done.new_status, "•"),
+                title=b(fmt(_("Application {number}"), number=done.number)),
+            ),
+            fmt(_("Status: {status}"), status=b(status_text(tr, done.new_status))),
         ]
     )
     await replace(query, text)
@@ -156,10 +161,12 @@ async def ask_confirmation(query: CallbackQuery, tr: Tr, application: Numbered) 
             ]
         ]
     )
-    text = _(
-        "Withdraw application {number}? The Department will stop considering it. "
-        "You can send a new application at any time with /apply.",
-        number=html.escape(application.number),
+    text = fmt(
+        _(
+            "Withdraw application {number}? The Department will stop considering it. "
+            "You can send a new application at any time with /apply."
+        ),
+        number=application.number,
     )
     await send(query, text, keyboard)
 

@@ -7,11 +7,10 @@ of CONSENT_PARTS changes, so that a consent to an older text is asked again.
 
 from __future__ import annotations
 
-import html
-
 from aiogram.utils.i18n import I18n
 
 from bot.i18n import N_, gettext_in
+from bot.views.fmt import b, fmt, join, plain
 from core.parameters import default_policy
 
 CONSENT_TITLE = N_(
@@ -55,15 +54,13 @@ def department_name(language: str) -> str:
 
 def consent_text(i18n: I18n, language: str, *, with_question: bool = True) -> str:
     """The full consent text of CONSENT_VERSION as HTML, in `language`."""
-    title = html.escape(gettext_in(i18n, language, CONSENT_TITLE))
-    parts = [f"<b>{title}</b>"]
+    parts = [b(gettext_in(i18n, language, CONSENT_TITLE))]
     for part in CONSENT_PARTS:
         text = gettext_in(i18n, language, part)
         if "{department}" in text:
-            text = html.escape(text).replace("{department}", html.escape(department_name(language)))
+            parts.append(fmt(text, department=department_name(language)))
         else:
-            text = html.escape(text)
-        parts.append(text)
+            parts.append(plain(text))
     if with_question:
-        parts.append(f"<b>{html.escape(gettext_in(i18n, language, CONSENT_QUESTION))}</b>")
-    return "\n\n".join(parts)
+        parts.append(b(gettext_in(i18n, language, CONSENT_QUESTION)))
+    return join(parts, "\n\n")
