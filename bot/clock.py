@@ -21,12 +21,16 @@ def utcnow() -> dt.datetime:
 
 
 class Clock:
-    """The bot's notion of now; `Clock(fixed=...)` pins the date (tests, demos)."""
+    """The bot's notion of now; `Clock(fixed=...)` pins the date (tests, demos) — with the
+    time of day too when `fixed` is a datetime (a naive one is read in Asia/Almaty)."""
 
     def __init__(self, fixed: dt.date | None = None) -> None:
         self.fixed = fixed
 
     def now(self) -> dt.datetime:
+        if isinstance(self.fixed, dt.datetime):
+            fixed = self.fixed
+            return fixed.astimezone(ALMATY) if fixed.tzinfo else fixed.replace(tzinfo=ALMATY)
         current = utcnow().astimezone(ALMATY)
         if self.fixed is None:
             return current

@@ -34,9 +34,12 @@ __all__ = [
     "TransitionError",
     "allowed_actions",
     "apply_action",
+    "awaiting_decision",
+    "awaits_decision",
     "change_quarter_status",
     "check_correction",
     "check_mark_paid",
+    "decision_statuses",
     "due_from",
     "is_due",
     "is_final",
@@ -198,6 +201,35 @@ def in_payment(status: str) -> bool:
     """Is the application paid by quarters now: approved, so staff mark quarters paid (p.7),
     record overpayments (p.9) and termination events (p.5) on it (domain.md §7)?"""
     return status == Status.APPROVED
+
+
+def awaiting_decision() -> tuple[Status, ...]:
+    """The statuses in which an application awaits the Department's decision (domain.md
+    §7): those a staff decision (approve or refuse, p.8) can still be reached from —
+    submitted, in review, documents requested. The service term runs in them."""
+    deciding = {
+        s for (s, a), t in TRANSITIONS.items() if a is Action.REJECT and Actor.STAFF in t.actors
+    }
+    return tuple(s for s in Status if s in deciding)
+
+
+def decision_statuses() -> tuple[Status, ...]:
+    """The statuses a decision leads to (domain.md §7): final statuses that staff reach
+    from a status awaiting a decision — approved, and rejected (p.8). A parent's
+    withdrawal is no decision."""
+    waiting = awaiting_decision()
+    reached = {
+        t.to
+        for (s, _a), t in TRANSITIONS.items()
+        if s in waiting and Actor.STAFF in t.actors and is_final(t.to)
+    }
+    return tuple(s for s in Status if s in reached)
+
+
+def awaits_decision(status: str) -> bool:
+    """Whether an application in ``status`` awaits a decision (domain.md §7, see
+    ``awaiting_decision``); a stored status the machine does not know awaits nothing."""
+    return status in awaiting_decision()
 
 
 def apply_action(

@@ -13,7 +13,9 @@ start-up and then every `Settings.scheduler_interval` seconds. Each run:
 2. records the 18th birthday as a p.5 termination event (system, once) when it
    falls within the payable period and no such event exists yet;
 3. queues the staff card of any sent application that has none (e.g. the bot
-   stopped between the submission and the card).
+   stopped between the submission and the card);
+4. from 09:00 queues the day's service-term digest for the staff chat, once
+   (bot/usecases/term.py); the loop wakes at 09:00 for it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.context import AppContext
 from bot.data.models import Application, TerminationEvent
 from bot.outbox import store as outbox
 from bot.outbox.messages import enqueue_publish, notify
+from bot.usecases.term import next_digest, queue_digest
 from bot.usecases.transitions import SYSTEM, StaffActionError, record_termination
 from core.months import Month
 from core.reminders import ReminderFacts, due_reminders
@@ -53,7 +56,7 @@ def _month(value: str | None) -> Month | None:
 async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, int]:
     """One pass of the scheduler; returns what it queued (for logs and tests)."""
     today = today or app.clock.today()
-    queued = {"reminders": 0, "birthdays": 0, "cards": 0}
+    queued = {"reminders": 0, "birthdays": 0, "cards": 0, "digest": 0}
     async with app.sessionmaker() as session:
         approved = list(
             (
@@ -164,6 +167,7 @@ async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, i
             for application_id in missing:
                 if await enqueue_publish(session, app, application_id):
                     queued["cards"] += 1
+    queued["digest"] = int(await queue_digest(app))
     if any(queued.values()):
         outbox.wake(app.sessionmaker)
         log.info("scheduler: %s", queued)
@@ -185,4 +189,6 @@ async def run_scheduler(context: AppContext, bot: object = None) -> None:
             raise
         except Exception as error:  # the database is down: try again next time
             log.warning("scheduler run failed: %s", type(error).__name__)
-        await asyncio.sleep(interval)
+        # wake at 09:00 for the digest (bot/usecases/term.py), else every interval
+        now = context.clock.now()
+        await asyncio.sleep(min(interval, (next_digest(now) - now).total_seconds() + 1))

@@ -33,6 +33,7 @@ from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
 from bot.views.fmt import Html, b, fmt, link
 from bot.views.formatting import day, moment, money
 from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS, status_text
+from bot.views.term import term_lines
 from bot.views.ui import RELATION_LABELS
 from core.eligibility import Verdict
 from core.months import Month
@@ -231,6 +232,7 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
         fmt(_("📝 Application {number}"), number=b(_v(a.number))),
         fmt(_("Status: {status}"), status=b(_(status) if status else _v(a.status))),
     ]
+    lines += term_lines(_, a.status, a.applied_on, app.clock.today())
     last = next((e for e in reversed(data.audit) if e.actor in ("staff", "system")), None)
     if last is not None:
         action = ACTION_TEXTS.get(last.action)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import N_
+from bot.views import term
 from bot.views.eligibility import Tr, paragraph
 from bot.views.fmt import Html, fmt, plain
 from bot.views.formatting import day, money, month_name
@@ -373,6 +374,7 @@ RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
     "reminder_age_18": _reminder_age_18,
     "reminder_disability_end": _reminder_disability_end,
     "reminder_new_school_year": _reminder_new_school_year,
+    "term_digest": term.digest,
 }
 
 

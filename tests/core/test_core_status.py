@@ -267,3 +267,20 @@ def test_in_payment_worked_example() -> None:
     assert not in_payment("rejected")
     assert not in_payment("withdrawn")
     assert not in_payment("archived")
+
+
+def test_the_statuses_awaiting_a_decision() -> None:
+    # domain.md §7: the service term runs until approve or refuse (p.8).
+    from core.status import awaiting_decision, awaits_decision
+
+    assert awaiting_decision() == (Status.SUBMITTED, Status.IN_REVIEW, Status.DOCUMENTS_REQUESTED)
+    assert awaits_decision("documents_requested")
+    assert not awaits_decision(Status.APPROVED)
+    assert not awaits_decision(Status.DRAFT)
+    assert not awaits_decision("nonsense")
+
+
+def test_the_statuses_a_decision_leads_to() -> None:
+    from core.status import decision_statuses
+
+    assert decision_statuses() == (Status.APPROVED, Status.REJECTED)

@@ -1,0 +1,84 @@
+"""The service-term clock's daily digest in the staff chat (issue 13 item 1).
+
+`queue_digest()` runs in every pass of the scheduler (bot/usecases/reminders.py). From
+09:00 Asia/Almaty (the injected Clock) on a working day it queues one message for the
+staff chat: the applications whose decision is due today and those overdue (number and
+working days only — no personal data), and those whose calendar year is unknown; a day
+with none of these has no digest. The outbox row's dedupe key "term-digest:<date>" is
+unique, so however many passes, restarts or processes run, the day's digest is queued
+once. The cards awaiting a decision are refreshed once a day as well ("term-card:<id>:
+<date>"), so their "day N of 8" is today's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.context import AppContext
+from bot.data import desk
+from bot.outbox import store as outbox
+from core.workdays import CalendarUnknown, is_working_day, term_progress
+
+DIGEST_AT = dt.time(9, 0)
+DIGEST_KIND = "term_digest"
+
+
+def next_digest(now: dt.datetime) -> dt.datetime:
+    """The next 09:00 (in `now`'s zone) after `now`."""
+    at = dt.datetime.combine(now.date(), DIGEST_AT, tzinfo=now.tzinfo)
+    return at if at > now else at + dt.timedelta(days=1)
+
+
+async def queue_digest(app: AppContext) -> bool:
+    """Queue today's digest if it is due and not queued yet; True when queued now."""
+    chat_id = app.settings.staff_chat_id
+    now = app.clock.now()
+    if chat_id is None or now.time() < DIGEST_AT:
+        return False
+    today = now.date()
+    if is_working_day(today) is False:  # weekends and holidays: none (unknown year: sent)
+        return False
+    async with app.sessionmaker() as session, session.begin():
+        rows = await desk.awaiting(session)
+        due: list[list[Any]] = []
+        overdue: list[list[Any]] = []
+        unknown: list[list[Any]] = []
+        for row in rows:
+            clock = term_progress(row.applied_on, today)
+            if isinstance(clock, CalendarUnknown):
+                unknown.append([row.number, clock.year])
+            elif clock.overdue:
+                overdue.append([row.number, clock.overdue_working_days, clock.due.isoformat()])
+            elif clock.due == today:
+                due.append([row.number, clock.elapsed, clock.term])
+        overdue.sort(key=lambda item: (-int(item[1]), str(item[0])))
+        for row in rows:  # the cards' "day N of 8" moves on: once a day each
+            await outbox.enqueue(
+                session,
+                chat_id=chat_id,
+                kind="card_refresh",
+                payload={"method": "card"},
+                application_id=row.id,
+                dedupe_key=f"term-card:{row.id}:{today.isoformat()}",
+            )
+        if not (due or overdue or unknown):
+            return False
+        return await outbox.enqueue(
+            session,
+            chat_id=chat_id,
+            kind=DIGEST_KIND,
+            payload={
+                "render": {
+                    "kind": DIGEST_KIND,
+                    "params": {
+                        "date": today.isoformat(),
+                        "due": due,
+                        "overdue": overdue,
+                        "unknown": unknown,
+                    },
+                },
+                "language": app.settings.default_locale,
+            },
+            dedupe_key=f"term-digest:{today.isoformat()}",
+        )

@@ -1,0 +1,85 @@
+"""The service-term clock in the staff chat (issue 13 item 1): the line on a card and the
+daily digest of applications due today and overdue.
+
+The numbers come from core.workdays (8 working days, Labour Code Art. 84, 85 calendar);
+a year without a calendar file is said to be unknown, never guessed. The digest names
+applications by their number only (no personal data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.i18n import N_
+from bot.views.eligibility import Tr
+from bot.views.fmt import Html, b, fmt, join
+from bot.views.formatting import day
+from core.status import awaits_decision
+from core.workdays import CalendarUnknown, TermProgress, term_progress
+
+DAY_OF_TERM = N_("⏱ Day {day} of {term} — due {due}")
+OVERDUE = N_("⏰ Overdue by {days} working days — was due {due}")
+UNKNOWN = N_("⏱ Service term: the working-day calendar for {year} is unknown")
+
+DIGEST_TITLE = N_("📋 Service term on {date}")
+DIGEST_DUE = N_("Decision due today:")
+DIGEST_OVERDUE = N_("Overdue:")
+DIGEST_UNKNOWN = N_("Calendar unknown (no working-day calendar for {years}):")
+DIGEST_DUE_LINE = N_("• {number} — day {day} of {term}")
+DIGEST_OVERDUE_LINE = N_("• {number} — overdue by {days} working days (due {due})")
+
+
+def short_day(value: dt.date) -> str:
+    """DD.MM."""
+    return value.strftime("%d.%m")
+
+
+def progress_line(_: Tr, clock: TermProgress | CalendarUnknown) -> Html:
+    """The clock as one line of text (HTML-safe: numbers and dates only)."""
+    if isinstance(clock, CalendarUnknown):
+        return fmt(_(UNKNOWN), year=clock.year)
+    if clock.overdue:
+        return fmt(_(OVERDUE), days=clock.overdue_working_days, due=short_day(clock.due))
+    return fmt(_(DAY_OF_TERM), day=clock.elapsed, term=clock.term, due=short_day(clock.due))
+
+
+def term_lines(_: Tr, status: str, applied_on: dt.date | None, today: dt.date) -> list[str]:
+    """The card's clock line while the application awaits a decision (core.status), else
+    nothing."""
+    if applied_on is None or not awaits_decision(status):
+        return []
+    return [progress_line(_, term_progress(applied_on, today))]
+
+
+def digest(_: Tr, params: Mapping[str, Any], language: str) -> str:
+    """The daily digest (outbox "render" kind ``term_digest``): params ``date`` (ISO),
+    ``due`` [[number, day, term]], ``overdue`` [[number, days, due ISO]], ``unknown``
+    [[number, year]]."""
+    due: Sequence[Sequence[Any]] = params.get("due") or []
+    overdue: Sequence[Sequence[Any]] = params.get("overdue") or []
+    unknown: Sequence[Sequence[Any]] = params.get("unknown") or []
+    lines: list[str] = [b(fmt(_(DIGEST_TITLE), date=day(dt.date.fromisoformat(params["date"]))))]
+    if due:
+        lines += ["", b(_(DIGEST_DUE))]
+        lines += [
+            fmt(_(DIGEST_DUE_LINE), number=number, day=elapsed, term=term)
+            for number, elapsed, term in due
+        ]
+    if overdue:
+        lines += ["", b(_(DIGEST_OVERDUE))]
+        lines += [
+            fmt(
+                _(DIGEST_OVERDUE_LINE),
+                number=number,
+                days=days,
+                due=short_day(dt.date.fromisoformat(was_due)),
+            )
+            for number, days, was_due in overdue
+        ]
+    if unknown:
+        years = ", ".join(sorted({str(year) for _number, year in unknown}))
+        lines += ["", b(fmt(_(DIGEST_UNKNOWN), years=years))]
+        lines += [fmt("• {number}", number=number) for number, _year in unknown]
+    return join(lines)
