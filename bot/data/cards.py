@@ -1,17 +1,30 @@
 """What a staff card shows, loaded in one go: the application with its attachments,
-payment quarters, audit log, overpayments and termination events."""
+payment quarters, audit log, overpayments and termination events, and what core says
+of it (screening, schedule) and a refusal waiting for its comment — so the view of the
+card (bot.views.cards) computes nothing from the database rows."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.data.claims import ClaimWarnings, card_warnings
-from bot.data.models import Application, AuditEntry, Overpayment, PaymentQuarter, TerminationEvent
+from bot.data.facts import schedule_for, screening_of, stops_of
+from bot.data.models import (
+    Application,
+    AuditEntry,
+    Overpayment,
+    PaymentQuarter,
+    TerminationEvent,
+    pending_refusal,
+)
+from core.eligibility import Screening
+from core.schedule import Estimate
 
 
 @dataclass
@@ -22,6 +35,22 @@ class CardData:
     overpayments: Sequence[Overpayment]
     stops: Sequence[TerminationEvent]
     warnings: ClaimWarnings = field(default_factory=ClaimWarnings)
+
+    @cached_property
+    def screening(self) -> Screening:
+        """core's check (p.3, p.5) on what the application states."""
+        return screening_of(self.application)
+
+    @cached_property
+    def schedule(self) -> Estimate | None:
+        """core's estimate (p.4, p.5, p.7) with the termination events; None if it
+        cannot be computed."""
+        return schedule_for(self.application, stops_of(self.stops))
+
+    @cached_property
+    def refusal(self) -> AuditEntry | None:
+        """The refusal waiting for its comment (p.8), if any."""
+        return pending_refusal(self.application.status, self.audit)
 
 
 async def load_card(session: AsyncSession, application_id: int) -> CardData | None:

@@ -25,8 +25,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.context import AppContext
 from bot.data.cards import CardData
 from bot.data.claims import ClaimWarnings, OtherApplication
-from bot.data.facts import schedule_for, screening_of, stops_of
-from bot.data.models import Application, AuditEntry, pending_refusal
+from bot.data.models import Application, AuditEntry
 from bot.i18n import N_
 from bot.textfit import MESSAGE_LIMIT, fits, shorten, split_lines
 from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
@@ -216,10 +215,8 @@ ITEMS_SHOWN = 3
 REASON_SHOWN = 150
 
 
-def card_text(app: AppContext, data: CardData | Application, language: str | None = None) -> str:
+def card_text(app: AppContext, data: CardData, language: str | None = None) -> str:
     """The card as HTML; every value escaped."""
-    if isinstance(data, Application):
-        data = CardData(data, list(data.quarters), list(data.audit), [], [])
     language = language or staff_language(app)
     _ = Tr(app.i18n, language)
     a = data.application
@@ -253,7 +250,7 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
                 explanation=_(words) if words else str(a.refusal_ground),
             )
         )
-    waiting = pending_refusal(a.status, data.audit)
+    waiting = data.refusal
     if waiting is not None:
         lines.append(
             "<b>"
@@ -313,7 +310,7 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
         fmt(_("IBAN: {value}"), value=_v(a.iban)),
         "",
     ]
-    screening = screening_of(a)
+    screening = data.screening
     verdict = VERDICT_TEXTS.get(screening.result)
     lines.append(
         _(
@@ -336,7 +333,6 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
                 paragraph=paragraph(_, reason.paragraph),
             )
         )
-    stops = stops_of(data.stops)
     if data.quarters:
         lines += ["", "<b>" + _("Payment schedule:") + "</b>"]
         for q in data.quarters:
@@ -366,7 +362,7 @@ def card_text(app: AppContext, data: CardData | Application, language: str | Non
             )
         )
     else:
-        result = schedule_for(a, stops)
+        result = data.schedule
         if result is not None:
             lines += ["", "<b>" + _("Estimate (core, p.4, p.5, p.7):") + "</b>"]
             for estimated in result.quarters:
@@ -446,7 +442,7 @@ def card_keyboard(
         status = Status(a.status)
     except ValueError:
         status = None
-    waiting = pending_refusal(a.status, data.audit) is not None
+    waiting = data.refusal is not None
     if status is not None:
         for action in allowed_actions(status, Actor.STAFF):
             if action is Action.REJECT and waiting:
