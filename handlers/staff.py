@@ -77,6 +77,7 @@ from core.months import Month
 from core.schedule import StopReason
 from core.status import Action, Actor, QuarterStatus, due_from, in_payment, is_due, permits
 from core.validators import Invalid, parse_date, parse_text
+from handlers import desk_stats
 from handlers.relay import reply_router
 
 log = logging.getLogger(__name__)
@@ -1231,7 +1232,10 @@ async def on_stats(message: Message, app: AppContext) -> None:
                 amount=money(result.overpaid, language)
             ),
         ]
+    desk = await desk_stats.stats_of(app)
+    lines += ["", *desk_stats.text_lines(app, desk)]
     await message.answer("\n".join(lines))
+    await desk_stats.send_charts(message, app, desk)
 
 
 # ------------------------------------------------------------------ router
