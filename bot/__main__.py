@@ -9,6 +9,7 @@ import sys
 
 from bot.app import BotApp
 from bot.console import run_console
+from bot.data.instances import AnotherProcess
 from bot.settings import Settings
 
 
@@ -27,10 +28,14 @@ async def main() -> int:
         print(f"error: {problem}", file=sys.stderr)  # one line, before anything starts
         return 2
     app = await BotApp.create(settings)
-    if settings.webhook_url:
-        await app.run_webhook()
-    else:
-        await app.run_polling()
+    try:
+        if settings.webhook_url:
+            await app.run_webhook()
+        else:
+            await app.run_polling()
+    except AnotherProcess as error:
+        print(f"error: {error}", file=sys.stderr)  # one line; the other process runs on
+        return 3
     return 0
 
 

@@ -25,6 +25,7 @@ from bot.commands import set_menu_commands
 from bot.context import AppContext
 from bot.data.engine import create_engine, create_fsm_writer, create_sessionmaker
 from bot.data.fsm_storage import FsmDrafts, SqlAlchemyStorage
+from bot.data.instances import AnotherProcess, Deployment
 from bot.data.migrate import upgrade_to_head
 from bot.data.users import UserLanguages
 from bot.i18n import UserLanguageMiddleware, create_i18n
@@ -78,6 +79,7 @@ class BotApp:
         self.dispatcher = dispatcher
         self.storage = storage
         self.background: list[BackgroundTask] = []
+        self.deployment: Deployment | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
@@ -95,7 +97,8 @@ class BotApp:
             await upgrade_to_head(engine)
         sessionmaker = create_sessionmaker(engine)
         i18n = create_i18n(settings.default_locale)
-        languages = UserLanguages(sessionmaker)
+        # several processes (REDIS_URL): no per-process cache of the users' languages
+        languages = UserLanguages(sessionmaker, cache=settings.redis_url is None)
         context = AppContext(
             settings=settings,
             sessionmaker=sessionmaker,
@@ -143,11 +146,25 @@ class BotApp:
                 await task
         self._tasks.clear()
 
+    async def join(self) -> None:
+        """Take this process's place among those sharing the database
+        (bot/data/instances.py): raises AnotherProcess when it must not run."""
+        inbox = self.dispatcher.inbox
+        assert inbox is not None
+        deployment = Deployment(
+            self.engine, shared=self.settings.redis_url is not None, owner=inbox.owner
+        )
+        await deployment.join()
+        self.deployment = self.context.deployment = inbox.deployment = deployment
+
     async def close(self) -> None:
         await self.stop_background()
         await self.dispatcher.storage.close()
         await self.dispatcher.fsm.events_isolation.close()
         await self.bot.session.close()
+        if self.deployment is not None:
+            await self.deployment.leave()
+            self.deployment = self.context.deployment = None
         await self.engine.dispose()
         if self.storage.writer is not None:
             await self.storage.writer.dispose()
@@ -165,9 +182,10 @@ class BotApp:
         self, *, handle_signals: bool = True, handle_as_tasks: bool = True
     ) -> None:
         """Long polling; tests pass handle_as_tasks=False to know when an update is done."""
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.on_startup()
         try:
+            await self.join()
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.on_startup()
             await self.dispatcher.start_polling(
                 self.bot,
                 handle_as_tasks=handle_as_tasks,
@@ -189,6 +207,11 @@ class BotApp:
             # never serve a webhook anyone can POST forged updates to (bot/__main__.py says why)
             raise RuntimeError(problem)
         secret = self.settings.webhook_secret.get_secret_value()
+        try:
+            await self.join()
+        except AnotherProcess:
+            await self.close()
+            raise
         web_app = web.Application()
         inbox = self.dispatcher.inbox
         assert inbox is not None
@@ -196,13 +219,13 @@ class BotApp:
         web_app.router.add_post("/webhook", inbox.webhook_handler(self.bot, secret))
         setup_application(web_app, self.dispatcher, bot=self.bot)
         await self.on_startup()
-        await inbox.start()
+        await inbox.start(self.bot)
         await inbox.replay(self.bot)  # what an earlier run left pending, before new updates
-        await self.bot.set_webhook(f"{self.settings.webhook_url}", secret_token=secret)
         runner = web.AppRunner(web_app)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.webhook_host, self.settings.webhook_port)
-        await site.start()
+        await site.start()  # listening before Telegram is told where to POST
+        await self.bot.set_webhook(f"{self.settings.webhook_url}", secret_token=secret)
         try:
             await asyncio.Event().wait()
         finally:

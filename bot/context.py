@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -10,6 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.i18n import LanguageStore
 from bot.settings import Settings
+
+
+class Leadership(Protocol):
+    """The bot processes sharing the database (bot/data/instances.py: Deployment)."""
+
+    async def lead(self) -> bool:
+        """Whether this process runs the once-per-deployment work (the scheduler)."""
+        ...
 
 
 @dataclass
@@ -21,6 +30,8 @@ class AppContext:
     i18n: I18n
     languages: LanguageStore
     clock: Clock
+    # The bot processes sharing the database (set when the bot runs; None in the console).
+    deployment: Leadership | None = None
 
     def is_staff(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.staff_user_ids

@@ -39,12 +39,14 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.data import inbox as inbound
+from bot.data.instances import Deployment
 
 if TYPE_CHECKING:
     from aiohttp import web
 
 log = logging.getLogger(__name__)
 
+SWEEP_INTERVAL = 10.0  # seconds between looks for updates of a process that died
 STOP_GRACE = 10.0  # seconds a stopping bot waits for handlers in flight
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -64,6 +66,9 @@ class Inbox:
         self._marks_ready: asyncio.Event | None = None
         self._marker: asyncio.Task[None] | None = None
         self._kwargs: dict[str, Any] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+        # The processes sharing the database (bot/data/instances.py); None: this one only.
+        self.deployment: Deployment | None = None
 
     # ---------------------------------------------------------------- rows
     async def store(self, payloads: list[dict[str, Any]]) -> set[int]:
@@ -101,8 +106,18 @@ class Inbox:
             del self._workers[key]
 
     async def replay(self, bot: Bot, *, concurrent: bool = True) -> int:
-        """Handle the updates left pending by an earlier run, oldest first."""
-        rows = await inbound.pending(self._sessionmaker)
+        """Handle the updates an earlier run left pending, oldest first: all of them
+        when no other process can be running, else those of processes that are gone."""
+        deployment = self.deployment
+        if deployment is None or deployment.solo:
+            rows = await inbound.take_over(self._sessionmaker, self.owner)
+        else:
+            rows = []
+            for owner in await inbound.owners_of_pending(self._sessionmaker, self.owner):
+                async with deployment.gone(owner) as gone:
+                    if gone:
+                        rows += await inbound.take_over(self._sessionmaker, self.owner, owner)
+            rows.sort()
         for update_id, payload in rows:
             try:
                 event_ = Update.model_validate(payload, context={"bot": bot})
@@ -115,14 +130,25 @@ class Inbox:
             else:
                 await self.handle(bot, update_id, event_)
         if rows:
-            log.info("replaying %d update(s) left pending by an earlier run", len(rows))
+            log.info("handling %d update(s) left pending by a stopped process", len(rows))
         return len(rows)
 
+    async def _sweep(self, bot: Bot) -> None:
+        """Several processes: take over the updates of one that died, now and then."""
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL)
+            try:
+                await self.replay(bot)
+            except Exception as error:  # the database is down: next time
+                log.warning("inbox sweep failed: %s", type(error).__name__)
+
     # ----------------------------------------------------------- lifecycle
-    async def start(self, **kwargs: Any) -> None:
+    async def start(self, bot: Bot, **kwargs: Any) -> None:
         self._kwargs = kwargs
         self._marks_ready = asyncio.Event()
         self._marker = asyncio.create_task(self._mark_loop(), name="inbox-marks")
+        if self.deployment is not None and not self.deployment.solo:
+            self._sweeper = asyncio.create_task(self._sweep(bot), name="inbox-sweep")
         with contextlib.suppress(Exception):
             await inbound.prune(self._sessionmaker)
 
@@ -148,6 +174,11 @@ class Inbox:
 
     async def stop(self) -> None:
         """Let handlers in flight finish (bounded), then write the last done marks."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         workers = set(self._workers.values())
         if workers:
             _finished, unfinished = await asyncio.wait(workers, timeout=STOP_GRACE)
@@ -227,7 +258,7 @@ class DurableDispatcher(Dispatcher):
             return
         user = await bot.me()
         log.info("Run polling for bot @%s id=%d (durable updates)", user.username, bot.id)
-        await inbox.start(**kwargs)
+        await inbox.start(bot, **kwargs)
         try:
             await inbox.replay(bot, concurrent=handle_as_tasks)
             await self._poll(

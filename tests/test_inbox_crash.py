@@ -26,7 +26,7 @@ from bot.data.models import AuditEntry, InboundUpdate
 from bot.settings import Settings
 from bot.usecases.applications import submit
 from tests.conftest import BOT_TOKEN, STAFF_CHAT_ID, STAFF_IDS
-from tests.staff_kit import answers, card_of, certificate_file, staff
+from tests.staff_kit import answers, card_of, certificate_file, staff, wait_outbox_idle
 from tests.tgfake.server import FakeTelegram
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ REPLIES = 10
 
 
 def start_bot(
-    tg: FakeTelegram, database_url: str, folder: Path, name: str
+    tg: FakeTelegram, database_url: str, folder: Path, name: str, **env: str
 ) -> subprocess.Popen[bytes]:
     environment = {
         **os.environ,
@@ -47,7 +47,9 @@ def start_bot(
         "LOG_LEVEL": "WARNING",
         "OUTBOX_POLL_INTERVAL": "0.05",
         "OUTBOX_PRIVATE_INTERVAL": "0",
+        "OUTBOX_CLAIM_SECONDS": "2",
         "SCHEDULER_INTERVAL": "3600",
+        **env,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "bot"],
@@ -106,9 +108,15 @@ async def test_sigkill_with_updates_in_flight_then_restart_handles_each_once(
             answers=answers(),
             files=[certificate_file(tg)],
         )
-        first = start_bot(tg, database_url, tmp_path, "first")
+        await app.start_background()  # the card and its file posted by the sender
+        card = await card_of(app, tg, result.application_id, timeout=30)
+        await wait_outbox_idle(app, tg)
+        await app.stop_background()
+        # The first bot sends no notification (its sender holds every claimed row):
+        # what the parent receives shows what the restarted bot did, once each.
+        first = start_bot(tg, database_url, tmp_path, "first", OUTBOX_SEND_DELAY="60")
         try:
-            card = await card_of(app, tg, result.application_id, timeout=30)
+            await tg.wait_for(lambda: tg.calls_of("getUpdates"), timeout=30, what="polling")
             member = staff(tg, STAFF_IDS[0])
             confirmed = [
                 tg.push_update("message", member.post({"text": text}, card, None))[1]

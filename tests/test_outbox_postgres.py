@@ -98,7 +98,11 @@ async def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 async def test_two_processes_share_the_outbox_exactly_once(
-    tg: FakeTelegram, pg_url: str, pg_sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+    tg: FakeTelegram,
+    pg_url: str,
+    redis_url: str,
+    pg_sessionmaker: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
 ) -> None:
     chats = list(range(7000, 7300))
     for chat in chats:
@@ -106,7 +110,11 @@ async def test_two_processes_share_the_outbox_exactly_once(
     env_path = os.environ.get("PYTHONPATH", "")
     processes = [
         bot_process(
-            tg, pg_url, tmp_path / f"bot{i}.log", PYTHONPATH=f"{REPO}{os.pathsep}{env_path}"
+            tg,
+            pg_url,
+            tmp_path / f"bot{i}.log",
+            PYTHONPATH=f"{REPO}{os.pathsep}{env_path}",
+            REDIS_URL=redis_url,  # several processes need Redis (bot/data/instances.py)
         )
         for i in range(2)
     ]

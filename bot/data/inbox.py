@@ -149,17 +149,34 @@ async def store(
         return set((await session.execute(statement)).scalars())
 
 
-async def pending(
-    sessionmaker: async_sessionmaker[AsyncSession],
+async def take_over(
+    sessionmaker: async_sessionmaker[AsyncSession], me: str, owner: str | None = None
 ) -> list[tuple[int, dict[str, Any]]]:
-    """Updates not done yet, oldest first."""
-    async with sessionmaker() as session:
+    """Make the pending updates of `owner` (None: of anybody) this process's; they
+    are returned oldest first, to be handled again."""
+    condition = InboundUpdate.status == "pending"
+    if owner is not None:
+        condition = condition & (InboundUpdate.owner == owner)
+    async with sessionmaker() as session, session.begin():
         rows = await session.execute(
-            select(InboundUpdate.update_id, InboundUpdate.payload)
-            .where(InboundUpdate.status == "pending")
-            .order_by(InboundUpdate.update_id)
+            update(InboundUpdate)
+            .where(condition)
+            .values(owner=me)
+            .returning(InboundUpdate.update_id, InboundUpdate.payload)
+            .execution_options(synchronize_session=False)
         )
-        return [(row.update_id, row.payload or {}) for row in rows]
+        return sorted((row.update_id, row.payload or {}) for row in rows)
+
+
+async def owners_of_pending(sessionmaker: async_sessionmaker[AsyncSession], me: str) -> list[str]:
+    """The other processes with updates not done."""
+    async with sessionmaker() as session:
+        rows = await session.scalars(
+            select(InboundUpdate.owner)
+            .where(InboundUpdate.status == "pending", InboundUpdate.owner != me)
+            .distinct()
+        )
+        return [owner for owner in rows if owner]
 
 
 async def mark_done(sessionmaker: async_sessionmaker[AsyncSession], update_ids: list[int]) -> None:

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 # A birthday found later than this (the bot was off) is still recorded, but old ones are not.
 BIRTHDAY_CATCH_UP = dt.timedelta(days=31)
+# How often a process that does not lead checks whether the leader is gone (seconds).
+LEADER_RETRY = 15.0
 ACTIVE = (Status.SUBMITTED, Status.IN_REVIEW, Status.DOCUMENTS_REQUESTED, Status.APPROVED)
 
 
@@ -174,11 +176,25 @@ async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, i
     return queued
 
 
+async def _leads(context: AppContext) -> bool:
+    deployment = context.deployment
+    if deployment is None:
+        return True
+    try:
+        return await deployment.lead()
+    except Exception as error:  # the database is down: not now
+        log.warning("scheduler leadership unknown: %s", type(error).__name__)
+        return False
+
+
 async def run_scheduler(context: AppContext, bot: object = None) -> None:
     """Background task of the bot (BotApp.background; the scheduler sends nothing itself, the
     outbox sender does): `run_once()` now and every scheduler_interval."""
     interval = max(context.settings.scheduler_interval, 1.0)
     while True:
+        if not await _leads(context):  # once per deployment, not once per process
+            await asyncio.sleep(min(interval, LEADER_RETRY))
+            continue
         running = asyncio.ensure_future(run_once(context))
         try:
             await asyncio.shield(running)
