@@ -47,7 +47,9 @@ def start_bot(
         "LOG_LEVEL": "WARNING",
         "OUTBOX_POLL_INTERVAL": "0.05",
         "OUTBOX_PRIVATE_INTERVAL": "0",
-        "OUTBOX_CLAIM_SECONDS": "2",
+        "OUTBOX_CLAIM_SECONDS": "3",
+        "OUTBOX_CLAIM_AHEAD": "0.5",
+        "OUTBOX_REQUEST_TIMEOUT": "1",
         "SCHEDULER_INTERVAL": "3600",
         **env,
     }
@@ -74,7 +76,7 @@ async def _some(rows: Awaitable[list[str]]) -> bool:
 
 
 async def wait_until(
-    condition: Callable[[], Awaitable[bool]], timeout: float = 30.0, step: float = 0.05
+    condition: Callable[[], Awaitable[bool]], timeout: float = 90.0, step: float = 0.05
 ) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -116,7 +118,7 @@ async def test_sigkill_with_updates_in_flight_then_restart_handles_each_once(
         # what the parent receives shows what the restarted bot did, once each.
         first = start_bot(tg, database_url, tmp_path, "first", OUTBOX_SEND_DELAY="60")
         try:
-            await tg.wait_for(lambda: tg.calls_of("getUpdates"), timeout=30, what="polling")
+            await tg.wait_for(lambda: tg.calls_of("getUpdates"), timeout=90, what="polling")
             member = staff(tg, STAFF_IDS[0])
             confirmed = [
                 tg.push_update("message", member.post({"text": text}, card, None))[1]

@@ -33,6 +33,7 @@ from sqlalchemy import func, select, text
 
 from bot.app import BotApp
 from bot.clock import Clock
+from bot.data import inbox as inbound
 from bot.data.engine import create_engine
 from bot.data.migrate import alembic_config
 from bot.data.models import Application, OutboxMessage
@@ -44,7 +45,7 @@ from core.status import Action
 from tests.apply_support import LABELS, Person, answer_all, begin, joined
 from tests.conftest import STAFF_CHAT_ID, STAFF_IDS
 from tests.staff_kit import answers, certificate_file
-from tests.test_webhook import SECRET, SECRET_HEADER, free_port
+from tests.test_webhook import SECRET, SECRET_HEADER, free_port, start_update
 from tests.tgfake.server import FakeTelegram
 
 REPO = Path(__file__).resolve().parents[1]
@@ -204,6 +205,7 @@ async def test_two_webhook_processes_on_postgresql_and_redis(
     tg: FakeTelegram, pg_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     tg.quiet = 0.05
+    tg.timeout = 30.0  # a step of the wizard in a busy subprocess
     tg.group(STAFF_CHAT_ID, "Alatau staff")
     token = bot_token()
     reminded = tg.user(6301, language_code="ru")
@@ -359,3 +361,47 @@ async def test_processes_starting_together_migrate_one_after_the_other(
         await engine.dispose()
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert [row[0] for row in versions] == [head]
+
+
+async def test_pending_updates_of_a_dead_process_are_taken_over_not_those_of_a_live_one(
+    tg: FakeTelegram, pg_url: str, redis_url: str
+) -> None:
+    """Processes with Redis on one PostgreSQL: a process takes over the updates a
+    dead process stored but did not finish, never those of a process that runs."""
+    settings = Settings(
+        _env_file=None,
+        bot_token=bot_token(),
+        bot_api_url=tg.base_url,
+        database_url=pg_url,
+        redis_url=redis_url,
+    )
+    alive = await BotApp.create(settings)
+    other = await BotApp.create(settings)
+    closed = False
+    try:
+        await alive.join()
+        await other.join()
+        inbox, alive_inbox = other.dispatcher.inbox, alive.dispatcher.inbox
+        assert inbox is not None and alive_inbox is not None
+        busy, orphan = tg.user(6501, language_code="ru"), tg.user(6502, language_code="kk")
+        dead = "0f" * 16  # a process that stored an update and died: nobody holds its lock
+        await alive_inbox.store([start_update(901, busy.id)])
+        await inbound.store(other.context.sessionmaker, [start_update(902, orphan.id)], dead)
+        await inbox.start(other.bot)
+        try:
+            assert await inbox.replay(other.bot) == 1
+            await inbox.wait_idle()
+            assert len(tg.messages(orphan.id)) == 1  # greeted once, by the other process
+            assert tg.messages(busy.id) == []  # the live process's update is left to it
+            await alive.close()  # now it is gone: its update is taken over
+            closed = True
+            assert await inbox.replay(other.bot) == 1
+            await inbox.wait_idle()
+            assert len(tg.messages(busy.id)) == 1
+            assert await inbox.replay(other.bot) == 0
+        finally:
+            await inbox.stop()
+    finally:
+        await other.close()
+        if not closed:
+            await alive.close()

@@ -22,6 +22,7 @@ REDIS_URL says.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -60,6 +61,12 @@ class Deployment:
         self._connection: AsyncConnection | None = None
         self._file: IO[str] | None = None
         self._leader = False
+        self._use = asyncio.Lock()  # one statement at a time on the connection
+
+    async def _ask(self, statement: str, key: int) -> bool:
+        assert self._connection is not None
+        async with self._use:
+            return bool(await self._connection.scalar(text(statement), {"key": key}))
 
     @property
     def solo(self) -> bool:
@@ -116,9 +123,7 @@ class Deployment:
             return True
         if self._connection is None:
             return False
-        if await self._connection.scalar(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_KEY}
-        ):
+        if await self._ask("SELECT pg_try_advisory_lock(:key)", LEADER_KEY):
             self._leader = True
             log.info("this process leads: it runs the reminder scheduler")
         return self._leader
@@ -149,8 +154,9 @@ class Deployment:
         """Release every lock (a dead process releases them anyway)."""
         self._leader = False
         if self._connection is not None:
-            with contextlib.suppress(Exception):
-                await self._connection.close()
+            async with self._use:
+                with contextlib.suppress(Exception):
+                    await self._connection.close()
             self._connection = None
         if self._file is not None:
             self._file.close()
