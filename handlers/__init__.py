@@ -7,6 +7,7 @@ from aiogram import Router
 from bot.settings import Settings
 from handlers import (
     apply,
+    desk,
     documents,
     eligibility,
     errors,
@@ -26,6 +27,7 @@ def build_routers(settings: Settings) -> list[Router]:
     return [
         errors.router(),
         requeue.router(settings),
+        desk.router(settings),
         staff.router(settings),
         start.router(),
         privacy.router(),

@@ -1194,6 +1194,10 @@ async def on_export(message: Message, command: CommandObject, app: AppContext) -
     await message.answer_document(
         BufferedInputFile(result.audit_csv, filename=f"audit-{today}.csv")
     )
+    await message.answer_document(
+        BufferedInputFile(result.xlsx, filename=f"export-{today}.xlsx"),
+        caption=_("The same two tables in one XLSX file (typed cells)."),
+    )
 
 
 async def on_stats(message: Message, app: AppContext) -> None:

@@ -52,7 +52,11 @@ async def test_export_neutralises_formulas_from_parents(
     await wait_outbox_idle(staffbot.app, tg)
 
     replies = await member.send("/export")
-    documents = [r for r in replies if r.kind == "document"]
+    documents = [
+        r
+        for r in replies
+        if r.kind == "document" and r.data["document"]["file_name"].endswith(".csv")
+    ]
     assert len(documents) == 2
     applications, audit = _rows(tg, documents[0]), _rows(tg, documents[1])
     assert [(r["applicant"], r["child"]) for r in applications] == [

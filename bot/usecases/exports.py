@@ -6,7 +6,10 @@ already see on the cards (no IBAN, no phone): number, dates, status, ground,
 amounts, names; the audit file holds every action with who, when, old and new
 status and the comment.
 
-Every cell goes through `cell()`: text that a spreadsheet would take for a
+The same two tables go, with typed cells (dates, money as numbers with a tenge
+format, IINs as text), into one XLSX file (issue 13 item 5, bot/usecases/sheets.py).
+
+Every cell goes through `cell()` (bot/usecases/cells.py): text that a spreadsheet would take for a
 formula (starting with =, +, -, @, a tab or a carriage return — OWASP "CSV
 injection") is written with a leading apostrophe, so a parent's answer such as
 `=HYPERLINK("http://evil","x")` opens as the text it is.
@@ -27,6 +30,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.data.models import Application, AuditEntry, Overpayment, PaymentQuarter
+from bot.usecases.cells import FORMULA_STARTS, cell
+from bot.usecases.sheets import Column, Kind, Sheet, Value, workbook
 from core.months import Month
 from core.status import QuarterStatus, Status
 
@@ -147,10 +152,6 @@ async def _totals(session: AsyncSession, ids: Sequence[int]) -> dict[int, Totals
     return totals
 
 
-def _money(value: Decimal | None) -> str:
-    return "" if value is None else f"{Decimal(value):.2f}"
-
-
 @dataclass
 class Export:
     applications_csv: bytes
@@ -158,17 +159,63 @@ class Export:
     count: int
     audit_count: int = 0
     by_status: Counter[str] = field(default_factory=Counter)
+    xlsx: bytes = b""  # the same two tables, typed cells (issue 13 item 5)
 
 
-# The first characters that make a spreadsheet read a cell as a formula (OWASP CSV
-# injection), with their full-width forms (some spreadsheets normalise them).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+__all__ = ["FORMULA_STARTS", "cell"]
+
+APPLICATION_COLUMNS = (
+    ("number", Kind.TEXT),
+    ("applied_on", Kind.DATE),
+    ("status", Kind.TEXT),
+    ("refusal_ground", Kind.TEXT),
+    ("language", Kind.TEXT),
+    ("applicant", Kind.TEXT),
+    ("applicant_iin", Kind.TEXT),
+    ("child", Kind.TEXT),
+    ("child_birth", Kind.DATE),
+    ("certificate_from", Kind.TEXT),
+    ("certificate_to", Kind.TEXT),
+    ("estimate_total", Kind.MONEY),
+    ("schedule_total", Kind.MONEY),
+    ("paid_total", Kind.MONEY),
+    ("overpaid_total", Kind.MONEY),
+    ("assigned_staff_id", Kind.INTEGER),
+    ("parent_unreachable", Kind.TEXT),
+)
+AUDIT_COLUMNS = (
+    ("number", Kind.TEXT),
+    ("time_utc", Kind.DATETIME),
+    ("actor", Kind.TEXT),
+    ("actor_id", Kind.INTEGER),
+    ("actor_name", Kind.TEXT),
+    ("action", Kind.TEXT),
+    ("old_status", Kind.TEXT),
+    ("new_status", Kind.TEXT),
+    ("ground", Kind.TEXT),
+    ("comment", Kind.TEXT),
+)
 
 
-def cell(value: str) -> str:
-    """A CSV cell that no spreadsheet evaluates: a value starting like a formula is
-    prefixed with an apostrophe (shown as text, the apostrophe is not displayed)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+def _text(value: Value) -> str:
+    """A typed value as the CSV writes it: dates ISO, money with two decimals and a dot."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _tables(
+    columns: tuple[tuple[str, Kind], ...], rows: list[list[Value]], title: str
+) -> tuple[bytes, Sheet]:
+    text = [[name for name, _kind in columns]] + [[_text(v) for v in row] for row in rows]
+    sheet = Sheet(title, [Column(name, kind) for name, kind in columns], rows)
+    return _csv(text), sheet
 
 
 def _csv(rows: list[list[str]]) -> bytes:
@@ -202,27 +249,7 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
                 )
             ).all()
     numbers = {a.id: a.number for a in applications}
-    rows = [
-        [
-            "number",
-            "applied_on",
-            "status",
-            "refusal_ground",
-            "language",
-            "applicant",
-            "applicant_iin",
-            "child",
-            "child_birth",
-            "certificate_from",
-            "certificate_to",
-            "estimate_total",
-            "schedule_total",
-            "paid_total",
-            "overpaid_total",
-            "assigned_staff_id",
-            "parent_unreachable",
-        ]
-    ]
+    rows: list[list[Value]] = []
     by_status: Counter[str] = Counter()
     for a in applications:
         by_status[a.status] += 1
@@ -233,38 +260,25 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
         rows.append(
             [
                 a.number,
-                a.applied_on.isoformat(),
+                a.applied_on,
                 a.status,
                 f"p.8({a.refusal_ground})" if a.refusal_ground else "",
                 a.language,
                 applicant,
                 a.applicant_iin or "",
                 a.child_name or "",
-                a.child_birth.isoformat() if a.child_birth else "",
+                a.child_birth,
                 a.certificate_start or "",
                 a.certificate_end or "",
-                _money(a.estimate_total),
-                _money(t.planned),
-                _money(t.paid),
-                _money(t.overpaid),
-                str(a.assigned_staff_id or ""),
+                Decimal(a.estimate_total) if a.estimate_total is not None else None,
+                t.planned,
+                t.paid,
+                t.overpaid,
+                a.assigned_staff_id,
                 "yes" if a.parent_unreachable else "",
             ]
         )
-    audit_rows = [
-        [
-            "number",
-            "time_utc",
-            "actor",
-            "actor_id",
-            "actor_name",
-            "action",
-            "old_status",
-            "new_status",
-            "ground",
-            "comment",
-        ]
-    ]
+    audit_rows: list[list[Value]] = []
     for entry in audit:
         created = (
             entry.created_at if entry.created_at.tzinfo else entry.created_at.replace(tzinfo=dt.UTC)
@@ -272,9 +286,9 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
         audit_rows.append(
             [
                 numbers.get(entry.application_id, ""),
-                created.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                created.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0),
                 entry.actor,
-                str(entry.actor_id or ""),
+                entry.actor_id,
                 entry.actor_name or "",
                 entry.action,
                 entry.old_status or "",
@@ -283,7 +297,16 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
                 entry.comment or "",
             ]
         )
-    return Export(_csv(rows), _csv(audit_rows), len(applications), len(audit), by_status)
+    applications_csv, applications_sheet = _tables(APPLICATION_COLUMNS, rows, "applications")
+    audit_csv, audit_sheet = _tables(AUDIT_COLUMNS, audit_rows, "audit")
+    return Export(
+        applications_csv,
+        audit_csv,
+        len(applications),
+        len(audit),
+        by_status,
+        workbook([applications_sheet, audit_sheet]),
+    )
 
 
 @dataclass
