@@ -20,6 +20,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from bot.i18n import N_
 from bot.views.fmt import Html, b, fmt, join
@@ -62,6 +63,7 @@ class Chart:
     width: int
     height: int
     plotted: dict[str, tuple[float, ...]]  # series name → bar heights drawn (tenge)
+    smallest_font: float  # points, of any text drawn
 
 
 def _short_year(label: str) -> str:
@@ -166,6 +168,7 @@ def forecast_chart(series: ForecastSeries, tr: Tr) -> Chart:
         color="#f6ad55",
         hatch="//",
         edgecolor="#c05621",
+        linewidth=[1.0 if v else 0.0 for v in pending],
         label=tr(CHART_PENDING),
     )
     for x, (a, p) in enumerate(zip(approved, pending, strict=True)):
@@ -185,7 +188,8 @@ def forecast_chart(series: ForecastSeries, tr: Tr) -> Chart:
     axes.set_xticks(positions, series.labels, fontsize=MIN_FONT, rotation=30, ha="right")
     axes.tick_params(axis="y", labelsize=MIN_FONT)
     axes.legend(fontsize=MIN_FONT, loc="upper right")
-    axes.margins(y=0.15)
+    highest = max((a + p for a, p in zip(approved, pending, strict=True)), default=0.0)
+    axes.set_ylim(0, highest / 1000 * 1.35 if highest else 1)
     axes.grid(axis="y", alpha=0.3)
     if any(series.unknown):
         figure.text(0.01, 0.01, tr(CHART_UNKNOWN), fontsize=MIN_FONT, ha="left", va="bottom")
@@ -197,4 +201,5 @@ def forecast_chart(series: ForecastSeries, tr: Tr) -> Chart:
         "approved": tuple(round(bar.get_height() * 1000, 2) for bar in bars_a.patches),
         "pending": tuple(round(bar.get_height() * 1000, 2) for bar in bars_p.patches),
     }
-    return Chart(buffer.getvalue(), width, height, plotted)
+    fonts = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    return Chart(buffer.getvalue(), width, height, plotted, min(fonts))
