@@ -201,5 +201,7 @@ def forecast_chart(series: ForecastSeries, tr: Tr) -> Chart:
         "approved": tuple(round(bar.get_height() * 1000, 2) for bar in bars_a.patches),
         "pending": tuple(round(bar.get_height() * 1000, 2) for bar in bars_p.patches),
     }
-    fonts = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    fonts = [
+        float(t.get_fontsize()) for t in figure.findobj(Text) if t.get_visible() and t.get_text()
+    ]
     return Chart(buffer.getvalue(), width, height, plotted, min(fonts))
