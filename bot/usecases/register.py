@@ -49,7 +49,7 @@ class Exclusion(StrEnum):
 
     TERMINATED = "terminated"  # p.5: the quarter was cancelled by a termination event
     REFUSED = "refused"  # p.8
-    WITHDRAWN = "withdrawn"
+    WITHDRAWN = Status.WITHDRAWN.value
     UNDELIVERABLE = "undeliverable"  # the parent cannot be reached (outbox gave up / blocked)
     ALREADY_PAID = "already_paid"
 
