@@ -201,7 +201,11 @@ async def test_history_find_export_and_stats(staffbot: RunningBot, tg: FakeTeleg
 
     replies = await member.send("/export approved rejected 11.2025")
     documents = [r for r in replies if r.kind == "document"]
-    assert len(documents) == 2
+    assert [d.data["document"]["file_name"].rsplit(".", 1)[1] for d in documents] == [
+        "csv",
+        "csv",
+        "xlsx",
+    ]
     applications_csv = tg.file(documents[0].data["document"]["file_id"]).read().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(applications_csv), delimiter=";"))
     assert [(r["number"], r["status"], r["schedule_total"], r["refusal_ground"]) for r in rows] == [
