@@ -36,9 +36,20 @@ STAFF = StaffMember(501, "Гүлнар")
 Q3_PAID_RU = "💰 Выплачено: 3-й квартал 2025/2026 учебного года"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The register runs on SQLite and on PostgreSQL (row locks, guarded updates)."""
+    if request.param == "sqlite":
+        return {}
+    url: str = request.getfixturevalue("pg_url")
+    return {"database_url": url}
+
+
 @pytest.fixture
-async def staffbot(tg: FakeTelegram, make_settings: Any) -> AsyncIterator[RunningBot]:
-    async with running_staffbot(tg, make_settings) as bot:
+async def staffbot(
+    tg: FakeTelegram, make_settings: Any, database: dict[str, str]
+) -> AsyncIterator[RunningBot]:
+    async with running_staffbot(tg, make_settings, **database) as bot:
         yield bot
 
 
@@ -304,3 +315,31 @@ async def test_export_xlsx_typed_and_no_formula(staffbot: RunningBot, tg: FakeTe
     audit_csv = _download(tg, documents[1]).decode("utf-8-sig")
     audit_header = next(csv.reader(io.StringIO(audit_csv), delimiter=";"))
     assert [c.value for c in audit[1]] == audit_header
+
+
+async def test_register_in_kazakh(tg: FakeTelegram, make_settings: Any) -> None:
+    """The staff language is Kazakh: sheet and column titles, the total and a reason in kk."""
+    async with running_staffbot(tg, make_settings, default_locale="kk") as bot:
+        ids = await _setup(bot, tg)
+        assert len(ids) == 6
+        bot.clock.fixed = dt.date(2026, 1, 20)
+        document = await _register(staff(tg), "2025/26 Q3")
+        book = load_workbook(io.BytesIO(_download(tg, document)))
+    assert book.sheetnames == ["Тізілім 2025-2026, 3-тоқсан", "Төленбейді"]
+    ws = book.worksheets[0]
+    assert [c.value for c in ws[1]] == [
+        "Өтініш №",
+        "Алушы (ТАӘ)",
+        "ЖСН",
+        "IBAN",
+        "Төленетін айлар",
+        "Айлар саны",
+        "Айына АЕК, ₸",
+        "Сомасы, ₸",
+    ]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert [r[0] for r in rows] == ["ALA-2025-000001", "ALA-2025-000002", "Барлығы"]
+    assert Decimal(str(rows[-1][7])) == Decimal("69200.00")
+    reasons = [r[3].value for r in book.worksheets[1].iter_rows(min_row=2)]
+    assert reasons[1] == "Бас тартылды, негізі: 8-тармақтың 2) тармақшасы"
+    _no_formula(book)
