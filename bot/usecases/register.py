@@ -94,14 +94,18 @@ class BadQuarter(ValueError):
     """An argument of /register that names no academic quarter."""
 
 
+_YEARS = r"(?P<y{a}>\d{{4}})\s*[/\-–]\s*(?P<y{b}>\d{{2}}|\d{{4}})"
+_NUMBER = r"(?:[QqКкKk]\s*)?(?P<q{n}>[1-4])(?:\s*-?\s*(?:тоқсан|кв\.?|квартал))?"
 _QUARTER = re.compile(
-    r"^\s*(?:(?P<y1>\d{4})\s*[/\-–]\s*(?P<y2>\d{2}|\d{4})\s*(?:[QqКкKk]\s*|кв\.?\s*)?(?P<q1>[1-4])"
-    r"|(?:[QqКкKk]\s*|кв\.?\s*)?(?P<q2>[1-4])\s*(?P<y3>\d{4})\s*[/\-–]\s*(?P<y4>\d{2}|\d{4}))\s*$"
+    rf"^\s*(?:{_YEARS.format(a=1, b=2)}\s*,?\s*{_NUMBER.format(n=1)}"
+    rf"|{_NUMBER.format(n=2)}\s*,?\s*{_YEARS.format(a=3, b=4)})\s*$",
+    re.IGNORECASE,
 )
 
 
 def parse_quarter(text: str | None, today: dt.date) -> QuarterKey:
-    """'2025/2026 Q3' (or '2025/26 Q3', 'Q3 2025/2026', '2025/2026 3') → QuarterKey(2025, 3);
+    """'2025/2026 Q3' (or '2025/26 Q3', 'Q3 2025/2026', '2025/2026 3', '2025/2026 3-тоқсан',
+    '3 кв. 2025/2026') → QuarterKey(2025, 3);
     nothing → the quarter of today (or the next one, outside the school year)."""
     policy = default_policy()
     if not (text or "").strip():
