@@ -1,5 +1,12 @@
 """/check: eligibility screening of domain.md §2, one question at a time.
 
+Seven turns at most on the eligible path (the command included): a date typed at the
+disability question answers "until when?" too, the three exclusions are one question,
+and the check stops as soon as the verdict is certain. The answers stay in the FSM
+data under "check" → "answers" with the keys of bot.views.eligibility (disability,
+disability_until, birth, home_education, representative, resident, state_support,
+parental_rights_deprived, state_institution): the /apply wizard reads them there.
+
 Buttons or typed answers in either language; a bad answer gets a reason and the
 same question again; "⬅️ Back" returns to the previous question; /cancel stops.
 The decision is core.eligibility.screen() on today's date (Asia/Almaty).
@@ -113,8 +120,7 @@ async def record(
 ) -> None:
     progress = await _progress(state)
     question = progress["q"]
-    answers: dict[str, str] = dict(progress["answers"])
-    answers[question] = value
+    answers: dict[str, str] = {**progress["answers"], **svc.stored(question, value)}
     history = [*progress["history"], question]
     today = app.clock.today()
     early = svc.decided_early(answers, today)
@@ -136,7 +142,8 @@ async def go_back(message: Message, state: FSMContext, app: AppContext, i18n: I1
         previous = history.pop()
         answers = dict(progress["answers"])
         for question in svc.ORDER[svc.ORDER.index(previous) :]:
-            answers.pop(question, None)
+            for key in svc.keys_of(question):
+                answers.pop(key, None)
         progress = {"q": previous, "answers": answers, "history": history}
         await _save(state, progress)
     await ask(message, app, i18n, progress)

@@ -1,8 +1,10 @@
 """/estimate: every quarterly payment for the user's dates (domain.md §4, p.4, p.5, p.7).
 
-Five steps (month of application, certificate from / to, date of birth, end of
-the disability term); each button can be typed; "⬅️ Back" and /cancel work at
-every step; a bad answer gets its reason and the same question again.
+Three questions, four turns with the command (certificate term "09.2025–05.2026" with
+the month of application defaulting to the current month and one tap to change it,
+date of birth or the child's IIN, end of the disability term); each button can be
+typed; "⬅️ Back" and /cancel work at every step; a bad answer gets its reason and the
+same question again. What is stored: see bot.views.estimates (keys kept for /apply).
 """
 
 from __future__ import annotations
@@ -43,12 +45,24 @@ async def _progress(state: FSMContext) -> dict[str, Any]:
     return dict(data.get("estimate") or {"s": svc.STEPS[0], "answers": {}})
 
 
+ANOTHER = "another"
+
+
 def keyboard(tr: Tr, step: str, today: Any, answers: dict[str, str]) -> InlineKeyboardMarkup:
     suggestions = [
         InlineKeyboardButton(text=text, callback_data=EstimateAnswer(s=step, v=value).pack())
         for value, text in svc.suggestions(tr, step, today, answers)
     ]
     rows = [suggestions] if suggestions else []
+    if step == svc.PERIOD:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=tr(svc.ANOTHER_MONTH),
+                    callback_data=EstimateAnswer(s=step, v=ANOTHER).pack(),
+                )
+            ]
+        )
     rows.append(
         dialog.navigation_row(
             step == svc.STEPS[0], lambda value: EstimateAnswer(s=step, v=value).pack()
@@ -66,7 +80,7 @@ async def ask(
 ) -> None:
     tr = tr_for(app, i18n)
     step = progress["s"]
-    text = svc.question_text(tr, step)
+    text = svc.question_text(tr, step, progress["answers"])
     if error:
         text = f"{error}\n\n{text}"
     await message.answer(
@@ -75,7 +89,7 @@ async def ask(
 
 
 async def on_estimate(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
-    progress = {"s": svc.STEPS[0], "answers": {}}
+    progress = {"s": svc.STEPS[0], "answers": svc.first_answers(app.clock.today())}
     await dialog.begin(state, "estimate", progress, EstimateForm.step, replaces="check")
     await ask(message, app, i18n, progress)
 
@@ -92,8 +106,8 @@ async def handle(
         await ask(message, app, i18n, progress, error=invalid_text(tr, parsed.error or "choice"))
         return
     step = progress["s"]
-    answers = {**progress["answers"], step: parsed.value}
-    position = svc.STEPS.index(step)
+    answers = {**progress["answers"], **svc.store(step, parsed.value)}
+    position = -1 if step == svc.APPLIED else svc.STEPS.index(step)
     if position + 1 < len(svc.STEPS):
         progress = {"s": svc.STEPS[position + 1], "answers": answers}
         await state.update_data(estimate=progress)
@@ -114,12 +128,12 @@ async def handle(
 
 async def go_back(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
     progress = await _progress(state)
-    position = svc.STEPS.index(progress["s"])
-    if position > 0:
-        previous = svc.STEPS[position - 1]
-        answers = {
-            k: v for k, v in progress["answers"].items() if svc.STEPS.index(k) < position - 1
+    previous = svc.previous_step(progress["s"])
+    if previous is not None:
+        forget = {
+            key for step in svc.STEPS[svc.STEPS.index(previous) :] for key in svc.step_keys(step)
         }
+        answers = {k: v for k, v in progress["answers"].items() if k not in forget}
         progress = {"s": previous, "answers": answers}
         await state.update_data(estimate=progress)
     await ask(message, app, i18n, progress)
@@ -157,6 +171,11 @@ async def on_button(
     if await dialog.navigated(
         callback_data.v, lambda: stop(message, state), lambda: go_back(message, state, app, i18n)
     ):
+        return
+    if callback_data.v == ANOTHER and progress["s"] == svc.PERIOD:
+        progress = {"s": svc.APPLIED, "answers": progress["answers"]}
+        await state.update_data(estimate=progress)
+        await ask(message, app, i18n, progress)
         return
     parsed = svc.accept_button(
         callback_data.s, callback_data.v, app.clock.today(), progress["answers"]

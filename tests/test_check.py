@@ -7,6 +7,7 @@ import pytest
 from tests.chat import start_in, texts
 from tests.conftest import RunningBot
 from tests.tgfake.server import FakeTelegram
+from tests.turn_count import Turns
 
 WORDS = {
     "ru": {
@@ -21,7 +22,7 @@ WORDS = {
         "guardian": "Опекун или попечитель",
         "other": "Другое",
         "menu_check": "✅ Проверить право",
-        "step": "Шаг {n} из 8",
+        "step": "Шаг {n} из 6",
         "p1": "(п. 1)",
         "p3": "(п. 3)",
         "p5": "(п. 5)",
@@ -35,9 +36,11 @@ WORDS = {
         "q_home": "Обучается ли ребёнок на дому",
         "q_who": "Кем вы приходитесь ребёнку?",
         "q_resident": "Живёт ли ваша семья в городе Алатау?",
-        "q_support": "Находится ли ребёнок на полном государственном обеспечении",
-        "q_rights": "Лишены ли родители родительских прав",
-        "q_institution": "Обучается ли ребёнок сейчас в государственном учреждении",
+        "q_exclusions": "Относится ли к ребёнку что-либо из этого?",
+        "none": "Ничего из этого",
+        "x_support": "1. Полное государственное обеспечение",
+        "x_rights": "2. Лишение родительских прав",
+        "x_institution": "3. Государственное учреждение",
         "guardian_may": "Заявление может подать родитель либо опекун или попечитель ребёнка.",
         "own_maslikhat": "определяет решение его маслихата",
         "full_support": "находящихся на полном государственном обеспечении",
@@ -54,7 +57,7 @@ WORDS = {
         "choice": "Я не понял ответ.",
         "stopped": "Проверка остановлена. Ничего не сохранено.",
         "stale": "Эта кнопка больше не активна.",
-        "typed": ["да", "бессрочно", "02.03.2015", "да", "мама", "да", "нет", "нет", "нет"],
+        "typed": ["да", "бессрочно", "02.03.2015", "да", "мама", "да", "нет"],
     },
     "kk": {
         "yes": "Иә",
@@ -68,7 +71,7 @@ WORDS = {
         "guardian": "Қорғаншы немесе қамқоршы",
         "other": "Басқа",
         "menu_check": "✅ Құқықты тексеру",
-        "step": "8 қадамның {n}-қадамы",
+        "step": "6 қадамның {n}-қадамы",
         "p1": "(1-тармақ)",
         "p3": "(3-тармақ)",
         "p5": "(5-тармақ)",
@@ -82,9 +85,11 @@ WORDS = {
         "q_home": "Бала жеке оқу жоспары бойынша үйде оқи ма",
         "q_who": "Сіз балаға кім боласыз?",
         "q_resident": "Отбасыңыз Алатау қаласында тұра ма?",
-        "q_support": "Бала толық мемлекеттік қамтамасыз етуде ме",
-        "q_rights": "Ата-ана осы балаға қатысты ата-ана құқықтарынан айырылған ба?",
-        "q_institution": "Бала қазір мемлекеттік мекемеде",
+        "q_exclusions": "Төмендегілердің бірі балаға қатысты ма?",
+        "none": "Ешқайсысы",
+        "x_support": "1. Толық мемлекеттік қамтамасыз ету",
+        "x_rights": "2. Ата-ана құқықтарынан айыру",
+        "x_institution": "3. Мемлекеттік мекеме",
         "guardian_may": "Өтінішті ата-ананың біреуі немесе баланың қорғаншысы не қамқоршысы бере алады.",
         "own_maslikhat": "сол жердің мәслихатының шешімімен белгіленеді",
         "full_support": "толық мемлекеттік қамтамасыз етудегі",
@@ -101,7 +106,7 @@ WORDS = {
         "choice": "Жауапты түсінбедім.",
         "stopped": "Тексеру тоқтатылды. Ештеңе сақталмады.",
         "stale": "Бұл батырма енді белсенді емес.",
-        "typed": ["иә", "мерзімсіз", "02.03.2015", "иә", "әке", "иә", "жоқ", "жоқ", "жоқ"],
+        "typed": ["иә", "мерзімсіз", "02.03.2015", "иә", "әке", "иә", "жоқ"],
     },
 }
 LANGUAGES = ("kk", "ru")
@@ -130,9 +135,7 @@ def eligible_steps(w: dict, **override: tuple[str, str]) -> list[tuple[str, str]
         "home": ("press", w["yes"]),
         "who": ("press", w["parent"]),
         "resident": ("press", w["yes"]),
-        "support": ("press", w["no"]),
-        "rights": ("press", w["no"]),
-        "institution": ("press", w["no"]),
+        "exclusions": ("press", w["none"]),
     }
     steps.update(override)
     return list(steps.values())
@@ -171,12 +174,15 @@ async def test_eligible_with_buttons_one_question_at_a_time(
     replies = await user.press(w["parent"])
     assert w["q_resident"] in replies[-1].text
     replies = await user.press(w["yes"])
-    assert w["q_support"] in replies[-1].text
-    replies = await user.press(w["no"])
-    assert w["q_rights"] in replies[-1].text
-    replies = await user.press(w["no"])
-    assert w["step"].format(n=8) in replies[-1].text and w["q_institution"] in replies[-1].text
-    replies = await user.press(w["no"])
+    assert w["step"].format(n=6) in replies[-1].text and w["q_exclusions"] in replies[-1].text
+    assert replies[-1].buttons[:5] == [
+        [w["none"]],
+        [w["x_support"]],
+        [w["x_rights"]],
+        [w["x_institution"]],
+        [w["unsure"]],
+    ]
+    replies = await user.press(w["none"])
 
     result = replies[-1]
     assert w["eligible"] in result.text
@@ -185,7 +191,7 @@ async def test_eligible_with_buttons_one_question_at_a_time(
     assert result.keyboard_buttons, "the main menu comes back"
     # never a question about income: only the result mentions it ("regardless of family income")
     asked = [m.text or "" for m in user.messages[first:-1]]
-    assert len(asked) == 10
+    assert len(asked) == 8
     assert all("доход" not in text and "табыс" not in text for text in asked)
 
 
@@ -210,11 +216,11 @@ async def test_each_exclusion_names_its_paragraph_and_what_can_change_it(
     w = WORDS[language]
     cases = {
         "full_state_support": (
-            eligible_steps(w, support=("press", w["yes"])),
+            eligible_steps(w, exclusions=("press", w["x_support"])),
             [w["full_support"], w["p3"]],
         ),
         "parental_rights": (
-            eligible_steps(w, rights=("press", w["yes"])),
+            eligible_steps(w, exclusions=("press", w["x_rights"])),
             [w["rights"], w["p3"], w["staff_explain"]],
         ),
         "adult": (eligible_steps(w, birth=("send", "01.01.2005")), [w["adult"], w["p5"]]),
@@ -236,7 +242,7 @@ async def test_each_exclusion_names_its_paragraph_and_what_can_change_it(
             assert phrase in result, (name, phrase)
         assert w["income"] in result
         # the screening stopped at the decisive answer: no further question was asked
-        assert w["q_institution"] not in texts(replies)
+        assert w["q_exclusions"] not in texts(replies)
 
 
 def _stop_index(name: str) -> int:
@@ -247,13 +253,11 @@ def _stop_index(name: str) -> int:
         "home",
         "who",
         "resident",
-        "support",
-        "rights",
-        "institution",
+        "exclusions",
     ]
     where = {
-        "full_state_support": "support",
-        "parental_rights": "rights",
+        "full_state_support": "exclusions",
+        "parental_rights": "exclusions",
         "adult": "birth",
         "not_resident": "resident",
         "other_representative": "who",
@@ -383,4 +387,50 @@ async def test_menu_and_commands_are_not_answers_and_the_check_survives_a_restar
     menu_estimate = {"ru": "🧮 Рассчитать выплаты", "kk": "🧮 Төлемді есептеу"}[language]
     replies = await user.send(menu_estimate)
     assert w["q_disability"] not in texts(replies)
-    assert {"ru": "Шаг 1 из 5", "kk": "5 қадамның 1-қадамы"}[language] in replies[-1].text
+    assert {"ru": "Шаг 1 из 3", "kk": "3 қадамның 1-қадамы"}[language] in replies[-1].text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_eligible_verdict_in_at_most_eight_turns(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
+    """Issue 12 item 2: the parent's own turns (command, messages, presses) up to the verdict:
+    8 with buttons (was 10), 7 when the end date of the disability is typed at once."""
+    w = WORDS[language]
+    user = tg.user(3601, language_code=language)
+    await start_in(user, language)
+    parent = Turns(user)
+    replies = await parent.send("/check")
+    for how, value in eligible_steps(w):
+        replies = await (parent.press(value) if how == "press" else parent.send(value))
+    assert w["eligible"] in replies[-1].text
+    assert parent.count == 8
+
+    user = tg.user(3602, language_code=language)
+    await start_in(user, language)
+    parent = Turns(user)
+    await parent.send("/check")
+    replies = await parent.send("31.12.2030")  # "yes, until 31.12.2030" in one answer
+    assert w["q_birth"] in replies[-1].text and w["q_until"] not in texts(replies)
+    for how, value in eligible_steps(w)[2:]:
+        replies = await (parent.press(value) if how == "press" else parent.send(value))
+    assert w["eligible"] in replies[-1].text
+    assert parent.count == 7
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_exclusions_not_sure_and_typed(
+    running: RunningBot, tg: FakeTelegram, language: str
+) -> None:
+    w = WORDS[language]
+    user, _ = await begin(tg, 3603, language)
+    replies = await answer(user, eligible_steps(w, exclusions=("press", w["unsure"])))
+    assert w["needs_check"] in replies[-1].text and w["not_eligible"] not in replies[-1].text
+
+    user, _ = await begin(tg, 3604, language)
+    replies = await answer(user, eligible_steps(w)[:-1])
+    assert w["q_exclusions"] in replies[-1].text
+    replies = await user.send("🤷")
+    assert w["choice"] in replies[0].text and w["q_exclusions"] in replies[0].text
+    replies = await user.send("3")  # the number of the item that applies
+    assert w["not_eligible"] in replies[-1].text and w["p5"] in replies[-1].text

@@ -11,10 +11,11 @@ from bot.views.formatting import money
 from tests.chat import start_in
 from tests.conftest import RunningBot
 from tests.tgfake.server import FakeTelegram
+from tests.turn_count import Turns
 
 WORDS = {
     "ru": {
-        "step": "Шаг {n} из 5",
+        "step": "Шаг {n} из 3",
         "this_month": "Этот месяц (11.2025)",
         "indefinite": "Бессрочно",
         "unsure": "Не знаю",
@@ -22,6 +23,11 @@ WORDS = {
         "cancel": "✖️ Отмена",
         "menu": "🧮 Рассчитать выплаты",
         "q_applied": "В каком месяце вы подаёте",
+        "q_period": "с какого по какой месяц она действует?",
+        "applied_is": "Месяц обращения — {month}:",
+        "another": "📅 Другой месяц обращения",
+        "period_format": "напишите срок справки в виде ММ.ГГГГ–ММ.ГГГГ",
+        "iin_invalid": "Этот ИИН недействителен",
         "q_start": "с какого месяца начинается её срок?",
         "q_end": "По какой месяц включительно действует справка (п. 4)?",
         "q_birth": "Дата рождения ребёнка?",
@@ -55,7 +61,7 @@ WORDS = {
         "typed_indefinite": "бессрочно",
     },
     "kk": {
-        "step": "5 қадамның {n}-қадамы",
+        "step": "3 қадамның {n}-қадамы",
         "this_month": "Осы ай (11.2025)",
         "indefinite": "Мерзімсіз",
         "unsure": "Білмеймін",
@@ -63,6 +69,11 @@ WORDS = {
         "cancel": "✖️ Болдырмау",
         "menu": "🧮 Төлемді есептеу",
         "q_applied": "Қай айда өтініш бересіз",
+        "q_period": "ол қай айдан қай айға дейін жарамды?",
+        "applied_is": "Өтініш берілетін ай — {month}:",
+        "another": "📅 Басқа өтініш айы",
+        "period_format": "Анықтаманың мерзімін АА.ЖЖЖЖ–АА.ЖЖЖЖ түрінде жазыңыз",
+        "iin_invalid": "Бұл ЖСН жарамсыз",
         "q_start": "оның мерзімі қай айдан басталады?",
         "q_end": "Анықтама қай айды қоса алғанда жарамды (4-тармақ)?",
         "q_birth": "Баланың туған күні?",
@@ -115,27 +126,27 @@ async def begin(tg: FakeTelegram, user_id: int, language: str):  # type: ignore[
 async def test_worked_example_1_with_buttons(
     running: RunningBot, tg: FakeTelegram, language: str
 ) -> None:
-    """Applied 15.11.2025, certificate 09.2025–05.2026, child born 2015 → 100 656,00 ₸."""
+    """Applied 15.11.2025 (this month, the default), certificate 09.2025–05.2026, child born
+    2015 → 100 656,00 ₸, in 4 turns of the parent (was 6)."""
     w = WORDS[language]
-    user, replies = await begin(tg, 4001, language)
-    assert w["step"].format(n=1) in replies[-1].text and w["q_applied"] in replies[-1].text
-    assert replies[-1].buttons == [[w["this_month"]], [w["cancel"]]]
-
-    replies = await user.press(w["this_month"])
-    assert w["step"].format(n=2) in replies[-1].text and w["q_start"] in replies[-1].text
-    assert replies[-1].buttons[0] == [
-        "09.2025",
-        "11.2025",
-    ]  # school year start, month of application
-    replies = await user.press("09.2025")
-    assert w["step"].format(n=3) in replies[-1].text and w["q_end"] in replies[-1].text
-    assert replies[-1].buttons[0] == ["05.2026"]
-    replies = await user.press("05.2026")
-    assert w["step"].format(n=4) in replies[-1].text and w["q_birth"] in replies[-1].text
-    replies = await user.send("02.03.2015")
-    assert w["step"].format(n=5) in replies[-1].text and w["q_disability"] in replies[-1].text
+    user = tg.user(4001, language_code=language)
+    await start_in(user, language)
+    parent = Turns(user)
+    replies = await parent.send("/estimate")
+    assert w["step"].format(n=1) in replies[-1].text and w["q_period"] in replies[-1].text
+    assert w["applied_is"].format(month="11.2025") in replies[-1].text
+    assert replies[-1].buttons == [
+        ["09.2025–05.2026", "11.2025–05.2026"],  # from the school year's start, from this month
+        [w["another"]],
+        [w["cancel"]],
+    ]
+    replies = await parent.press("09.2025–05.2026")
+    assert w["step"].format(n=2) in replies[-1].text and w["q_birth"] in replies[-1].text
+    replies = await parent.send("02.03.2015")
+    assert w["step"].format(n=3) in replies[-1].text and w["q_disability"] in replies[-1].text
     assert replies[-1].buttons[0] == [w["indefinite"], w["unsure"]]
-    replies = await user.press(w["indefinite"])
+    replies = await parent.press(w["indefinite"])
+    assert parent.count == 4
 
     text = "\n".join(r.text for r in replies)
     assert w["q2"] in text and w["q3"] in text and w["q4"] in text
@@ -159,7 +170,7 @@ async def test_worked_example_3_typed_child_turns_18(
     await start_in(user, language)
     await user.send(w["menu"])
     replies = []
-    for typed in (w["typed_this_month"], "09.2025", "05.2026", "10.02.2008", w["typed_indefinite"]):
+    for typed in ("09.2025-05.2026", "10.02.2008", w["typed_indefinite"]):
         replies = await user.send(typed)
     text = "\n".join(r.text for r in replies)
     assert w["amount"].format(amount=tenge("31456", language)) in text
@@ -176,8 +187,12 @@ async def test_beyond_the_mrp_table_says_not_yet_known(
 ) -> None:
     w = WORDS[language]
     user, _ = await begin(tg, 4003, language)
-    replies = []
-    for typed in ("09.2027", "09.2027", "05.2028", "02.03.2015", "31.12.2030"):
+    replies = await user.press(w["another"])
+    assert w["step"].format(n=1) in replies[-1].text and w["q_applied"] in replies[-1].text
+    assert replies[-1].buttons == [[w["this_month"]], [w["back"], w["cancel"]]]
+    replies = await user.send("09.2027")
+    assert w["applied_is"].format(month="09.2027") in replies[-1].text
+    for typed in ("09.2027 – 05.2028", "02.03.2015", "31.12.2030"):
         replies = await user.send(typed)
     text = "\n".join(r.text for r in replies)
     assert w["unknown_2027"] in text and w["unknown_2028"] in text
@@ -193,10 +208,10 @@ async def test_worked_example_4_nothing_payable(
     w = WORDS[language]
     running.clock.fixed = dt.date(2026, 6, 5)
     user, replies = await begin(tg, 4004, language)
-    assert replies[-1].buttons[0][0].endswith("(06.2026)")
-    await user.press(replies[-1].buttons[0][0])
+    assert w["applied_is"].format(month="06.2026") in replies[-1].text
+    assert replies[-1].buttons[0] == ["09.2025–05.2026"]
     replies = []
-    for typed in ("09.2025", "05.2026", "02.03.2015"):
+    for typed in ("09.2025—05.2026", "02.03.2015"):
         replies = await user.send(typed)
     replies = await user.press(w["indefinite"])
     text = "\n".join(r.text for r in replies)
@@ -211,31 +226,35 @@ async def test_bad_input_back_and_cancel(
     w = WORDS[language]
     user, _ = await begin(tg, 4005, language)
     for bad, reason in (
-        ("abc", w["month_format"]),
-        ("🗓🗓", w["month_format"]),
+        ("abc", w["period_format"]),
+        ("🗓🗓", w["period_format"]),
+        ("09.2025", w["period_format"]),
         ("   ", w["empty"]),
-        ("13.2025", w["month_impossible"]),
-        ("x" * 5000, w["month_format"]),
+        ("13.2025–05.2026", w["month_impossible"]),
+        ("x" * 5000, w["period_format"]),
     ):
         replies = await user.send(bad)
         assert reason in replies[0].text and w["step"].format(n=1) in replies[0].text
     replies = await user.send_sticker()
-    assert w["not_text"] in replies[0].text and w["q_applied"] in replies[0].text
+    assert w["not_text"] in replies[0].text and w["q_period"] in replies[0].text
 
-    await user.send("11.2025")
-    await user.send("09.2025")
-    replies = await user.send("08.2025")  # before the first month
-    assert w["end_before_start"] in replies[0].text and w["step"].format(n=3) in replies[0].text
-    await user.send("05.2026")
-    for bad, reason in (("31.02.2025", w["date_impossible"]), ("01.01.2030", w["future"])):
+    replies = await user.send("09.2025–08.2025")  # the end before the first month
+    assert w["end_before_start"] in replies[0].text and w["step"].format(n=1) in replies[0].text
+    await user.send("09.2025–05.2026")
+    for bad, reason in (
+        ("31.02.2025", w["date_impossible"]),
+        ("01.01.2030", w["future"]),
+        ("150302510002", w["iin_invalid"]),  # a wrong control digit
+    ):
         replies = await user.send(bad)
-        assert reason in replies[0].text and w["step"].format(n=4) in replies[0].text
+        assert reason in replies[0].text and w["step"].format(n=2) in replies[0].text
 
-    # back to step 3, change the end month; the earlier answers are kept
+    # back to step 1, change the end month; the month of application is kept
     replies = await user.press(w["back"])
+    assert w["step"].format(n=1) in replies[-1].text
+    await user.send("09.2025–12.2025")
+    replies = await user.send("150302510001")  # the child's IIN: born 02.03.2015
     assert w["step"].format(n=3) in replies[-1].text
-    await user.send("12.2025")
-    await user.send("02.03.2015")
     replies = await user.press(w["indefinite"])
     text = "\n".join(r.text for r in replies)
     assert w["total"].format(amount=tenge("31456", language)) in text
@@ -244,7 +263,7 @@ async def test_bad_input_back_and_cancel(
     replies = await user.send("/cancel")
     assert w["stopped"] in replies[-1].text
     user, _ = await begin(tg, 4007, language)
-    await user.send("11.2025")
+    await user.send("09.2025–05.2026")
     replies = await user.press(w["cancel"])
     assert w["stopped"] in replies[-1].text
 
@@ -254,20 +273,21 @@ async def test_birth_after_the_application_month_is_asked_again(
     running: RunningBot, tg: FakeTelegram, language: str
 ) -> None:
     """Applied 09.2025, child "born" 20.10.2025 (before today, after the application month):
-    refused with the reason (p.4), step 4 asked again; the earlier answers are kept."""
+    refused with the reason (p.4), step 2 asked again; the earlier answers are kept."""
     w = WORDS[language]
     user, _ = await begin(tg, 4008, language)
-    for typed in ("09.2025", "09.2025", "05.2026"):
+    await user.press(w["another"])
+    for typed in ("09.2025", "09.2025–05.2026"):
         await user.send(typed)
     replies = await user.send("20.10.2025")
     assert len(replies) == 1
     assert w["birth_after"] in replies[0].text
-    assert w["step"].format(n=4) in replies[0].text and w["q_birth"] in replies[0].text
-    # A birth inside the application month is possible: accepted, step 5 comes.
+    assert w["step"].format(n=2) in replies[0].text and w["q_birth"] in replies[0].text
+    # A birth inside the application month is possible: accepted, step 3 comes.
     replies = await user.send("30.09.2025")
-    assert w["step"].format(n=5) in replies[-1].text
+    assert w["step"].format(n=3) in replies[-1].text
     replies = await user.press(w["back"])
-    assert w["step"].format(n=4) in replies[-1].text
+    assert w["step"].format(n=2) in replies[-1].text
     await user.send("02.03.2015")
     replies = await user.press(w["indefinite"])
     text = "\n".join(r.text for r in replies)

@@ -80,6 +80,13 @@ INVALID_TEXTS: Mapping[str, str] = {
         "There is no such month. Please type MM.YYYY with a month from 01 to 12."
     ),
     "not_text": N_("Please answer with a text message or with the buttons below."),
+    "period_format": N_(
+        "Please type the certificate's term as MM.YYYY–MM.YYYY, for example 09.2025–05.2026."
+    ),
+    "iin_invalid": N_(
+        "This IIN is not valid: please check its 12 digits, or type the date of birth as "
+        "DD.MM.YYYY."
+    ),
     "choice": N_(
         "I did not understand the answer. Please choose one of the buttons below or type its text."
     ),
@@ -105,8 +112,14 @@ RESIDENT = "resident"
 STATE_SUPPORT = "state_support"
 PARENTAL_RIGHTS = "parental_rights_deprived"
 STATE_INSTITUTION = "state_institution"
+# The three exclusions of p.3 and p.5 (full state support, deprived parental rights,
+# a state institution) are one question: "does any of these apply?". Its answer is
+# stored under the three keys above, so the stored answers keep their meaning.
+EXCLUSIONS = "exclusions"
+EXCLUSION_KEYS = (STATE_SUPPORT, PARENTAL_RIGHTS, STATE_INSTITUTION)
 
-# domain.md §2, in this order; "until when?" follows a "yes" on disability.
+# domain.md §2, in this order; "until when?" follows a "yes" on disability (a date
+# typed at the disability question answers both at once).
 ORDER = (
     DISABILITY,
     DISABILITY_UNTIL,
@@ -114,14 +127,15 @@ ORDER = (
     HOME_EDUCATION,
     REPRESENTATIVE,
     RESIDENT,
-    STATE_SUPPORT,
-    PARENTAL_RIGHTS,
-    STATE_INSTITUTION,
+    EXCLUSIONS,
 )
 TOTAL_STEPS = len(ORDER) - 1  # "until when?" shares step 1 with its question
 
 QUESTION_TEXTS: Mapping[str, str] = {
-    DISABILITY: N_("Does the child have an established disability?"),
+    DISABILITY: N_(
+        "Does the child have an established disability? If it has an end date, you can type "
+        "the date at once as DD.MM.YYYY."
+    ),
     DISABILITY_UNTIL: N_(
         "Until what date is the disability established? Type the date as DD.MM.YYYY "
         "or choose a button."
@@ -136,15 +150,14 @@ QUESTION_TEXTS: Mapping[str, str] = {
     ),
     REPRESENTATIVE: N_("Who are you to the child?"),
     RESIDENT: N_("Does your family live in the city of Alatau?"),
-    STATE_SUPPORT: N_(
-        "Is the child on full state support (for example, lives in a state residential "
-        "institution)?"
-    ),
-    PARENTAL_RIGHTS: N_(
-        "Have the parents been deprived of parental rights in respect of this child?"
-    ),
-    STATE_INSTITUTION: N_(
-        "Is the child now studying in a state institution (a boarding school, a sanatorium school)?"
+    EXCLUSIONS: N_(
+        "Does any of these apply to the child?\n"
+        "1. The child is on full state support (for example, lives in a state residential "
+        "institution).\n"
+        "2. The parents have been deprived of parental rights in respect of this child.\n"
+        "3. The child is now studying in a state institution (a boarding school, a sanatorium "
+        "school).\n"
+        "If none of them applies, choose “None of these”."
     ),
 }
 
@@ -192,6 +205,18 @@ REPRESENTATIVE_LABELS: Mapping[str, str] = {
 }
 YES_NO_LABELS: Mapping[str, str] = {"yes": YES, "no": NO, "unknown": NOT_SURE}
 
+NONE_OF_THESE = N_("None of these")
+FULL_SUPPORT = N_("1. Full state support")
+RIGHTS_DEPRIVED = N_("2. Parental rights deprived")
+IN_INSTITUTION = N_("3. A state institution")
+EXCLUSION_CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("none", NONE_OF_THESE, ("ничего", "ничего из этого", "ешқайсысы", "none", "0")),
+    (STATE_SUPPORT, FULL_SUPPORT, ("1",)),
+    (PARENTAL_RIGHTS, RIGHTS_DEPRIVED, ("2",)),
+    (STATE_INSTITUTION, IN_INSTITUTION, ("3",)),
+    ("unknown", NOT_SURE, NOT_SURE_WORDS),
+)
+
 
 def step_of(question: str) -> int:
     """Step number shown to the user: "until when?" shares step 1 with disability."""
@@ -199,6 +224,26 @@ def step_of(question: str) -> int:
         return 1
     index = ORDER.index(question)
     return index if index > 1 else index + 1
+
+
+def stored(question: str, value: str) -> dict[str, str]:
+    """The answers one reply stores: a date typed for the disability means "yes, until
+    that date"; the exclusions question fills its three keys ("none": all "no",
+    "unknown": all "unknown", one named: that one "yes", the others not asked)."""
+    if question == DISABILITY and value not in ("yes", "no", "unknown"):
+        return {DISABILITY: "yes", DISABILITY_UNTIL: value}
+    if question == EXCLUSIONS:
+        if value == "none":
+            return dict.fromkeys(EXCLUSION_KEYS, "no")
+        if value == "unknown":
+            return dict.fromkeys(EXCLUSION_KEYS, "unknown")
+        return {value: "yes"}
+    return {question: value}
+
+
+def keys_of(question: str) -> tuple[str, ...]:
+    """The answer keys a question fills (to forget them on "Back")."""
+    return EXCLUSION_KEYS if question == EXCLUSIONS else (question,)
 
 
 def choices(question: str) -> tuple[tuple[str, str], ...]:
@@ -209,6 +254,8 @@ def choices(question: str) -> tuple[tuple[str, str], ...]:
         return (("indefinite", INDEFINITE), ("unknown", NOT_SURE))
     if question == BIRTH:
         return (("unknown", NOT_SURE),)
+    if question == EXCLUSIONS:
+        return tuple((code, label) for code, label, _w in EXCLUSION_CHOICES)
     return (("yes", YES), ("no", NO), ("unknown", NOT_SURE))
 
 
@@ -251,6 +298,19 @@ def parse_typed(
             if matches(i18n, text, label, words):
                 return Parsed(value=code)
         return Parsed(error="choice")
+    if question == EXCLUSIONS:
+        for code, label, words in EXCLUSION_CHOICES:
+            if matches(i18n, text, label, words):
+                return Parsed(value=code)
+        if len(text) <= 40 and yes_no_unknown(i18n, text) == "no":
+            return Parsed(value="none")
+        if len(text) <= 40 and yes_no_unknown(i18n, text) == "unknown":
+            return Parsed(value="unknown")
+        return Parsed(error="choice")
+    if question == DISABILITY and len(text) <= 40:
+        typed = parse_date(text)
+        if not isinstance(typed, Invalid):
+            return Parsed(value=typed.isoformat())
     if question in (BIRTH, DISABILITY_UNTIL):
         if matches(i18n, text, NOT_SURE, NOT_SURE_WORDS):
             return Parsed(value="unknown")
@@ -281,7 +341,9 @@ def next_question(answers: Mapping[str, str], after: str | None) -> str | None:
     """The question after `after` (None: the first), skipping "until when?" unless disability is "yes"."""
     index = -1 if after is None else ORDER.index(after)
     for question in ORDER[index + 1 :]:
-        if question == DISABILITY_UNTIL and answers.get(DISABILITY) != "yes":
+        if question == DISABILITY_UNTIL and (
+            answers.get(DISABILITY) != "yes" or DISABILITY_UNTIL in answers
+        ):
             continue
         return question
     return None

@@ -1,14 +1,20 @@
 """The /estimate conversation's logic: parse the answers, call core.schedule, render.
 
-Steps (domain.md §4): month of application (p.4), certificate term from – to
-(p.2, p.4), the child's date of birth (p.5: until 18), the end of the disability
-term or "indefinite" (p.5). The amounts are core's (8 MRP per quarter, p.7);
-this module only words them, in the user's language.
+Steps (domain.md §4), four turns with the command: the certificate term as one answer
+"09.2025–05.2026" (p.2, p.4) — the month of application defaults to the current month
+(p.4) with one tap to change it —, the child's date of birth or the child's IIN (p.5:
+until 18), the end of the disability term or "indefinite" (p.5). The amounts are
+core's (8 MRP per quarter, p.7); this module only words them, in the user's language.
+
+The answers stay in the FSM data under "estimate" → "answers" with the keys applied,
+cert_start, cert_end (YYYY-MM), birth, disability_until (ISO date, "indefinite",
+"unknown"); the /apply wizard reads them there. The IIN itself is never stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -45,14 +51,18 @@ from core.schedule import (
     eighteenth_birthday,
     estimate,
 )
-from core.validators import Invalid, parse_date, parse_month
+from core.validators import Invalid, parse_date, parse_iin, parse_month
 
 APPLIED = "applied"
 CERT_START = "cert_start"
 CERT_END = "cert_end"
 BIRTH = "birth"
 DISABILITY_UNTIL = "disability_until"
-STEPS = (APPLIED, CERT_START, CERT_END, BIRTH, DISABILITY_UNTIL)
+PERIOD = "period"  # one answer for CERT_START and CERT_END
+# The questions asked in turn; APPLIED is asked only on "another month" (it shares step 1).
+STEPS = (PERIOD, BIRTH, DISABILITY_UNTIL)
+ANOTHER_MONTH = N_("📅 Another month of application")
+_PERIOD = re.compile(r"\s*(\d{1,2}[./-]\d{4})\s*(?:[-–—]|\s)\s*(\d{1,2}[./-]\d{4})\s*")
 
 MAX_TERM_MONTHS = 36  # a school certificate covers a school year; longer is a typo
 
@@ -60,6 +70,12 @@ THIS_MONTH = N_("This month")
 THIS_MONTH_WORDS = ("this month", "этот месяц", "текущий месяц", "осы ай")
 
 QUESTIONS: Mapping[str, str] = {
+    PERIOD: N_(
+        "The month of application is {month}: the payment is made from the month of application "
+        "({paragraph}); “{another}” changes it.\n"
+        "The certificate from the school: from which month to which month is it valid? "
+        "Type MM.YYYY–MM.YYYY, for example 09.2025–05.2026, or choose a button."
+    ),
     APPLIED: N_(
         "In which month do you apply (or did you apply)? The payment is made from the month "
         "of application ({paragraph}). Type MM.YYYY or choose a button."
@@ -74,13 +90,14 @@ QUESTIONS: Mapping[str, str] = {
     ),
     BIRTH: N_(
         "The child's date of birth? The payment is made until the child turns 18 ({paragraph}). "
-        "Type DD.MM.YYYY, for example 02.03.2015."
+        "Type DD.MM.YYYY, for example 02.03.2015, or the child's IIN."
     ),
     DISABILITY_UNTIL: N_(
         "Until what date is the disability established ({paragraph})? Type DD.MM.YYYY or choose a button."
     ),
 }
 QUESTION_PARAGRAPHS: Mapping[str, str] = {
+    PERIOD: "p.4",
     APPLIED: "p.4",
     CERT_START: "p.2",
     CERT_END: "p.4",
@@ -105,13 +122,37 @@ ERRORS: Mapping[str, str] = {
 
 
 def step_number(step: str) -> int:
-    return STEPS.index(step) + 1
+    return 1 if step == APPLIED else STEPS.index(step) + 1
 
 
-def question_text(tr: Tr, step: str) -> str:
+def previous_step(step: str) -> str | None:
+    """Where "Back" goes: from the month of application to the certificate term."""
+    if step == APPLIED:
+        return PERIOD
+    position = STEPS.index(step)
+    return STEPS[position - 1] if position > 0 else None
+
+
+def step_keys(step: str) -> tuple[str, ...]:
+    """The answer keys a step fills."""
+    return (CERT_START, CERT_END) if step == PERIOD else (step,)
+
+
+def first_answers(today: dt.date) -> dict[str, str]:
+    """The answers at the start: the month of application is the current month (p.4)."""
+    return {APPLIED: str(Month.of(today))}
+
+
+def question_text(tr: Tr, step: str, answers: Mapping[str, str] | None = None) -> str:
     _ = tr
     header = _("Step {number} of {total}", number=step_number(step), total=len(STEPS))
-    body = tr(QUESTIONS[step], paragraph=paragraph(tr, QUESTION_PARAGRAPHS[step]))
+    applied = _month((answers or {}).get(APPLIED))
+    body = tr(
+        QUESTIONS[step],
+        paragraph=paragraph(tr, QUESTION_PARAGRAPHS[step]),
+        month=applied.display() if applied is not None else "",
+        another=tr(ANOTHER_MONTH),
+    )
     return f"{header}\n{body}"
 
 
@@ -129,6 +170,14 @@ def suggestions(
     if step == APPLIED:
         this = Month.of(today)
         return (("this", f"{tr(THIS_MONTH)} ({this.display()})"),)
+    if step == PERIOD:
+        first = school_year_start(today)
+        applied = _month(answers.get(APPLIED))
+        starts = [first]
+        if applied is not None and first < applied <= _school_year_end(first):
+            starts.append(applied)
+        periods = [(start, _school_year_end(start)) for start in starts]
+        return tuple((f"{a}~{b}", f"{a.display()}–{b.display()}") for a, b in periods)
     if step == CERT_START:
         first = school_year_start(today)
         applied = _month(answers.get(APPLIED))
@@ -138,15 +187,20 @@ def suggestions(
         return tuple((str(m), m.display()) for m in options)
     if step == CERT_END:
         start = _month(answers.get(CERT_START)) or school_year_start(today)
-        policy = default_policy()
-        last_school_month = policy.quarters[-1].months[-1]
-        end = start
-        while end.month != last_school_month:
-            end = end.next()
+        end = _school_year_end(start)
         return ((str(end), end.display()),)
     if step == DISABILITY_UNTIL:
         return (("indefinite", tr(INDEFINITE)), ("unknown", tr(NOT_SURE)))
     return ()
+
+
+def _school_year_end(start: Month) -> Month:
+    """The last month of the school year that `start` belongs to (p.7)."""
+    last_school_month = default_policy().quarters[-1].months[-1]
+    end = start
+    while end.month != last_school_month:
+        end = end.next()
+    return end
 
 
 def _month(value: str | None) -> Month | None:
@@ -188,6 +242,17 @@ def check_value(
             return StepError(problem.code, {"month": start.display()})
         if start is not None and end.index - start.index + 1 > MAX_TERM_MONTHS:
             return StepError("term_too_long", {"count": str(MAX_TERM_MONTHS)})
+    if step == PERIOD:
+        start_text, _sep, end_text = value.partition("~")
+        start, end = _month(start_text), _month(end_text)
+        if start is None or end is None:
+            return Parsed(error="period_format")
+        checked = check_value(CERT_END, str(end), today, {**answers, CERT_START: str(start)})
+        return (
+            checked
+            if isinstance(checked, StepError) or checked.value is None
+            else Parsed(value=value)
+        )
     if step == BIRTH:
         birth = date_or_none(value)
         if birth is None:
@@ -221,6 +286,8 @@ def parse_typed(
     if not text.strip():
         return Parsed(error="empty")
     if len(text) > 40:
+        if step == PERIOD:
+            return Parsed(error="period_format")
         return Parsed(error="date_format" if step in (BIRTH, DISABILITY_UNTIL) else "month_format")
     if step == APPLIED and matches(i18n, text.split("(")[0], THIS_MONTH, THIS_MONTH_WORDS):
         return check_value(step, str(Month.of(today)), today, answers)
@@ -229,6 +296,21 @@ def parse_typed(
             return Parsed(value="indefinite")
         if matches(i18n, text, NOT_SURE, NOT_SURE_WORDS):
             return Parsed(value="unknown")
+    if step == PERIOD:
+        match = _PERIOD.fullmatch(text)
+        if match is None:
+            return Parsed(error="period_format")
+        start, end = parse_month(match.group(1)), parse_month(match.group(2))
+        if isinstance(start, Invalid):
+            return Parsed(error=start.code)
+        if isinstance(end, Invalid):
+            return Parsed(error=end.code)
+        return check_value(step, f"{start}~{end}", today, answers)
+    if step == BIRTH and "".join(text.split()).isdigit() and len("".join(text.split())) >= 10:
+        iin = parse_iin(text)
+        if isinstance(iin, Invalid):
+            return Parsed(error="iin_invalid")
+        return check_value(step, iin.birth.isoformat(), today, answers)
     if step in (BIRTH, DISABILITY_UNTIL):
         day = parse_date(text)
         if isinstance(day, Invalid):
@@ -250,7 +332,17 @@ def accept_button(
         return Parsed(value=value)
     if step in (CERT_START, CERT_END) and _month(value) is not None:
         return check_value(step, value, today, answers)
+    if step == PERIOD and "~" in value:
+        return check_value(step, value, today, answers)
     return Parsed(error="choice")
+
+
+def store(step: str, value: str) -> dict[str, str]:
+    """The answers a step's accepted value stores (the period: its first and last month)."""
+    if step == PERIOD:
+        start, _sep, end = value.partition("~")
+        return {CERT_START: start, CERT_END: end}
+    return {step: value}
 
 
 def error_text(tr: Tr, error: StepError) -> str:
