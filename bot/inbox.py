@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 10.0  # seconds between looks for updates of a process that died
+PRUNE_INTERVAL = 3600.0  # seconds between deletions of old done rows
 STOP_GRACE = 10.0  # seconds a stopping bot waits for handlers in flight
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -154,10 +155,16 @@ class Inbox:
 
     async def _mark_loop(self) -> None:
         assert self._marks_ready is not None
+        loop = asyncio.get_running_loop()
+        pruned = loop.time()
         while True:
             await self._marks_ready.wait()
             self._marks_ready.clear()
             await self._flush_marks()
+            if loop.time() - pruned > PRUNE_INTERVAL:  # done rows of days ago
+                pruned = loop.time()
+                with contextlib.suppress(Exception):
+                    await inbound.prune(self._sessionmaker)
 
     async def _flush_marks(self) -> None:
         marks, self._marks = self._marks, []
