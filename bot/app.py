@@ -11,7 +11,6 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
@@ -31,6 +30,7 @@ from bot.data.users import UserLanguages
 from bot.i18n import UserLanguageMiddleware, create_i18n
 from bot.inbox import DurableDispatcher, Inbox
 from bot.outbox.sender import run_sender
+from bot.outbox.session import TracedSession
 from bot.settings import Settings
 from bot.speedups import inline_magic_filters, keep_response_models
 from bot.usecases.privacy import DRAFT_DESTINY, quiet_data_loggers
@@ -107,7 +107,7 @@ class BotApp:
             clock=clock or Clock(),
         )
         if session is None:
-            session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+            session = TracedSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
         token = settings.bot_token.get_secret_value() if settings.bot_token else CONSOLE_TOKEN
         bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         keep_response_models(bot)  # pydantic would rebuild Response[T] after every GC

@@ -17,7 +17,9 @@ bot gave up, or a 502 after seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import BotApp
 from bot.data.engine import create_engine, create_sessionmaker
 from bot.data.migrate import upgrade_to_head
 from bot.data.models import OutboxMessage
 from bot.i18n import create_i18n
 from bot.outbox import store as outbox
+from bot.outbox.sender import run_sender
 from bot.outbox.store import PENDING, SENDING, SENT, Outcome
 from bot.settings import Settings
 from bot.views.notifications import UNDELIVERED_HEAD, UNDELIVERED_LOOSE, UNDELIVERED_REASONS
@@ -340,3 +344,48 @@ async def test_messages_without_an_application_are_told_once_until_requeue_all(
         assert queued("ru", 2) in (replies[-1].text or "")
         await wait_row(bot, "test", SENT)
         assert [m.text for m in tg.messages(parent.id)] == ["one", "two"]
+
+
+async def test_a_connect_that_hangs_is_retried_not_taken_for_a_lost_answer(
+    make_settings: Any,
+) -> None:
+    """Telegram unreachable (the connection hangs until the timeout): nothing went out,
+    so the row keeps its retry window instead of giving up as "unconfirmed"."""
+    with socket.socket() as listener, socket.socket() as filler:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # never accepts: once its queue is full, connects hang
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(listener.getsockname())
+        await asyncio.sleep(0.1)
+        host, port = listener.getsockname()
+        settings = make_settings(
+            bot_api_url=f"http://{host}:{port}",
+            outbox_request_timeout=1.0,
+            outbox_claim_ahead=0.5,
+            outbox_backoff_base=0.05,
+            outbox_backoff_max=0.1,
+            outbox_poll_interval=0.05,
+        )
+        app = await BotApp.create(settings)
+        sender = asyncio.create_task(run_sender(app.context, app.bot))
+        try:
+            async with app.context.sessionmaker() as session, session.begin():
+                await outbox.enqueue(session, chat_id=4251, kind="test", payload={"text": "x"})
+            outbox.wake(app.context.sessionmaker)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 20
+            while True:
+                async with app.context.sessionmaker() as session:
+                    row = await session.scalar(select(OutboxMessage))
+                assert row is not None
+                if (row.attempts >= 3 and row.status == PENDING) or loop.time() > deadline:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+            await app.close()
+    assert (row.status, row.failure, row.unconfirmed) == (PENDING, None, 0)
+    assert row.attempts >= 3 and row.last_error  # each attempt timed out while connecting

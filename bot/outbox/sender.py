@@ -39,7 +39,8 @@ newer one.
 Exactly once, and when not: a row is claimed (committed) before its API call
 and marked sent right after the answer. A duplicate is possible only when we
 cannot know whether Telegram accepted a message: its answer did not come within
-`outbox_request_timeout` (the connection was open and the request written), or
+`outbox_request_timeout` after the request was written to an open connection
+(bot/outbox/session.py tells; a connect that fails or hangs sent nothing), or
 the process died / lost the database between the answer and the commit (the
 lease then runs out). Such a row is sent again ONCE; if that answer does not
 come either (or the lease runs out again) it is not sent a third time: it gives
@@ -88,6 +89,7 @@ from bot.outbox.hooks import (
     render_row,
     send_card,
 )
+from bot.outbox.session import TracedSession, track_request
 from bot.outbox.store import (
     EXPIRED,
     FORBIDDEN,
@@ -445,6 +447,7 @@ class OutboxSender:
         if row.unconfirmed > MAX_UNCONFIRMED:
             # its lease ran out again after a request with no answer: never a third copy
             return self._gave_up(row, UNCONFIRMED, "no answer, claim expired")
+        written = track_request()
         try:
             # the hard bound of the request (the lease counts on it), whatever the session does
             async with asyncio.timeout(self.settings.outbox_request_timeout):
@@ -483,20 +486,28 @@ class OutboxSender:
             # an answer came: the message was not sent
             outcome = self._retry(row, f"{type(error).__name__}: {error.message}")
         except TelegramNetworkError as error:
+            # no connection: nothing went out; else the request may have been delivered
+            unanswered = self._went_out(written) and not isinstance(
+                error.__cause__, ClientConnectorError
+            )
             outcome = self._retry(
-                row,
-                f"{type(error).__name__}: {error.message}",
-                # no connection: nothing went out; else the request may have been delivered
-                unanswered=not isinstance(error.__cause__, ClientConnectorError),
+                row, f"{type(error).__name__}: {error.message}", unanswered=unanswered
             )
         except (TimeoutError, OSError) as error:
-            outcome = self._retry(row, f"{type(error).__name__}: no answer", unanswered=True)
+            outcome = self._retry(
+                row, f"{type(error).__name__}: no answer", unanswered=self._went_out(written)
+            )
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug rendering the row: retry with back-off, never loop hot
             log.exception("outbox row %s (%s) failed: %s", row.id, row.kind, type(error).__name__)
             outcome = self._retry(row, type(error).__name__)
         return outcome
+
+    def _went_out(self, written: list[bool]) -> bool:
+        """Did the failed request reach an open connection? Unknown (another session
+        than bot/outbox/session.py's): assume it did."""
+        return written[0] or not isinstance(self.bot.session, TracedSession)
 
     def _exclude(self, chat_id: int, seconds: float) -> None:
         until = time.monotonic() + seconds
