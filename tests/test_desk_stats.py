@@ -186,6 +186,7 @@ def test_money_chart_plots_paid_and_forecast(language: str) -> None:
     paid = [
         ((Month(2025, 11), Month(2025, 12)), Decimal("31456.00")),
         ((Month(2025, 11), Month(2025, 12)), Decimal("31456.00")),
+        ((Month(2025, 5),), Decimal("15728.00")),  # the school year before: not charted
     ]
     # Forecast on 26.12.2025: an approved Q3 (01–03.2026) and a pending Q4 (04–05.2026),
     # 8 × 4325 each (MRP 2026 = 4325): 34 600.00.
@@ -195,16 +196,18 @@ def test_money_chart_plots_paid_and_forecast(language: str) -> None:
         pending=[(Month(2026, 4), Month(2026, 5))],
     )
     series = money_series(paid, ahead)
-    assert series.quarters[:3] == (
+    assert series.quarters[:4] == (
+        QuarterKey(2025, 1),
         QuarterKey(2025, 2),
         QuarterKey(2025, 3),
         QuarterKey(2025, 4),
     )
-    assert series.quarters[3:] == tuple(QuarterKey(2026, n) for n in (1, 2, 3, 4))
+    assert series.quarters[4:] == tuple(QuarterKey(2026, n) for n in (1, 2, 3, 4))
     zero = (Decimal(0),) * 4
-    assert series.paid == (Decimal("62912.00"), Decimal(0), Decimal(0), *zero)
-    assert series.approved == (Decimal(0), Decimal("34600.00"), Decimal(0), *zero)
-    assert series.pending == (Decimal(0), Decimal(0), Decimal("34600.00"), *zero)
+    nothing = (Decimal(0),)  # Q1 2025/2026: no payment, before the forecast's window
+    assert series.paid == (*nothing, Decimal("62912.00"), Decimal(0), Decimal(0), *zero)
+    assert series.approved == (*nothing, Decimal(0), Decimal("34600.00"), Decimal(0), *zero)
+    assert series.pending == (*nothing, Decimal(0), Decimal(0), Decimal("34600.00"), *zero)
     chart = money_chart(series, tr(language))
     assert list(chart.plotted.values()) == [
         tuple(float(v) for v in series.paid),

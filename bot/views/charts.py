@@ -190,7 +190,8 @@ def money_series(
     paid: Sequence[tuple[Sequence[Month], Decimal]], forecast: Forecast
 ) -> MoneySeries:
     """Paid per quarter (each paid quarter of a schedule by its first month) and the
-    forecast's quarters, over every quarter that has either."""
+    forecast's quarters, over every quarter of the current school year and the next one
+    (the forecast's window, core.forecast) — earlier school years are history."""
     policy = default_policy()
     sums: dict[QuarterKey, Decimal] = {}
     for months, amount in paid:
@@ -200,7 +201,12 @@ def money_series(
         if key is not None:
             sums[key] = sums.get(key, Decimal("0")) + amount
     ahead = {q.key: q for q in forecast.quarters}
-    keys = tuple(sorted(set(sums) | set(ahead)))
+    shown = set(sums) | set(ahead)
+    if forecast.quarters:  # the current school year, whole, and the next: 8 bars at most
+        start = forecast.quarters[0].key.start_year
+        shown |= {QuarterKey(start, n) for n in range(1, len(policy.quarters) + 1)}
+        shown = {k for k in shown if k.start_year >= start}
+    keys = tuple(sorted(shown))
     zero = Decimal("0")
     return MoneySeries(
         quarters=keys,
