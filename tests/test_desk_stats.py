@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from bot.clock import ALMATY
+from bot.data.models import PaymentQuarter
 from bot.i18n import create_i18n
-from bot.usecases.desk_stats import decision_times
-from bot.usecases.transitions import StaffMember, perform
+from bot.usecases.desk_stats import decision_times, desk_stats
+from bot.usecases.transitions import StaffMember, mark_quarter_paid, perform
 from bot.views.charts import (
     DPI,
     SIZE,
@@ -94,8 +96,42 @@ async def test_stats_shows_the_median_and_90th_percentile_and_two_charts(
     staffbot.clock.fixed = at(dt.date(2025, 12, 24))
     await submit_application(staffbot.app, tg, tg.user(6199, language_code="ru"), "ru")
     await wait_outbox_idle(staffbot.app, tg)
-
+    # Q2 2025/2026 of the first approved application (December only: 8 × 3932 / 2) paid
     staffbot.clock.fixed = at(dt.date(2025, 12, 26))
+    async with staffbot.app.context.sessionmaker() as session:
+        first_q2 = await session.scalar(
+            select(PaymentQuarter.id)
+            .where(PaymentQuarter.quarter == 2)
+            .order_by(PaymentQuarter.application_id)
+            .limit(1)
+        )
+    assert first_q2 is not None
+    await mark_quarter_paid(staffbot.app.context, first_q2, member)
+    await wait_outbox_idle(staffbot.app, tg)
+
+    # the charts' series are the data set's
+    desk = await desk_stats(staffbot.app.context)
+    weekly = weekly_series(desk.submissions, desk.today)
+    assert weekly.weeks == tuple(dt.date(2025, 12, d) for d in (1, 8, 15, 22))
+    assert weekly.counts == {
+        "submitted": (0, 0, 0, 1),
+        "approved": (1, 2, 1, 0),
+        "rejected": (1, 1, 0, 0),
+    }
+    money = money_series(desk.paid, desk.forecast)
+    assert money.quarters[:4] == tuple(QuarterKey(2025, n) for n in (1, 2, 3, 4))
+    # 4 approved schedules of 12.2025–05.2026 (Q2: December, 15 728.00; Q3, Q4: 34 600.00
+    # each) and 1 undecided application of the same period
+    assert money.paid[:4] == (0, Decimal("15728.00"), 0, 0)
+    assert money.approved[:4] == (
+        0,
+        Decimal("47184.00"),
+        Decimal("138400.00"),
+        Decimal("138400.00"),
+    )
+    assert money.pending[:4] == (0, Decimal("15728.00"), Decimal("34600.00"), Decimal("34600.00"))
+    assert set(money.paid[4:] + money.approved[4:] + money.pending[4:]) == {0}
+
     replies = await staff(tg).send("/stats")
     # times 0, 1, 2, 3, 8, 15: the median is (2 + 3) / 2, the 90th percentile the
     # ⌈0.9 × 6⌉ = 6th smallest

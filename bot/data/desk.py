@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.data.models import Application, AuditEntry, PaymentQuarter
-from core.status import QuarterStatus, Status, awaiting_decision, decision_statuses, in_payment
+from core.status import QuarterStatus, awaiting_decision, decision_statuses
 
 
 @dataclass(frozen=True)
@@ -70,32 +70,3 @@ async def paid_quarters(session: AsyncSession) -> list[tuple[list[str], Decimal]
         )
     ).all()
     return [([str(m) for m in (r.months or [])], Decimal(r.amount)) for r in rows]
-
-
-async def planned_months(session: AsyncSession) -> list[list[str]]:
-    """The payable months "YYYY-MM" of every quarter still planned of an approved
-    application (core.status.in_payment: the approved status)."""
-    rows = (
-        await session.execute(
-            select(PaymentQuarter.months)
-            .join(Application, Application.id == PaymentQuarter.application_id)
-            .where(
-                Application.status.in_([s.value for s in Status if in_payment(s)]),
-                PaymentQuarter.status == QuarterStatus.PLANNED.value,
-            )
-        )
-    ).all()
-    return [[str(m) for m in (r.months or [])] for r in rows]
-
-
-async def undecided(session: AsyncSession) -> list[Application]:
-    """The applications awaiting a decision (core.status), for core's schedule."""
-    return list(
-        (
-            await session.scalars(
-                select(Application).where(
-                    Application.status.in_([s.value for s in awaiting_decision()])
-                )
-            )
-        ).all()
-    )

@@ -9,8 +9,9 @@ middle ones for an even count); the 90th percentile is the nearest-rank one: the
 smallest time that at least 90 % of the decisions did not exceed. A decision whose span
 runs into a year without a calendar is counted apart, never guessed.
 
-The forecast is core.forecast over the planned quarters of approved schedules and the
-quarters core's schedule gives each application awaiting a decision (p.7).
+The forecast is the one /forecast shows (bot.usecases.forecast.budget_forecast:
+core.forecast over the planned quarters of approved schedules and the quarters core's
+schedule gives each application not yet decided, p.7).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from decimal import Decimal
 from bot.clock import ALMATY
 from bot.context import AppContext
 from bot.data import desk
-from bot.data.facts import schedule_for
-from core.forecast import Forecast, forecast
+from bot.usecases.forecast import budget_forecast
+from core.forecast import Forecast
 from core.months import Month
 from core.workdays import CalendarUnknown, working_days_between
 
@@ -89,22 +90,14 @@ class DeskStats:
 
 async def desk_stats(app: AppContext) -> DeskStats:
     """The desk's numbers on the bot's today (injected Clock)."""
-    today = app.clock.today()
     async with app.sessionmaker() as session:
         decided = await desk.decisions(session)
         submissions = await desk.submissions(session)
         paid = await desk.paid_quarters(session)
-        planned = await desk.planned_months(session)
-        undecided = await desk.undecided(session)
-    pending: list[tuple[Month, ...]] = []
-    for application in undecided:
-        schedule = schedule_for(application)
-        if schedule is not None:
-            pending += [tuple(q.months) for q in schedule.quarters if q.amount > 0]
     return DeskStats(
-        today=today,
+        today=app.clock.today(),
         times=decision_times(decided),
         submissions=tuple(submissions),
         paid=tuple((months_of(months), amount) for months, amount in paid),
-        forecast=forecast(today, [months_of(m) for m in planned], pending),
+        forecast=await budget_forecast(app),
     )
