@@ -7,7 +7,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.utils.i18n import I18n
 
 from bot.catalogues import LANGUAGES
-from bot.i18n import N_
+from bot.i18n import N_, Tr
 
 PARENT_COMMANDS = (
     ("start", N_("Main menu")),
@@ -25,8 +25,9 @@ PARENT_COMMANDS = (
 
 
 def commands_in(i18n: I18n, language: str) -> list[BotCommand]:
+    tr = Tr(i18n, language)
     return [
-        BotCommand(command=name, description=i18n.gettext(description, locale=language))
+        BotCommand(command=name, description=tr(description))
         for name, description in PARENT_COMMANDS
     ]
 

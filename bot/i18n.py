@@ -1,8 +1,19 @@
-"""Language of each user and gettext for kk/ru (aiogram.utils.i18n + Babel)."""
+"""Language of each user and the one translator for kk/ru (Babel catalogues).
+
+`Tr` is the only way the bot translates: `tr("Text {x}", x=1)` (gettext, then the
+`{name}` parameters), `tr.ngettext(...)` for plurals, `tr.language`. Views take a `Tr`;
+handlers receive the user's as the `tr` argument (UserLanguageMiddleware), and code
+deep in a handler that has none at hand calls `_` (the same `Tr`, from the context of
+the update: `_ = current().__call__`). Outside an update (notifications, staff
+chat) build one: `Tr(context.i18n, language)`. Messages are marked for extraction
+with `_("…")` or `N_("…")` (tools/i18n.py keywords)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from aiogram.types import TelegramObject, User
@@ -23,8 +34,65 @@ class LanguageStore(Protocol):
 
 
 def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated later with the user's locale."""
+    """Mark a string for extraction; it is translated later with the user's language."""
     return message
+
+
+class Tr:
+    """gettext in one language: `tr("Text {x}", x=1)`; extracted by Babel as `_` / `N_`."""
+
+    __slots__ = ("i18n", "language")
+
+    def __init__(self, i18n: I18n, language: str) -> None:
+        self.i18n = i18n
+        self.language = language
+
+    @property
+    def locale(self) -> str:
+        """The language code (kk / ru): Babel's word for it."""
+        return self.language
+
+    def __call__(self, message: str, **params: Any) -> str:
+        text = self.i18n.gettext(message, locale=self.language)
+        return text.format(**params) if params else text
+
+    gettext = __call__
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> str:
+        """The plural form for `n` in this language; `{n}` and `params` formatted."""
+        text = self.i18n.gettext(singular, plural, n, locale=self.language)
+        return text.format(n=n, **params)
+
+    def __repr__(self) -> str:
+        return f"Tr({self.language!r})"
+
+
+_CURRENT: ContextVar[Tr] = ContextVar("tr")
+
+
+def current() -> Tr:
+    """The translator of the update being handled (LookupError outside one)."""
+    return _CURRENT.get()
+
+
+def _(message: str, **params: Any) -> str:
+    """`current()(message, **params)`: for handler code that has no `tr` at hand."""
+    return _CURRENT.get()(message, **params)
+
+
+@contextmanager
+def using(tr: Tr) -> Iterator[Tr]:
+    """Make `tr` the current translator inside the block."""
+    token = _CURRENT.set(tr)
+    try:
+        yield tr
+    finally:
+        _CURRENT.reset(token)
+
+
+def switch(tr: Tr) -> None:
+    """The user chose another language: the rest of this update speaks it."""
+    _CURRENT.set(tr)
 
 
 def create_i18n(default_locale: str = DEFAULT_LOCALE) -> I18n:
@@ -41,7 +109,8 @@ def telegram_language(user: User | None, default: str = DEFAULT_LOCALE) -> str:
 
 
 class UserLanguageMiddleware(I18nMiddleware):
-    """The stored language of the user; Telegram's language_code until chosen."""
+    """The stored language of the user (Telegram's language_code until chosen) as the
+    update's `Tr`: the handler's `tr` argument and the current translator."""
 
     def __init__(self, i18n: I18n, languages: LanguageStore) -> None:
         super().__init__(i18n=i18n)
@@ -59,13 +128,17 @@ class UserLanguageMiddleware(I18nMiddleware):
                 return stored
         return telegram_language(user, self.i18n.default_locale)
 
-
-def gettext_in(i18n: I18n, locale: str, message: str, **params: Any) -> str:
-    """Translate `message` into `locale` (outside a handler: notifications)."""
-    text = i18n.gettext(message, locale=locale)
-    return text.format(**params) if params else text
-
-
-def all_translations(i18n: I18n, message: str) -> set[str]:
-    """The message in every language: a typed button text matches any of them."""
-    return {i18n.gettext(message, locale=language).casefold() for language in LANGUAGES}
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        language = await self.get_locale(event=event, data=data) or self.i18n.default_locale
+        if self.i18n_key:
+            data[self.i18n_key] = self.i18n
+        if self.middleware_key:
+            data[self.middleware_key] = self
+        data["tr"] = tr = Tr(self.i18n, language)
+        with using(tr):
+            return await handler(event, data)

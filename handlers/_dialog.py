@@ -16,17 +16,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
-from bot.context import AppContext
-from bot.views.eligibility import Tr
+from bot.i18n import _
 from bot.views.ui import BACK, CANCEL, main_menu
-
-
-def tr_for(app: AppContext, i18n: I18n) -> Tr:
-    """The service texts in the current user's language."""
-    return Tr(app.i18n, i18n.current_locale)
 
 
 def navigation_row(first: bool, button_data: Callable[[str], str]) -> list[InlineKeyboardButton]:

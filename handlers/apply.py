@@ -32,10 +32,9 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.i18n import N_
+from bot.i18n import N_, _, current
 from bot.usecases import consent as consent_service
 from bot.usecases.applications import (
     IncompleteDraft,
@@ -50,7 +49,6 @@ from bot.usecases.drafts import SUMMARY, Draft, Relation, decode, encode
 from bot.usecases.privacy import DRAFT_DESTINY
 from bot.views import consent as consent_view
 from bot.views.draft_notes import claim_lines, zero_lines
-from bot.views.eligibility import Tr
 from bot.views.fmt import b, fmt, i, join, plain
 from bot.views.formatting import money
 from bot.views.ui import (
@@ -172,7 +170,7 @@ class Turn:
 
     @property
     def language(self) -> str:
-        return self.i18n.current_locale
+        return current().language
 
     async def say(self, text: str, reply_markup: Any = None) -> None:
         await self.bot.send_message(self.chat_id, text, reply_markup=reply_markup)
@@ -334,7 +332,7 @@ def summary_lines(turn: Turn, draft: Draft, others: Sequence[OtherApplication] =
             )
     today = turn.app.clock.today()
     request, result = estimate_request(answers, today), estimate_of(answers, today)
-    tr = Tr(turn.i18n, turn.language)
+    tr = current()
     if result is not None:
         lines += ["", estimate_line(result.total, turn.language)]
         lines += zero_lines(tr, result, request)

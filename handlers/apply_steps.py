@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import N_
+from bot.i18n import N_, _
 from bot.usecases.applications import RELATIONS
 from bot.usecases.drafts import INDEFINITE, Answers, Draft, FileRecord, Indefinite, Relation, Value
 from bot.views.formatting import day

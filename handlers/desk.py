@@ -24,10 +24,9 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.i18n import gettext_in
+from bot.i18n import Tr, _
 from bot.usecases import forecast as budget
 from bot.usecases import register as registers
 from bot.views.desk import forecast_chart, forecast_series, forecast_text
@@ -215,9 +214,7 @@ async def on_forecast(message: Message, app: AppContext) -> None:
         return
     result = await budget.budget_forecast(app)
     language = _staff_language(app)
-
-    def tr(text: str) -> str:
-        return gettext_in(app.i18n, language, text)
+    tr = Tr(app.i18n, language)
 
     await message.answer(forecast_text(result, tr, language))
     chart = forecast_chart(forecast_series(result, tr), tr)

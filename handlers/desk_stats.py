@@ -11,6 +11,7 @@ import asyncio
 from aiogram.types import BufferedInputFile, Message
 
 from bot.context import AppContext
+from bot.i18n import Tr
 from bot.usecases.desk_stats import DeskStats, desk_stats
 from bot.views.charts import (
     MONEY_TITLE,
@@ -21,7 +22,6 @@ from bot.views.charts import (
     weekly_chart,
     weekly_series,
 )
-from bot.views.eligibility import Tr
 
 
 async def stats_of(app: AppContext) -> DeskStats:

@@ -18,11 +18,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.i18n import N_
-from bot.views.eligibility import GUARDIAN, Tr, invalid_text, paragraph
+from bot.i18n import N_, Tr, _, current
+from bot.views.eligibility import GUARDIAN, invalid_text, paragraph
 from bot.views.fmt import fmt, plain
 from bot.views.ui import CANCEL, CANCEL_WORDS, MENU_DOCUMENTS, Said, main_menu, matches
 from core.parameters import default_policy, documents_for
@@ -170,9 +169,7 @@ async def on_documents(message: Message, state: FSMContext) -> None:
 
 async def show(message: Message, state: FSMContext, app: AppContext, i18n: I18n, who: str) -> None:
     await _leave(state)
-    await message.answer(
-        checklist(Tr(app.i18n, i18n.current_locale), who), reply_markup=main_menu()
-    )
+    await message.answer(checklist(current(), who), reply_markup=main_menu())
 
 
 async def on_cancel(message: Message, state: FSMContext) -> None:
@@ -180,20 +177,18 @@ async def on_cancel(message: Message, state: FSMContext) -> None:
     await message.answer(_("Stopped. Choose an action in the menu."), reply_markup=main_menu())
 
 
-async def on_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
+async def on_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n, tr: Tr) -> None:
     text = message.text or ""
     for code, label, words in WHO:
         if len(text) <= 40 and matches(app.i18n, text, label, words):
             await show(message, state, app, i18n, code)
             return
-    error = invalid_text(
-        Tr(app.i18n, i18n.current_locale), "empty" if not text.strip() else "choice"
-    )
+    error = invalid_text(tr, "empty" if not text.strip() else "choice")
     await message.answer(f"{error}\n\n{question()}", reply_markup=keyboard())
 
 
-async def on_not_text(message: Message, app: AppContext, i18n: I18n) -> None:
-    error = invalid_text(Tr(app.i18n, i18n.current_locale), "not_text")
+async def on_not_text(message: Message, tr: Tr) -> None:
+    error = invalid_text(tr, "not_text")
     await message.answer(f"{error}\n\n{question()}", reply_markup=keyboard())
 
 

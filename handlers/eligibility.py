@@ -24,9 +24,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.i18n import _, current
 from bot.views import eligibility as svc
 from bot.views.ui import (
     BACK,
@@ -40,7 +40,6 @@ from bot.views.ui import (
     matches,
 )
 from handlers import _dialog as dialog
-from handlers._dialog import tr_for
 
 
 class FreeText(Filter):
@@ -95,7 +94,7 @@ async def ask(
     progress: dict[str, Any],
     error: str | None = None,
 ) -> None:
-    tr = tr_for(app, i18n)
+    tr = current()
     question = progress["q"]
     text = svc.question_text(tr, question)
     if error:
@@ -128,7 +127,7 @@ async def record(
     if following is None:
         result = early if early is not None else svc.final_screening(answers, today)
         await dialog.leave(state, "check")
-        await message.answer(svc.render_result(tr_for(app, i18n), result), reply_markup=main_menu())
+        await message.answer(svc.render_result(current(), result), reply_markup=main_menu())
         return
     progress = {"q": following, "answers": answers, "history": history}
     await _save(state, progress)

@@ -12,7 +12,8 @@ import logging
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
-from aiogram.utils.i18n import gettext as _
+
+from bot.i18n import _
 
 log = logging.getLogger(__name__)
 

@@ -19,15 +19,14 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.i18n import Tr, _, current
 from bot.views import estimates as svc
-from bot.views.eligibility import Parsed, Tr, invalid_text
+from bot.views.eligibility import Parsed, invalid_text
 from bot.views.status import split_blocks
 from bot.views.ui import BACK, BACK_WORDS, CANCEL, CANCEL_WORDS, MENU_ESTIMATE, Said, main_menu
 from handlers import _dialog as dialog
-from handlers._dialog import tr_for
 from handlers.eligibility import FreeText, NotText
 
 
@@ -78,7 +77,7 @@ async def ask(
     progress: dict[str, Any],
     error: str | None = None,
 ) -> None:
-    tr = tr_for(app, i18n)
+    tr = current()
     step = progress["s"]
     text = svc.question_text(tr, step, progress["answers"])
     if error:
@@ -97,7 +96,7 @@ async def on_estimate(message: Message, state: FSMContext, app: AppContext, i18n
 async def handle(
     message: Message, state: FSMContext, app: AppContext, i18n: I18n, parsed: Parsed | svc.StepError
 ) -> None:
-    tr = tr_for(app, i18n)
+    tr = current()
     progress = await _progress(state)
     if isinstance(parsed, svc.StepError):
         await ask(message, app, i18n, progress, error=svc.error_text(tr, parsed))
@@ -152,7 +151,7 @@ async def on_text(message: Message, state: FSMContext, app: AppContext, i18n: I1
 
 
 async def on_not_text(message: Message, state: FSMContext, app: AppContext, i18n: I18n) -> None:
-    tr = tr_for(app, i18n)
+    tr = current()
     await ask(message, app, i18n, await _progress(state), error=invalid_text(tr, "not_text"))
 
 

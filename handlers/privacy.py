@@ -13,10 +13,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.i18n import N_
+from bot.i18n import N_, _
 from bot.usecases import consent as consent_service
 from bot.usecases import privacy as privacy_service
 from bot.views import consent as consent_view

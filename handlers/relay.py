@@ -21,10 +21,9 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.i18n import N_, gettext_in
+from bot.i18n import N_, Tr, _
 from bot.usecases.cards import application_number
 from bot.usecases.transitions import (
     ParentFile,
@@ -117,7 +116,7 @@ async def on_answer(message: Message, relay_application: int, app: AppContext, b
         )
     text = (message.text or message.caption or "").strip()
     number = await _number(app, relay_application)
-    header = fmt(gettext_in(app.i18n, staff_language(app), HEADER), number=number)
+    header = fmt(Tr(app.i18n, staff_language(app))(HEADER), number=number)
     try:
         done = await parent_answer(
             app,

@@ -12,9 +12,9 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.i18n import _
 from bot.usecases import delivery
 from bot.views.fmt import fmt
 from handlers.staff import authorised

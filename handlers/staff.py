@@ -32,10 +32,9 @@ from aiogram.types import (
     User,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.i18n import N_
+from bot.i18n import N_, _
 from bot.outbox.hooks import refresh_card
 from bot.usecases import exports as staff_export
 from bot.usecases.cards import (

@@ -7,12 +7,11 @@ from aiogram.filters import Command, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n, I18nMiddleware
-from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import I18n
 
 from bot.catalogues import LANGUAGES
 from bot.context import AppContext
-from bot.i18n import N_, telegram_language
+from bot.i18n import N_, Tr, _, switch, telegram_language
 from bot.views.ui import MENU_LANGUAGE, Said, main_menu
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский"}
@@ -24,7 +23,7 @@ GREETING = N_(
 
 def greeting(i18n: I18n) -> str:
     """The greeting before the language is chosen: from the catalogue, kk then ru."""
-    return "\n\n".join(i18n.gettext(GREETING, locale=language) for language in LANGUAGES)
+    return "\n\n".join(Tr(i18n, language)(GREETING) for language in LANGUAGES)
 
 
 class LanguageChoice(CallbackData, prefix="lang"):
@@ -82,12 +81,11 @@ async def on_language_chosen(
     callback_data: LanguageChoice,
     app: AppContext,
     i18n: I18n,
-    i18n_middleware: I18nMiddleware,
 ) -> None:
     if callback_data.code not in LANGUAGE_NAMES or query.message is None:
         return
     await app.languages.set(query.from_user.id, callback_data.code)
-    i18n.current_locale = callback_data.code
+    switch(Tr(i18n, callback_data.code))  # the rest of this answer speaks the new language
     await query.message.answer(
         _("Language: {language}.").format(language=LANGUAGE_NAMES[callback_data.code])
         + "\n\n"

@@ -21,9 +21,9 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import I18n
 
 from bot.context import AppContext
+from bot.i18n import Tr
 from bot.usecases.applications import (
     WithdrawRefused,
     my_applications,
@@ -31,7 +31,6 @@ from bot.usecases.applications import (
     withdraw,
     withdrawable,
 )
-from bot.views.eligibility import Tr
 from bot.views.fmt import b, fmt
 from bot.views.status import STATUS_ICONS, status_pages, status_text
 from bot.views.ui import MENU_STATUS, Said, main_menu
@@ -73,11 +72,10 @@ def withdraw_keyboard(tr: Tr, applications: Sequence[Numbered]) -> InlineKeyboar
     )
 
 
-async def on_status(message: Message, app: AppContext, i18n: I18n) -> None:
+async def on_status(message: Message, app: AppContext, tr: Tr) -> None:
     user = message.from_user
     if user is None:
         return
-    tr = Tr(app.i18n, i18n.current_locale)
     views = await my_applications(app, user.id)
     pages = status_pages(tr, views, app.clock.today())
     for number, page in enumerate(pages):
@@ -105,9 +103,9 @@ async def on_withdraw(
     callback_data: Withdraw,
     callback_answer: CallbackAnswer,
     app: AppContext,
-    i18n: I18n,
+    tr: Tr,
 ) -> None:
-    _ = tr = Tr(app.i18n, i18n.current_locale)
+    _ = tr
     user_id = query.from_user.id
     try:
         if callback_data.step == "ask":

@@ -5,7 +5,6 @@ tell staff when a row gave up for another reason (`delivery_failed`)."""
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import Any
 
@@ -19,12 +18,12 @@ from bot.catalogues import LANGUAGES
 from bot.context import AppContext
 from bot.data.cards import load_card
 from bot.data.models import Application
-from bot.i18n import gettext_in
+from bot.i18n import Tr
 from bot.outbox import store as outbox
 from bot.outbox.messages import notify_staff, refresh_card_later
 from bot.outbox.store import Claimed, Outcome
 from bot.views.cards import ATTACHMENT_LABELS, card_keyboard, card_text, staff_language
-from bot.views.eligibility import Tr
+from bot.views.fmt import fmt
 from bot.views.notifications import (
     UNDELIVERED_HEAD,
     UNDELIVERED_LOOSE,
@@ -65,13 +64,7 @@ async def parent_unreachable(session: AsyncSession, context: AppContext, row: Cl
         select(Application.number).where(Application.id == row.application_id)
     )
     language = staff_language(context)
-    text = gettext_in(
-        context.i18n,
-        language,
-        UNREACHABLE,
-        number=html.escape(number or "?"),
-        kind=html.escape(row.kind),
-    )
+    text = fmt(Tr(context.i18n, language)(UNREACHABLE), number=number or "?", kind=row.kind)
     await notify_staff(
         session,
         context,
@@ -118,8 +111,12 @@ async def after_publish(
     files = list(application.attachments)
     for index, attachment in enumerate(files, start=1):
         label = ATTACHMENT_LABELS.get(attachment.kind, ATTACHMENT_LABELS["extra"])
-        caption = (
-            f"{html.escape(application.number)} · {html.escape(_(label))} ({index}/{len(files)})"
+        caption = fmt(
+            "{number} · {label} ({index}/{count})",
+            number=application.number,
+            label=_(label),
+            index=index,
+            count=len(files),
         )
         await outbox.enqueue(
             session,
@@ -175,6 +172,7 @@ async def delivery_failed(
     if not outcomes:
         return
     language = staff_language(context)
+    tr = Tr(context.i18n, language)
     first: dict[int, Outcome] = {}
     loose = 0
     for outcome in outcomes:
@@ -202,28 +200,20 @@ async def delivery_failed(
             )
             text = "\n".join(
                 [
-                    gettext_in(
-                        context.i18n,
-                        language,
-                        UNDELIVERED_HEAD,
-                        number=html.escape(number),
-                        kind=html.escape(outcome.row.kind),
-                    ),
-                    gettext_in(
-                        context.i18n,
-                        language,
-                        reason,
+                    fmt(tr(UNDELIVERED_HEAD), number=number, kind=outcome.row.kind),
+                    fmt(
+                        tr(reason),
                         hours=f"{context.settings.outbox_retry_window / 3600:g}",
-                        error=html.escape(outcome.error or ""),
+                        error=outcome.error or "",
                     ),
-                    gettext_in(context.i18n, language, UNDELIVERED_TAIL, number=number),
+                    fmt(tr(UNDELIVERED_TAIL), number=number),
                 ]
             )
             await notify_staff(session, context, application_id, text, kind=outbox.ALERT_KIND)
         await refresh_card_later(session, context, application_id)
         log.warning("application %s: %d message(s) gave up", application_id, count)
     if loose:
-        text = gettext_in(context.i18n, language, UNDELIVERED_LOOSE)
+        text = tr(UNDELIVERED_LOOSE)
         await notify_staff(  # once until the next /requeue all frees the key
             session,
             context,

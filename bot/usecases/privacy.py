@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.data.models import Application, Attachment, AuditEntry
-from bot.i18n import N_, gettext_in
+from bot.i18n import N_, Tr
 from bot.outbox import store as outbox
 from bot.outbox.messages import refresh_card_later
 from bot.usecases import documents
@@ -261,7 +261,7 @@ async def _record(
                 erased.append(item.number)
             if chat_id is None:
                 continue
-            text = gettext_in(app.i18n, language, STAFF_TEXT[(reason, fate)], number=item.number)
+            text = Tr(app.i18n, language)(STAFF_TEXT[(reason, fate)], number=item.number)
             queued += await outbox.enqueue(
                 session,
                 chat_id=chat_id,

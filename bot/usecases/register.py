@@ -32,7 +32,7 @@ from sqlalchemy import select
 from bot.context import AppContext
 from bot.data.facts import schedule_for
 from bot.data.models import Application, PaymentQuarter, TerminationEvent
-from bot.i18n import N_, gettext_in
+from bot.i18n import N_, Tr
 from bot.usecases.sheets import Column, Kind, Sheet, Value, workbook
 from bot.usecases.transitions import StaffActionError, StaffMember, mark_quarter_paid
 from core.forecast import QuarterKey, quarter_key
@@ -327,9 +327,7 @@ def _day(value: dt.date | None) -> str:
 
 def reason_text(app: AppContext, language: str, item: Excluded) -> str:
     """The second sheet's reason in the staff language."""
-
-    def tr(message: str, **params: object) -> str:
-        return gettext_in(app.i18n, language, message, **params)
+    tr = Tr(app.i18n, language)
 
     if item.reason is Exclusion.TERMINATED:
         what = STOP_EVENTS.get(item.stop_reason or "")
@@ -344,9 +342,7 @@ def reason_text(app: AppContext, language: str, item: Excluded) -> str:
 
 def register_xlsx(app: AppContext, register: Register, language: str) -> bytes:
     """The register as an XLSX workbook: payees with a total row, then the exclusions."""
-
-    def tr(message: str, **params: object) -> str:
-        return gettext_in(app.i18n, language, message, **params)
+    tr = Tr(app.i18n, language)
 
     kinds = (
         Kind.TEXT,

@@ -47,7 +47,7 @@ from bot.data.models import (
     TerminationEvent,
     pending_refusal,
 )
-from bot.i18n import N_, gettext_in
+from bot.i18n import N_, Tr
 from bot.outbox import store as outbox
 from bot.outbox.messages import notify, notify_staff, refresh_card_later
 from bot.textfit import parts_of, relayed, relayed_caption
@@ -445,9 +445,7 @@ async def _perform_in(
         await notify(session, application, kind, params, link=action is Action.REQUEST_DOCUMENTS)
     if actor is Actor.PARENT:
         if action is Action.WITHDRAW:
-            text = gettext_in(
-                app.i18n,
-                app.settings.default_locale,
+            text = Tr(app.i18n, app.settings.default_locale)(
                 WITHDRAWN,
                 number=html.escape(application.number),
             )

@@ -26,9 +26,9 @@ from bot.context import AppContext
 from bot.data.cards import CardData
 from bot.data.claims import ClaimWarnings, OtherApplication
 from bot.data.models import Application, AuditEntry
-from bot.i18n import N_
+from bot.i18n import N_, Tr
 from bot.textfit import MESSAGE_LIMIT, fits, shorten, split_lines
-from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, Tr, paragraph
+from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, paragraph
 from bot.views.fmt import Html, b, fmt, link
 from bot.views.formatting import day, moment, money
 from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS, status_text

@@ -25,8 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from bot.i18n import N_
-from bot.views.eligibility import Tr
+from bot.i18n import N_, Tr
 from bot.views.formatting import day
 from bot.views.status import STATUS_TEXTS
 from core.forecast import Forecast, QuarterKey, quarter_key

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import I18n
 
-from bot.i18n import N_, gettext_in
+from bot.i18n import N_, Tr
 from bot.views.fmt import b, fmt, join, plain
 from core.parameters import default_policy
 
@@ -54,13 +54,14 @@ def department_name(language: str) -> str:
 
 def consent_text(i18n: I18n, language: str, *, with_question: bool = True) -> str:
     """The full consent text of CONSENT_VERSION as HTML, in `language`."""
-    parts = [b(gettext_in(i18n, language, CONSENT_TITLE))]
+    tr = Tr(i18n, language)
+    parts = [b(tr(CONSENT_TITLE))]
     for part in CONSENT_PARTS:
-        text = gettext_in(i18n, language, part)
+        text = tr(part)
         if "{department}" in text:
             parts.append(fmt(text, department=department_name(language)))
         else:
             parts.append(plain(text))
     if with_question:
-        parts.append(b(gettext_in(i18n, language, CONSENT_QUESTION)))
+        parts.append(b(tr(CONSENT_QUESTION)))
     return join(parts, "\n\n")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from bot.i18n import N_
-from bot.views.eligibility import Tr, paragraph
+from bot.i18n import N_, Tr
+from bot.views.eligibility import paragraph
 from bot.views.fmt import b, fmt
 from bot.views.formatting import day, money
 from bot.views.status import status_text

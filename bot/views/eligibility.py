@@ -5,8 +5,8 @@ The questions are asked one at a time in the order of `core.eligibility.QUESTION
 FSM data as plain strings; `core.eligibility.screen()` decides, this module turns
 its reasons into plain words with the paragraph of decision 11-36 they rest on.
 
-Texts are translated with an explicit locale (`Tr`), so other parts of the bot
-(console chat, staff views) can render them outside a handler too.
+Texts are translated with an explicit translator (`bot.i18n.Tr`), so other parts of
+the bot (console chat, staff views) can render them outside a handler too.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from aiogram.utils.i18n import I18n
 
-from bot.i18n import N_
+from bot.i18n import N_, Tr
 from bot.views.fmt import Html, fmt, join, plain
 from bot.views.ui import NO, NOT_SURE, NOT_SURE_WORDS, YES, matches, yes_no_unknown
 from core.eligibility import (
@@ -32,19 +32,6 @@ from core.eligibility import (
     screen,
 )
 from core.validators import Invalid, parse_date
-
-
-class Tr:
-    """gettext in one locale: `_("Text {x}", x=1)`; extracted by Babel as `_`."""
-
-    def __init__(self, i18n: I18n, locale: str) -> None:
-        self.i18n = i18n
-        self.locale = locale
-
-    def __call__(self, message: str, **params: Any) -> str:
-        text = self.i18n.gettext(message, locale=self.locale)
-        return text.format(**params) if params else text
-
 
 _PARAGRAPH = re.compile(r"p\.\s*(\d+)(?:\((\d+)\))?")
 

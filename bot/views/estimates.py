@@ -20,15 +20,8 @@ from dataclasses import dataclass
 
 from aiogram.utils.i18n import I18n
 
-from bot.i18n import N_
-from bot.views.eligibility import (
-    INDEFINITE,
-    INDEFINITE_WORDS,
-    Parsed,
-    Tr,
-    date_or_none,
-    paragraph,
-)
+from bot.i18n import N_, Tr
+from bot.views.eligibility import INDEFINITE, INDEFINITE_WORDS, Parsed, date_or_none, paragraph
 from bot.views.fmt import fmt
 from bot.views.formatting import money, month_name
 from bot.views.ui import NOT_SURE, NOT_SURE_WORDS, matches

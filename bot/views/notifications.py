@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import N_
+from bot.i18n import N_, Tr
 from bot.views import term
-from bot.views.eligibility import Tr, paragraph
+from bot.views.eligibility import paragraph
 from bot.views.fmt import Html, fmt, plain
 from bot.views.formatting import day, money, month_name
 from bot.views.status import GROUND_TEXTS, STOP_REASON_TEXTS

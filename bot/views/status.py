@@ -14,13 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from aiogram.utils.i18n import I18n
-
 from bot.data.models import Application, AuditEntry, PaymentQuarter
 from bot.data.status import ApplicationView
-from bot.i18n import N_
+from bot.i18n import N_, Tr
 from bot.views import estimates
-from bot.views.eligibility import Tr, paragraph
+from bot.views.eligibility import paragraph
 from bot.views.fmt import b, fmt, plain
 from bot.views.formatting import day, moment, money
 from core.months import Month
@@ -403,7 +401,3 @@ def split_groups_owned(
         owners.append(index)
     flush()
     return messages
-
-
-def make_tr(i18n: I18n, locale: str) -> Tr:
-    return Tr(i18n, locale)

@@ -12,8 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.i18n import N_
-from bot.views.eligibility import Tr
+from bot.i18n import N_, Tr
 from bot.views.fmt import Html, b, fmt, join
 from bot.views.formatting import day
 from core.status import awaits_decision

@@ -11,10 +11,9 @@ import re
 from aiogram.filters import Filter
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.catalogues import LANGUAGES
-from bot.i18n import N_
+from bot.i18n import N_, Tr, _
 
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
@@ -38,7 +37,7 @@ class Said(Filter):
         if text in self.words:
             return True
         return any(
-            text == normalize(i18n.gettext(label, locale=language))
+            text == normalize(Tr(i18n, language)(label))
             for label in self.labels
             for language in LANGUAGES
         )
@@ -50,7 +49,7 @@ def matches(i18n: I18n, text: str | None, label: str, words: tuple[str, ...] = (
     if not value:
         return False
     return value in {normalize(word) for word in words} or any(
-        value == normalize(i18n.gettext(label, locale=language)) for language in LANGUAGES
+        value == normalize(Tr(i18n, language)(label)) for language in LANGUAGES
     )
 
 
