@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.i18n import gettext_in
+from bot.i18n import Tr
 from bot.usecases.forecast import budget_forecast
 from bot.usecases.transitions import StaffMember, perform
 from bot.views.desk import MIN_FONT, forecast_chart, forecast_series
@@ -86,8 +86,7 @@ async def test_forecast_hand_computed(staffbot: RunningBot, tg: FakeTelegram) ->
     image.load()
     assert image.format == "PNG" and image.size == (1200, 800)
 
-    def tr(text: str) -> str:
-        return gettext_in(app.context.i18n, "ru", text)
+    tr = Tr(app.context.i18n, "ru")
 
     result = await budget_forecast(app.context)
     series = forecast_series(result, tr)
@@ -111,8 +110,7 @@ def test_chart_from_a_known_data_set(tmp_path: Path) -> None:
 
     i18n = create_i18n("kk")
 
-    def tr(text: str) -> str:
-        return gettext_in(i18n, "kk", text)
+    tr = Tr(i18n, "kk")
 
     result = forecast(
         dt.date(2026, 1, 15),

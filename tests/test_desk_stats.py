@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.clock import ALMATY
 from bot.data.models import PaymentQuarter
-from bot.i18n import create_i18n
+from bot.i18n import Tr, create_i18n
 from bot.usecases.desk_stats import decision_times, desk_stats
 from bot.usecases.transitions import StaffMember, mark_quarter_paid, perform
 from bot.views.charts import (
@@ -30,7 +30,6 @@ from bot.views.charts import (
     weekly_chart,
     weekly_series,
 )
-from bot.views.eligibility import Tr
 from core.forecast import QuarterKey, forecast
 from core.months import Month
 from core.status import Action, Status
