@@ -13,6 +13,7 @@ from handlers import (
     errors,
     estimate,
     fallback,
+    official,
     privacy,
     relay,
     requeue,
@@ -36,6 +37,7 @@ def build_routers(settings: Settings) -> list[Router]:
         estimate.router(),
         documents.router(),
         status.router(),
+        official.router(),
         relay.router(),
         fallback.router(),
     ]

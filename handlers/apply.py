@@ -48,6 +48,7 @@ from bot.usecases.applications import (
 from bot.usecases.drafts import SUMMARY, Draft, Relation, decode, encode
 from bot.usecases.privacy import DRAFT_DESTINY
 from bot.views import consent as consent_view
+from bot.views import official as official_view
 from bot.views.draft_notes import claim_lines, zero_lines
 from bot.views.fmt import b, fmt, i, join, plain
 from bot.views.formatting import money
@@ -91,6 +92,7 @@ from handlers.apply_steps import (
     store_answer,
     to_confirm,
 )
+from handlers.official import filed_keyboard
 
 log = logging.getLogger(__name__)
 
@@ -656,17 +658,13 @@ async def send_application(turn: Turn) -> None:
     ]
     if result.estimate_total is not None:
         lines.append(estimate_line(result.estimate_total, turn.language))
-    lines.append(
-        plain(
-            _(
-                "Important: this bot does not replace the official channels (p.6). The official application "
-                'is made through the State Corporation "Government for Citizens" or the eGov portal; the '
-                "staff will tell you if anything else is needed."
-            )
-        )
-    )
     # The staff card was queued by submit() in the application's own transaction.
     await turn.say("\n\n".join(lines), reply_markup=main_menu())
+    # The hand-over to the official channel (p.6), with the button for its number.
+    tr = Tr(turn.i18n, turn.language)
+    await turn.say(
+        official_view.how_to_file(tr), reply_markup=filed_keyboard(result.application_id)
+    )
 
 
 # ---------------------------------------------------------------- handlers

@@ -31,9 +31,11 @@ from bot.usecases.applications import (
     withdraw,
     withdrawable,
 )
+from bot.views import official as official_view
 from bot.views.fmt import b, fmt
 from bot.views.status import STATUS_ICONS, status_pages, status_text
 from bot.views.ui import MENU_STATUS, Said, main_menu
+from handlers.official import OfficialFiled
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +57,34 @@ class Withdraw(CallbackData, prefix="wd"):
     app: int
 
 
-def withdraw_keyboard(tr: Tr, applications: Sequence[Numbered]) -> InlineKeyboardMarkup | None:
+def withdraw_keyboard(
+    tr: Tr, applications: Sequence[Numbered], unfiled: Sequence[Numbered] = ()
+) -> InlineKeyboardMarkup | None:
+    """Withdraw buttons, and «I have filed officially» for applications without its number."""
     _ = tr
-    if not applications:
+    if not applications and not unfiled:
         return None
+    filed = [
+        [
+            InlineKeyboardButton(
+                text=f"{_(official_view.FILED_BUTTON)} · {application.number}",
+                callback_data=OfficialFiled(app=application.id).pack(),
+            )
+        ]
+        for application in unfiled
+    ]
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("↩️ Withdraw application {number}", number=application.number),
-                    callback_data=Withdraw(step="ask", app=application.id).pack(),
-                )
-            ]
-            for application in applications
+            *filed,
+            *(
+                [
+                    InlineKeyboardButton(
+                        text=_("↩️ Withdraw application {number}", number=application.number),
+                        callback_data=Withdraw(step="ask", app=application.id).pack(),
+                    )
+                ]
+                for application in applications
+            ),
         ]
     )
 
@@ -79,7 +96,7 @@ async def on_status(message: Message, app: AppContext, tr: Tr) -> None:
     views = await my_applications(app, user.id)
     pages = status_pages(tr, views, app.clock.today())
     for number, page in enumerate(pages):
-        markup = withdraw_keyboard(tr, page.withdrawable)
+        markup = withdraw_keyboard(tr, page.withdrawable, page.unfiled)
         if markup is None and number == len(pages) - 1:
             await message.answer(page.text, reply_markup=main_menu())
         else:

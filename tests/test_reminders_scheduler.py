@@ -110,7 +110,13 @@ async def test_eighteenth_birthday_reminder_and_automatic_termination(
     assert (await run_once(context))["reminders"] == 1
     await wait_text(tg, 5002, "⏰ Напоминание: 10.02.2026 ребёнку исполнится 18 лет.")
     staffbot.clock.fixed = dt.date(2026, 2, 9)
-    assert await run_once(context) == {"reminders": 0, "birthdays": 0, "cards": 0, "digest": 0}
+    assert await run_once(context) == {
+        "reminders": 0,
+        "birthdays": 0,
+        "cards": 0,
+        "digest": 0,
+        "official": 0,
+    }
     staffbot.clock.fixed = dt.date(2026, 2, 10)
     assert (await run_once(context))["birthdays"] == 1
     notice = await wait_text(

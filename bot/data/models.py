@@ -124,6 +124,9 @@ class Application(Base):
     assigned_staff_id: Mapped[int | None] = mapped_column(BigInteger)
     refusal_ground: Mapped[int | None] = mapped_column(Integer)
     parent_unreachable: Mapped[bool] = mapped_column(default=False)
+    # The number of the official request (eGov Mobile or a ЦОН, p.6), given by the parent
+    # or recorded by staff; payment counts from the month of the official request (p.4).
+    official_request: Mapped[str | None] = mapped_column(String(40))
     # Outbox rows of this application that gave up (not for a 403) and wait for /requeue.
     undelivered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set when /deletedata erased this application's personal fields and documents — only a

@@ -182,6 +182,7 @@ APPLICATION_COLUMNS = (
     ("overpaid_total", Kind.MONEY),
     ("assigned_staff_id", Kind.INTEGER),
     ("parent_unreachable", Kind.TEXT),
+    ("official_request", Kind.TEXT),
 )
 AUDIT_COLUMNS = (
     ("number", Kind.TEXT),
@@ -276,6 +277,7 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
                 t.overpaid,
                 a.assigned_staff_id,
                 "yes" if a.parent_unreachable else "",
+                a.official_request or "",
             ]
         )
     audit_rows: list[list[Value]] = []

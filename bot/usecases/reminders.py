@@ -14,7 +14,9 @@ start-up and then every `Settings.scheduler_interval` seconds. Each run:
    falls within the payable period and no such event exists yet;
 3. queues the staff card of any sent application that has none (e.g. the bot
    stopped between the submission and the card);
-4. from 09:00 queues the day's service-term digest for the staff chat, once
+4. queues once, 3 days after Send, a reminder to file officially (p.6) when the
+   parent gave no official request number (bot/usecases/official.py);
+5. from 09:00 queues the day's service-term digest for the staff chat, once
    (bot/usecases/term.py); the loop wakes at 09:00 for it.
 """
 
@@ -31,6 +33,7 @@ from bot.context import AppContext
 from bot.data.models import Application, TerminationEvent
 from bot.outbox import store as outbox
 from bot.outbox.messages import enqueue_publish, notify
+from bot.usecases.official import queue_reminders as queue_official_reminders
 from bot.usecases.term import next_digest, queue_digest
 from bot.usecases.transitions import SYSTEM, StaffActionError, record_termination
 from core.months import Month
@@ -58,7 +61,7 @@ def _month(value: str | None) -> Month | None:
 async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, int]:
     """One pass of the scheduler; returns what it queued (for logs and tests)."""
     today = today or app.clock.today()
-    queued = {"reminders": 0, "birthdays": 0, "cards": 0, "digest": 0}
+    queued = {"reminders": 0, "birthdays": 0, "cards": 0, "digest": 0, "official": 0}
     async with app.sessionmaker() as session:
         approved = list(
             (
@@ -169,6 +172,7 @@ async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, i
             for application_id in missing:
                 if await enqueue_publish(session, app, application_id):
                     queued["cards"] += 1
+    queued["official"] = await queue_official_reminders(app, today)
     queued["digest"] = int(await queue_digest(app))
     if any(queued.values()):
         outbox.wake(app.sessionmaker)

@@ -277,6 +277,11 @@ def card_text(app: AppContext, data: CardData, language: str | None = None) -> s
         )
     lines += _privacy_lines(_, a, data.audit)
     lines += _warning_lines(_, app.settings.staff_chat_id, data.warnings)
+    lines.append(
+        fmt(_("Official request (p.6): {value}"), value=b(_v(a.official_request)))
+        if a.official_request
+        else _("Official request (p.6): not given yet")
+    )
     lines += [
         fmt(
             _("Sent: {date} · language: {language}"),

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import N_, Tr
-from bot.views import term
+from bot.views import official, term
 from bot.views.eligibility import paragraph
 from bot.views.fmt import Html, fmt, plain
 from bot.views.formatting import day, money, month_name
@@ -354,6 +354,10 @@ def _reminder_new_school_year(_: Tr, p: Mapping[str, Any], language: str) -> str
     )
 
 
+def _reminder_official(_: Tr, p: Mapping[str, Any], language: str) -> str:
+    return fmt(_(official.REMINDER), number=p["number"], button=_(official.FILED_BUTTON))
+
+
 def _date(value: str) -> dt.date:
     return dt.date.fromisoformat(value)
 
@@ -374,6 +378,7 @@ RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
     "reminder_age_18": _reminder_age_18,
     "reminder_disability_end": _reminder_disability_end,
     "reminder_new_school_year": _reminder_new_school_year,
+    "reminder_official": _reminder_official,
     "term_digest": term.digest,
 }
 

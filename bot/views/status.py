@@ -17,7 +17,7 @@ from decimal import Decimal
 from bot.data.models import Application, AuditEntry, PaymentQuarter
 from bot.data.status import ApplicationView
 from bot.i18n import N_, Tr
-from bot.views import estimates
+from bot.views import estimates, official
 from bot.views.eligibility import paragraph
 from bot.views.fmt import b, fmt, plain
 from bot.views.formatting import day, moment, money
@@ -208,7 +208,11 @@ def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[st
         )
     if app.status == Status.DOCUMENTS_REQUESTED:
         header.append(_("The Department asks for documents: see the comment in the history below."))
+    if app.official_request:
+        header.append(official.recorded_line(tr, app.official_request))
     blocks = ["\n".join(header)]
+    if needs_official_request(app):
+        blocks.append(official.how_to_file(tr))
 
     history = [line for line in (history_line(tr, entry) for entry in view.audit) if line]
     if history:
@@ -238,6 +242,17 @@ def render_application(tr: Tr, view: ApplicationView, today: dt.date) -> list[st
     return blocks
 
 
+def needs_official_request(app: Application) -> bool:
+    """An application awaiting the decision (sent, in review, documents asked) with no
+    official request number yet: /status explains how to file officially (p.6) and offers
+    the button."""
+    return not app.official_request and app.status in (
+        Status.SUBMITTED,
+        Status.IN_REVIEW,
+        Status.DOCUMENTS_REQUESTED,
+    )
+
+
 def render_status(tr: Tr, views: Sequence[ApplicationView], today: dt.date) -> list[str]:
     """The whole /status answer as messages (already split)."""
     return [page.text for page in status_pages(tr, views, today)]
@@ -250,6 +265,8 @@ class StatusPage:
 
     text: str
     withdrawable: tuple[Application, ...] = ()
+    # open applications without an official request number (their «I have filed» buttons)
+    unfiled: tuple[Application, ...] = ()
 
 
 def status_pages(tr: Tr, views: Sequence[ApplicationView], today: dt.date) -> list[StatusPage]:
@@ -275,7 +292,12 @@ def status_pages(tr: Tr, views: Sequence[ApplicationView], today: dt.date) -> li
             for i in owners
             if i > 0 and permits(views[i - 1].application.status, Action.WITHDRAW, Actor.PARENT)
         )
-        pages.append(StatusPage(text, found))
+        unfiled = tuple(
+            views[i - 1].application
+            for i in owners
+            if i > 0 and needs_official_request(views[i - 1].application)
+        )
+        pages.append(StatusPage(text, found, unfiled))
     return pages
 
 

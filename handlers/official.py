@@ -1,0 +1,100 @@
+"""The official request number (p.6): the parent presses «I have filed officially» (after
+Send, in /status) and sends the number; it is checked and kept on the application."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.usecases.official import record_by_parent
+from bot.views import official as view
+from bot.views.fmt import fmt
+from bot.views.ui import CANCEL, CANCEL_WORDS, Said, main_menu
+from handlers.eligibility import FreeText, NotText
+
+
+class OfficialForm(StatesGroup):
+    number = State()
+
+
+class OfficialFiled(CallbackData, prefix="off"):
+    app: int
+
+
+def filed_button(application_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=_(view.FILED_BUTTON), callback_data=OfficialFiled(app=application_id).pack()
+    )
+
+
+def filed_keyboard(application_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[filed_button(application_id)]])
+
+
+async def on_filed(
+    query: CallbackQuery,
+    callback_data: OfficialFiled,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+) -> None:
+    await state.set_state(OfficialForm.number)
+    await state.update_data(official_app=callback_data.app)
+    if isinstance(query.message, Message):
+        await query.message.answer(_(view.ASK_NUMBER))
+
+
+async def _leave(state: FSMContext) -> None:
+    await state.set_state(None)
+    await state.update_data(official_app=None)
+
+
+async def on_number(message: Message, state: FSMContext, app: AppContext) -> None:
+    number = view.parse_request_number(message.text)
+    if number is None:
+        await message.answer(_(view.BAD_NUMBER) + "\n\n" + _(view.ASK_NUMBER))
+        return
+    data = await state.get_data()
+    application_id = data.get("official_app")
+    user = message.from_user
+    recorded = None
+    if isinstance(application_id, int) and user is not None:
+        recorded = await record_by_parent(
+            app, application_id=application_id, user_id=user.id, official_request=number
+        )
+    await _leave(state)
+    if recorded is None:
+        await message.answer(_("This application is not among yours."), reply_markup=main_menu())
+        return
+    await message.answer(
+        fmt(_(view.SAVED), number=recorded.official_request, application=recorded.number),
+        reply_markup=main_menu(),
+    )
+
+
+async def on_not_text(message: Message) -> None:
+    await message.answer(_(view.BAD_NUMBER) + "\n\n" + _(view.ASK_NUMBER))
+
+
+async def on_cancel(message: Message, state: FSMContext) -> None:
+    await _leave(state)
+    await message.answer(_("Nothing was recorded."), reply_markup=main_menu())
+
+
+def router() -> Router:
+    r = Router(name="official")
+    r.message.filter(F.chat.type == "private")
+    r.callback_query.filter(F.message.chat.type == "private")
+    r.callback_query.register(on_filed, OfficialFiled.filter())
+    in_form = StateFilter(OfficialForm.number)
+    r.message.register(on_cancel, in_form, Command("cancel"))
+    r.message.register(on_cancel, in_form, Said(CANCEL, words=CANCEL_WORDS))
+    r.message.register(on_number, in_form, FreeText())
+    r.message.register(on_not_text, in_form, NotText())
+    return r
