@@ -661,7 +661,7 @@ async def send_application(turn: Turn) -> None:
     # The staff card was queued by submit() in the application's own transaction.
     await turn.say("\n\n".join(lines), reply_markup=main_menu())
     # The hand-over to the official channel (p.6), with the button for its number.
-    tr = Tr(turn.i18n, turn.language)
+    tr = current()
     await turn.say(
         official_view.how_to_file(tr), reply_markup=filed_keyboard(result.application_id)
     )

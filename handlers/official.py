@@ -10,9 +10,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.i18n import _
 from bot.usecases.official import record_by_parent
 from bot.views import official as view
 from bot.views.fmt import fmt
