@@ -29,6 +29,7 @@ def build_routers(settings: Settings) -> list[Router]:
         errors.router(),
         requeue.router(settings),
         desk.router(settings),
+        official.staff_router(settings),
         staff.router(settings),
         start.router(),
         privacy.router(),

@@ -3,8 +3,10 @@ Send, in /status) and sends the number; it is checked and kept on the applicatio
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -13,7 +15,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.context import AppContext
 from bot.i18n import _
-from bot.usecases.official import record_by_parent
+from bot.usecases.cards import replied_application
+from bot.usecases.official import record_by_parent, record_by_staff
 from bot.views import official as view
 from bot.views.fmt import fmt
 from bot.views.ui import CANCEL, CANCEL_WORDS, Said, main_menu
@@ -85,6 +88,42 @@ async def on_not_text(message: Message) -> None:
 async def on_cancel(message: Message, state: FSMContext) -> None:
     await _leave(state)
     await message.answer(_("Nothing was recorded."), reply_markup=main_menu())
+
+
+async def on_staff_official(message: Message, command: CommandObject, app: AppContext) -> None:
+    """Staff reply to a card with /official NUMBER: the number is kept, the card refreshed."""
+    user = message.from_user
+    if user is None or not app.is_staff(user.id):
+        return
+    replied = message.reply_to_message
+    application_id = (
+        await replied_application(app, message.chat.id, replied.message_id)
+        if replied is not None
+        else None
+    )
+    if application_id is None:
+        await message.reply(_(view.STAFF_USAGE))
+        return
+    number = view.parse_request_number(command.args)
+    if number is None:
+        await message.reply(_(view.STAFF_BAD) + "\n" + _(view.STAFF_USAGE))
+        return
+    recorded = await record_by_staff(app, application_id=application_id, official_request=number)
+    if recorded is None:
+        await message.reply(_(view.STAFF_USAGE))
+        return
+    await message.reply(
+        fmt(_(view.STAFF_SAVED), number=recorded.official_request, application=recorded.number)
+    )
+
+
+def staff_router(settings: Any = None) -> Router:
+    """/official in the staff chat (before the staff router, which takes every message there)."""
+    r = Router(name="official_staff")
+    staff_chat = getattr(settings, "staff_chat_id", None)
+    if staff_chat is not None:
+        r.message.register(on_staff_official, F.chat.id == staff_chat, Command("official"))
+    return r
 
 
 def router() -> Router:

@@ -14,7 +14,7 @@ import pytest
 
 from bot.usecases.reminders import run_once
 from tests.chat import texts
-from tests.conftest import RunningBot
+from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.staff_kit import (
     application,
     card_of,
@@ -131,3 +131,29 @@ async def test_one_reminder_three_days_after_send_without_a_number(
     await other.send("123456789012")
     assert (await application(staffbot.app, second)).official_request == "123456789012"
     assert (await run_once(context, sent + dt.timedelta(days=5)))["official"] == 0
+
+
+async def test_staff_record_the_number_by_replying_to_the_card(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
+    parent = tg.user(7201, language_code="ru")
+    application_id = await submit_application(staffbot.app, tg, parent, "ru")
+    card = await card_of(staffbot.app, tg, application_id)
+    member = staff(tg)
+    replies = await member.send("/official 12345")  # not a reply to a card
+    assert "ответьте на карточку заявления командой /official НОМЕР" in texts(replies)
+    replies = await member.reply(card, "/official номер?!")
+    assert "Это не номер обращения" in texts(replies)
+    assert (await application(staffbot.app, application_id)).official_request is None
+    replies = await member.reply(card, "/official 0012-3456")
+    assert "Для заявления ALA-2025-000001 записан номер официального обращения 0012-3456." in texts(
+        replies
+    )
+    assert (await application(staffbot.app, application_id)).official_request == "0012-3456"
+    await wait_outbox_idle(staffbot.app, tg)
+    card = await card_of(staffbot.app, tg, application_id)
+    assert "Официальное обращение (п. 6): 0012-3456" in (card.text or "")
+    # an outsider in the staff chat cannot
+    outsider = tg.group(STAFF_CHAT_ID).member(999, "Посторонний")
+    await outsider.reply(card, "/official 999")
+    assert (await application(staffbot.app, application_id)).official_request == "0012-3456"

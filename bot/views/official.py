@@ -13,7 +13,6 @@ from bot.views.fmt import Html, b, fmt
 # The service as eGov Mobile names it, in each language.
 SERVICE_NAME = N_("Reimbursement of the costs of home education of children with disabilities")
 FILED_BUTTON = N_("🏛 I have filed officially")
-STAFF_BUTTON = N_("🏛 Official request No.")
 
 _NUMBER = re.compile(r"[0-9A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][0-9A-ZА-ЯЁӘҒҚҢӨҰҮҺІ-]{0,39}")
 
@@ -64,9 +63,9 @@ SAVED = N_(
     "Thank you: the official request {number} is recorded for application {application}. "
     "The Department's staff see it on the application."
 )
-STAFF_ASK = N_(
-    "Reply to this message with the official request number for application {application} "
-    "(letters, digits and dashes, up to 40)."
+STAFF_USAGE = N_(
+    "To record the official request number, reply to the application's card with "
+    "/official NUMBER (letters, digits and dashes, up to 40)."
 )
 STAFF_SAVED = N_("Official request {number} recorded for application {application}.")
 STAFF_BAD = N_("Not a request number: letters, digits and dashes only, up to 40 characters.")
