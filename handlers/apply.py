@@ -45,7 +45,7 @@ from bot.usecases.applications import (
     missing_fields,
     submit,
 )
-from bot.usecases.drafts import SUMMARY, Draft, Relation, decode, encode
+from bot.usecases.drafts import SUMMARY, Answers, Draft, Relation, decode, encode
 from bot.usecases.privacy import DRAFT_DESTINY
 from bot.views import consent as consent_view
 from bot.views import official as official_view
@@ -72,6 +72,8 @@ from handlers.apply_steps import (
     BY_CODE,
     DONE,
     DONE_WORDS,
+    FIELD_LABELS,
+    FILE_STEPS,
     INDEFINITE_LABEL,
     KEEP,
     KEEP_WORDS,
@@ -84,11 +86,13 @@ from handlers.apply_steps import (
     Rejected,
     active_steps,
     display,
+    echo,
     first_missing,
     has_value,
     parse_answer,
     parse_file,
     step_number,
+    step_of,
     store_answer,
     to_confirm,
 )
@@ -197,7 +201,13 @@ def new_draft() -> Draft:
 
 
 async def load_draft(turn: Turn) -> Draft:
-    return decode(await turn.draft.get_data())
+    draft = decode(await turn.draft.get_data())
+    if draft.step is not None:  # a draft kept before fields were asked together
+        draft.step = step_of(draft.step)
+    child_iin = draft.answers.child_iin
+    if child_iin is not None and draft.answers.child_birth is None:
+        draft.answers.child_birth = child_iin.birth  # derived again (domain.md §5)
+    return draft
 
 
 async def save_draft(turn: Turn, draft: Draft) -> None:
@@ -261,7 +271,9 @@ def step_keyboard(code: str, draft: Draft) -> ReplyKeyboardMarkup:
 def question_text(code: str, draft: Draft) -> str:
     current = BY_CODE[code]
     number, total = step_number(code, draft.answers)
-    lines = [i(step(number, total)), plain(_(current.question))]
+    lines = [plain(_(current.question))]
+    if current.numbered:
+        lines.insert(0, i(step(number, total)))
     if current.kind == "files":
         count = len(draft.files_of(code))
         if count:
@@ -271,7 +283,7 @@ def question_text(code: str, draft: Draft) -> str:
                     count=count,
                 )
             )
-    elif has_value(code, draft) and draft.answers.get(code) != "":
+    elif has_value(code, draft) and display(code, draft) != "—":
         value = b(display(code, draft))
         lines.append(
             fmt(
@@ -323,15 +335,14 @@ def summary_lines(turn: Turn, draft: Draft, others: Sequence[OtherApplication] =
     active = {item.code for item in active_steps(answers)}
     lines: list[str] = [b(_("Please check your application before sending it."))]
     for title, codes in SECTIONS:
-        shown = [code for code in codes if code in active]
+        shown = [code for code in codes if step_of(code) in active]
         if not shown:
             continue
         lines.append("")
         lines.append(b(_(title)))
         for code in shown:
-            lines.append(
-                fmt("{label}: {value}", label=_(BY_CODE[code].label), value=b(display(code, draft)))
-            )
+            label = _(FIELD_LABELS.get(code) or BY_CODE[code].label)
+            lines.append(fmt("{label}: {value}", label=label, value=b(display(code, draft))))
     today = turn.app.clock.today()
     request, result = estimate_request(answers, today), estimate_of(answers, today)
     tr = current()
@@ -421,20 +432,36 @@ async def save_and_ask(turn: Turn, draft: Draft, code: str, prefix: str | None =
     await ask(turn, code, draft, prefix)
 
 
-async def advance(turn: Turn, draft: Draft) -> None:
-    """After an accepted answer: the next step, or back to the summary when editing."""
+async def advance(turn: Turn, draft: Draft, prefix: str | None = None) -> None:
+    """After an accepted answer: the next step, or back to the summary when editing.
+    The answer is shown back as understood (a full name split, the date of birth by the
+    child's IIN, the certificate's details) above the next question."""
+    said = echo(draft.step, draft) if draft.step in BY_CODE else None
+    if said is not None:
+        prefix = join([part for part in (prefix, plain(said)) if part], "\n\n")
     if draft.editing:
         following = first_missing(draft)
         if following is None:
             draft.editing = False
             following = SUMMARY
-        await save_and_ask(turn, draft, following)
+        await save_and_ask(turn, draft, following, prefix)
         return
     codes = [item.code for item in active_steps(draft.answers)]
     current = draft.step
     index = codes.index(current) if current in codes else len(codes) - 1
     following = codes[index + 1] if index + 1 < len(codes) else (first_missing(draft) or SUMMARY)
-    await save_and_ask(turn, draft, following)
+    await save_and_ask(turn, draft, following, prefix)
+
+
+def earlier_file_step(draft: Draft) -> str | None:
+    """The document step just before the current step (the last one before the summary):
+    another page sent after the wizard went on belongs to it."""
+    codes = [item.code for item in active_steps(draft.answers)]
+    current = draft.step
+    before = codes[: codes.index(current)] if current in codes else codes
+    if not before or before[-1] not in FILE_STEPS:
+        return None
+    return before[-1]
 
 
 async def go_back(turn: Turn, draft: Draft) -> None:
@@ -583,12 +610,16 @@ async def resume_or_start(turn: Turn) -> None:
         await save_and_ask(turn, draft, code)
         return
     draft = new_draft()
+    parent = step_number(STEPS[0].code, Answers(relation=Relation.MOTHER))[1]
+    guardian = step_number(STEPS[0].code, Answers(relation=Relation.GUARDIAN))[1]
     intro = fmt(
         _(
-            "Let us fill in the application: {total} short steps, one question at a time. Every answer is "
+            "Let us fill in the application: first who you are to the child, then {total} short "
+            "steps ({guardian} for a guardian or trustee), one question at a time. Every answer is "
             "checked at once. Send /cancel to pause: your answers are kept."
         ),
-        total=len(active_steps(draft.answers)),
+        total=parent,
+        guardian=guardian,
     )
     await save_and_ask(turn, draft, STEPS[0].code, prefix=intro)
 
@@ -616,7 +647,8 @@ async def no_application_in_progress(turn: Turn) -> None:
 async def ask_missing(turn: Turn, draft: Draft, code: str) -> None:
     """Send was pressed with an answer missing: ask for it, then back to the summary."""
     draft.editing = True
-    await save_and_ask(turn, draft, code, prefix=plain(_("Some answers are still missing.")))
+    prefix = plain(_("Some answers are still missing."))
+    await save_and_ask(turn, draft, step_of(code), prefix=prefix)
 
 
 async def send_application(turn: Turn) -> None:
@@ -791,6 +823,13 @@ async def on_wizard_message(
     if text is not None and matches(i18n, text, BACK, BACK_WORDS):
         await go_back(turn, draft)
         return
+    earlier = earlier_file_step(draft)
+    if earlier is not None and (message.photo or message.document):
+        await on_file(turn, message, draft, earlier)  # another page of the document just sent
+        return
+    if earlier is not None and text is not None and matches(i18n, text, DONE, DONE_WORDS):
+        await ask(turn, code, draft)  # «Done» after the last page: the wizard has gone on
+        return
     if code == SUMMARY:
         if text is not None and matches(i18n, text, SEND, SEND_WORDS):
             await send_application(turn)
@@ -904,14 +943,18 @@ async def on_file(turn: Turn, message: Message, draft: Draft, code: str) -> None
         await ask_again(turn, code, draft, file_refusal(refused))
         return
     draft.files.append(dataclasses.replace(result, **kept_fields(kept)))
-    await save_draft(turn, draft)
-    await turn.say(
-        fmt(
-            _("File received ({count} in total). Send another file or press «Done»."),
-            count=len(mine) + 1,
-        ),
-        reply_markup=step_keyboard(code, draft),
+    received = fmt(
+        _("File received ({count} in total). Another page: just send it too."),
+        count=len(mine) + 1,
     )
+    if code == draft.step:  # the wizard goes on: one file is enough, more pages still welcome
+        await advance(turn, draft, received)
+        return
+    await save_draft(turn, draft)
+    if draft.step == SUMMARY:
+        await turn.say(received, reply_markup=summary_reply_keyboard())
+        return
+    await ask(turn, draft.step or code, draft, prefix=received)
 
 
 def router() -> Router:

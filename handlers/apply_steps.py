@@ -9,6 +9,7 @@ keeps them through the draft's one codec.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -27,7 +28,6 @@ from core.validators import (
     parse_date,
     parse_full_name,
     parse_month,
-    parse_name,
     parse_phone,
     parse_text,
 )
@@ -72,8 +72,9 @@ class Step:
     code: str
     label: str  # short name (summary, edit button), N_ msgid
     question: str  # N_ msgid
-    kind: str  # name | iin | phone | text | relation | date | month | iban | files
+    kind: str  # full_name | iin | phone | text | relation | date | cert | iban | files
     optional: bool = False
+    numbered: bool = True  # shown as "step N of M"
     max_length: int = 200
     only_if: Callable[[Answers], bool] | None = field(default=None, compare=False)
 
@@ -83,25 +84,30 @@ def _is_guardian(answers: Answers) -> bool:
 
 
 STEPS: tuple[Step, ...] = (
+    # First and not numbered: the answer decides how many steps follow (a guardian's
+    # document), so "step N of M" is right from step 1 on every path.
     Step(
-        "surname",
-        N_("Surname"),
-        N_("Your surname (you are the applicant), as in your identity card:"),
-        "name",
+        "relation",
+        N_("Relation to the child"),
+        N_("Who are you to the child? Choose a button."),
+        "relation",
+        numbered=False,
     ),
-    Step("name", N_("Name"), N_("Your name:"), "name"),
     Step(
-        "patronymic",
-        N_("Patronymic"),
-        N_("Your patronymic, if you have one. If not, press «Skip»."),
-        "name",
-        optional=True,
+        "full_name",
+        N_("Full name"),
+        N_(
+            "Your surname, name and patronymic (you are the applicant) in one message, as in your "
+            "identity card, for example Әбдіқадырова Айгерим Серікқызы. No patronymic: surname and "
+            "name only."
+        ),
+        "full_name",
     ),
     Step("iin", N_("IIN"), N_("Your IIN (individual identification number, 12 digits):"), "iin"),
     Step(
         "phone",
         N_("Phone"),
-        N_("Your phone number, for example +7 701 234 56 78, or press «Share my number»:"),
+        N_("Your phone number: press «Share my number», or type it, for example +7 701 234 56 78:"),
         "phone",
     ),
     Step(
@@ -112,23 +118,16 @@ STEPS: tuple[Step, ...] = (
         max_length=300,
     ),
     Step(
-        "relation",
-        N_("Relation to the child"),
-        N_("Who are you to the child? Choose a button."),
-        "relation",
-    ),
-    Step(
         "child_name",
         N_("Child's full name"),
         N_("The child's full name (surname, name, patronymic):"),
-        "name",
+        "full_name",
     ),
-    Step("child_iin", N_("Child's IIN"), N_("The child's IIN (12 digits):"), "iin"),
     Step(
-        "child_birth",
-        N_("Child's date of birth"),
-        N_("The child's date of birth, for example 02.03.2015:"),
-        "date",
+        "child_iin",
+        N_("Child's IIN"),
+        N_("The child's IIN (12 digits); the date of birth is taken from it:"),
+        "iin",
     ),
     Step(
         "disability_until",
@@ -147,29 +146,22 @@ STEPS: tuple[Step, ...] = (
         max_length=300,
     ),
     Step(
-        "cert_number",
-        N_("Certificate number"),
-        N_("The number of the school certificate:"),
-        "text",
-        max_length=64,
+        "cert",
+        N_("Certificate details"),
+        N_(
+            "The school certificate in one message: its number, its date and the term of home "
+            "education (first and last month), for example:\n№ 15/2025, 01.09.2025, 09.2025–05.2026"
+        ),
+        "cert",
     ),
     Step(
-        "cert_date",
-        N_("Certificate date"),
-        N_("The date of the school certificate, for example 01.09.2025:"),
-        "date",
-    ),
-    Step(
-        "cert_from",
-        N_("Certificate term from"),
-        N_("The first month of the term in the certificate, for example 09.2025:"),
-        "month",
-    ),
-    Step(
-        "cert_to",
-        N_("Certificate term to"),
-        N_("The last month of the term in the certificate, for example 05.2026:"),
-        "month",
+        "certificate",
+        N_("School certificate"),
+        N_(
+            "Send the school certificate of home education: a photo, or a PDF, JPG or PNG file of up to "
+            "20 MB. Several pages: send them together (or one after another)."
+        ),
+        "files",
     ),
     Step(
         "iban",
@@ -181,20 +173,11 @@ STEPS: tuple[Step, ...] = (
         "iban",
     ),
     Step(
-        "certificate",
-        N_("School certificate"),
-        N_(
-            "Send the school certificate of home education: a photo, or a PDF, JPG or PNG file of up to "
-            "20 MB. You can send several files (for example, each page), then press «Done»."
-        ),
-        "files",
-    ),
-    Step(
         "guardianship",
         N_("Guardianship document"),
         N_(
             "Send the document that confirms guardianship or trusteeship: a photo, or a PDF, JPG or PNG "
-            "file of up to 20 MB, then press «Done»."
+            "file of up to 20 MB."
         ),
         "files",
         only_if=_is_guardian,
@@ -202,6 +185,75 @@ STEPS: tuple[Step, ...] = (
 )
 BY_CODE = {step.code: step for step in STEPS}
 FILE_STEPS = ("certificate", "guardianship")
+# Answers kept per field but asked as one step (a full name, the certificate's details), or
+# derived from another answer (the date of birth from the child's IIN, domain.md §5).
+STEP_OF = {
+    "surname": "full_name",
+    "name": "full_name",
+    "patronymic": "full_name",
+    "child_birth": "child_iin",
+    "cert_number": "cert",
+    "cert_date": "cert",
+    "cert_from": "cert",
+    "cert_to": "cert",
+}
+FIELDS_OF = {
+    "full_name": ("surname", "name", "patronymic"),
+    "cert": ("cert_number", "cert_date", "cert_from", "cert_to"),
+}
+# The summary's label of every field (msgids of the former one-field steps).
+FIELD_LABELS = {
+    "surname": N_("Surname"),
+    "name": N_("Name"),
+    "patronymic": N_("Patronymic"),
+    "child_birth": N_("Child's date of birth"),
+    "cert_number": N_("Certificate number"),
+    "cert_date": N_("Certificate date"),
+    "cert_from": N_("Certificate term from"),
+    "cert_to": N_("Certificate term to"),
+}
+
+
+def step_of(code: str) -> str:
+    """The wizard step that asks for the field `code` (a step code stays as it is)."""
+    return STEP_OF.get(code, code)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The school certificate's details given in one answer."""
+
+    number: str
+    issued: dt.date
+    first: Month
+    last: Month
+
+    def encoded(self) -> str:
+        return "\t".join((self.number, self.issued.isoformat(), str(self.first), str(self.last)))
+
+    @classmethod
+    def decoded(cls, text: str) -> Certificate:
+        number, issued, first, last = text.split("\t")
+        return cls(
+            number, dt.date.fromisoformat(issued), Month.parse_iso(first), Month.parse_iso(last)
+        )
+
+
+_CERT_DATE = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.\d{4}(?![\d.])")
+_CERT_MONTH = re.compile(r"(?<![\d./])\d{1,2}\.\d{4}(?![\d./])")
+_CERT_FILLER = {
+    "от",
+    "с",
+    "по",
+    "до",
+    "срок",
+    "бастап",
+    "дейін",
+    "жылғы",
+    "мерзімі",
+    "номер",
+    "нөмірі",
+}
 
 # Error code → reason shown to the user (the question is asked again after it).
 ERRORS = {
@@ -232,6 +284,14 @@ ERRORS = {
         "By this IIN the applicant is younger than 16. The application is made by a parent or "
         "another legal representative of the child (p.3): is this the child's IIN? Please enter "
         "your own IIN."
+    ),
+    "cert_parts": N_(
+        "Please send all three: the certificate's number, its date and the term of home education, "
+        "for example: № 15/2025, 01.09.2025, 09.2025–05.2026."
+    ),
+    "contact_other": N_(
+        "This is the contact of another person. Please press «Share my number» to send your own "
+        "number, or type it."
     ),
     "full_name_one_word": N_(
         "Please write the full name: the surname and the name (and the patronymic, if any), for "
@@ -297,14 +357,20 @@ def active_steps(answers: Answers) -> list[Step]:
 
 
 def step_number(code: str, answers: Answers) -> tuple[int, int]:
-    steps = active_steps(answers)
-    codes = [step.code for step in steps]
-    return (codes.index(code) + 1 if code in codes else len(codes), len(codes))
+    """N and M of "step N of M": the numbered active steps (the relation, asked first, is
+    not one of them; before it is answered, N is 1)."""
+    codes = [step.code for step in active_steps(answers) if step.numbered]
+    return (
+        codes.index(code) + 1 if code in codes else 1 if code == "relation" else len(codes),
+        len(codes),
+    )
 
 
 def has_value(code: str, draft: Draft) -> bool:
     if code in FILE_STEPS:
         return bool(draft.files_of(code))
+    if code in FIELDS_OF:
+        return all(draft.answers.has(field) for field in FIELDS_OF[code])
     return draft.answers.has(code)
 
 
@@ -312,6 +378,9 @@ def display(code: str, draft: Draft) -> str:
     """The answer as the user should read it (not escaped)."""
     if code in FILE_STEPS:
         return _("files: {count}").format(count=len(draft.files_of(code)))
+    if code in FIELDS_OF:
+        shown = [display(field, draft) for field in FIELDS_OF[code] if draft.answers.get(field)]
+        return ", ".join(shown) if shown else "—"
     value = draft.answers.get(code)
     if value is None or value == "":
         return "—"
@@ -324,6 +393,41 @@ def display(code: str, draft: Draft) -> str:
     if isinstance(value, Month):
         return value.display()
     return str(value)
+
+
+def name_parts(full: str) -> tuple[str, str, str]:
+    """Surname, name and patronymic ("" if none) of a full name of at least two words."""
+    words = full.split()
+    return words[0], words[1], " ".join(words[2:])
+
+
+def echo(code: str, draft: Draft) -> str | None:
+    """An accepted answer shown back as it was understood (not escaped): the parts of a full
+    name, the date of birth the child's IIN gives, the certificate's details."""
+    answers = draft.answers
+    if code == "full_name" and answers.surname and answers.name:
+        parts = (answers.surname, answers.name, answers.patronymic or "—")
+    elif code == "child_name" and answers.child_name:
+        parts = name_parts(answers.child_name)
+        parts = (parts[0], parts[1], parts[2] or "—")
+    elif code == "child_iin" and answers.child_birth is not None:
+        return _(
+            "The child's date of birth by the IIN: {date}. If it is wrong, the IIN has a typo: "
+            "press «Back» to correct it."
+        ).format(date=day(answers.child_birth))
+    elif code == "cert" and has_value("cert", draft):
+        return _("Recorded: certificate № {number} of {date}, term {first}–{last}.").format(
+            number=answers.cert_number,
+            date=display("cert_date", draft),
+            first=display("cert_from", draft),
+            last=display("cert_to", draft),
+        )
+    else:
+        return None
+    return _(
+        "Recorded: surname {surname}, name {name}, patronymic {patronymic}. If it is wrong, "
+        "press «Back»."
+    ).format(surname=parts[0], name=parts[1], patronymic=parts[2])
 
 
 def _letters_check(value: str) -> Rejected | None:
@@ -343,6 +447,9 @@ def parse_answer(
     """The typed value to keep for a text step, or Rejected."""
     text = message.text
     if step.kind == "phone" and message.contact is not None:
+        sender = message.from_user.id if message.from_user else None
+        if message.contact.user_id is None or message.contact.user_id != sender:
+            return Rejected("contact_other")  # someone else's card, not the applicant's number
         text = message.contact.phone_number or ""
         if text and not text.startswith(("+", "8")):
             text = "+" + text
@@ -351,8 +458,10 @@ def parse_answer(
     if step.optional and matches(i18n, text, SKIP, SKIP_WORDS):
         return ""
     code = step.code
-    if step.kind == "name":
-        return _valid(parse_full_name(text) if code == "child_name" else parse_name(text))
+    if step.kind == "full_name":
+        return _valid(parse_full_name(text))
+    if step.kind == "cert":
+        return parse_certificate(text, today)
     if step.kind == "iin":
         iin = Iin.parse(text)
         if isinstance(iin, Invalid):
@@ -404,6 +513,39 @@ def parse_answer(
     return Rejected("unknown")
 
 
+def parse_certificate(text: str, today: dt.date) -> Value | Rejected:
+    """The certificate's number, date and term in one answer ("№ 15/2025, 01.09.2025,
+    09.2025–05.2026"), each part checked as it was when asked alone; kept as a canonical
+    text that store_answer splits again."""
+    dates = _CERT_DATE.findall(text)
+    rest = _CERT_DATE.sub(" ", text)
+    months = _CERT_MONTH.findall(rest)
+    rest = _CERT_MONTH.sub(" ", rest)
+    if len(dates) != 1 or len(months) != 2:
+        return Rejected("cert_parts")
+    issued = parse_date(dates[0])
+    if isinstance(issued, Invalid):
+        return Rejected(issued.code)
+    if issued > today:
+        return Rejected("date_future")
+    first, last = parse_month(months[0]), parse_month(months[1])
+    if isinstance(first, Invalid):
+        return Rejected(first.code)
+    if isinstance(last, Invalid):
+        return Rejected(last.code)
+    if last < first:
+        return Rejected("month_order", {"month": first.display()})
+    words = re.sub(r"[,;–—]|\s-\s|-\s*$|^\s*-", " ", rest).split()
+    number = " ".join(word for word in words if word.lower() not in _CERT_FILLER)
+    number = number.strip().lstrip("№#").strip()  # "№ 15/2025" → "15/2025": the card adds "No."
+    if not number:
+        return Rejected("cert_parts")
+    checked = parse_text(number, max_length=64)
+    if isinstance(checked, Invalid):
+        return Rejected(checked.code)
+    return _letters_check(checked) or Certificate(checked, issued, first, last).encoded()
+
+
 def to_confirm(code: str, value: Value, answers: Answers) -> Problem | None:
     """An accepted answer that is unusual with another one and is kept only once the parent
     confirms it (core.consistency): "father" with a woman's IIN, "mother" with a man's."""
@@ -419,11 +561,17 @@ def to_confirm(code: str, value: Value, answers: Answers) -> Problem | None:
 def store_answer(code: str, value: Value, draft: Draft) -> None:
     """Keep `value` and drop the answers it makes inconsistent (they are asked again)."""
     answers = draft.answers
+    if code == "full_name" and isinstance(value, str):
+        answers.surname, answers.name, answers.patronymic = name_parts(value)
+        return
+    if code == "cert" and isinstance(value, str):
+        cert = Certificate.decoded(value)
+        answers.cert_number, answers.cert_date = cert.number, cert.issued
+        answers.cert_from, answers.cert_to = cert.first, cert.last
+        return
     answers.set(code, value)
-    if code == "child_iin" and isinstance(value, Iin) and answers.child_birth != value.birth:
-        answers.clear("child_birth")
-    if code == "cert_from" and isinstance(value, Month) and (answers.cert_to or value) < value:
-        answers.clear("cert_to")
+    if code == "child_iin" and isinstance(value, Iin):
+        answers.child_birth = value.birth  # domain.md §5: the IIN's first six digits
     if code == "relation" and value is not Relation.GUARDIAN:
         draft.files = [item for item in draft.files if item.kind != "guardianship"]
 

@@ -121,31 +121,35 @@ async def begin(user: FakeUser, language: str) -> list[FakeMessage]:
     return await user.press(LABELS[language]["agree"])
 
 
+def full_name(person: Person) -> str:
+    """The applicant's surname, name and patronymic as one answer."""
+    return " ".join(part for part in (person.surname, person.name, person.patronymic) if part)
+
+
+def certificate_details(person: Person) -> str:
+    """The certificate's number, date and term as one answer."""
+    return f"{person.cert_number}, {person.cert_date}, {person.cert_from}–{person.cert_to}"
+
+
 async def answer_all(user: FakeUser, language: str, person: Person) -> list[FakeMessage]:
-    """Answer every step after the consent up to the summary; returns the summary messages."""
+    """Answer every step after the consent up to the summary; returns the summary messages.
+    The relation comes first (it decides the steps); the child's date of birth is not asked:
+    it comes from the child's IIN."""
     labels = LABELS[language]
-    await user.send(person.surname)
-    await user.send(person.name)
-    await user.send(person.patronymic or labels["skip"])
+    await user.send(labels[person.relation])
+    await user.send(full_name(person))
     await user.send(person.iin)
     await user.send(person.phone)
     await user.send(person.address)
-    await user.send(labels[person.relation])
     await user.send(person.child_name)
     await user.send(person.child_iin)
-    await user.send(person.child_birth)
     await user.send(person.disability_until)
     await user.send(person.school)
-    await user.send(person.cert_number)
-    await user.send(person.cert_date)
-    await user.send(person.cert_from)
-    await user.send(person.cert_to)
-    await user.send(person.iban)
+    await user.send(certificate_details(person))
     await user.send_document("certificate.pdf", "application/pdf")
-    replies = await user.send(labels["done"])
+    replies = await user.send(person.iban)
     if person.relation == "guardian":
-        await user.send_photo(size=300_000)
-        replies = await user.send(labels["done"])
+        replies = await user.send_photo(size=300_000)
     return replies
 
 

@@ -96,14 +96,18 @@ async def test_a_damaged_draft_value_is_asked_again(running: RunningBot, tg: Fak
     data = await storage.get_data(key)
     assert data["answers"]["child_birth"] == "2015-03-02"
     data["answers"]["child_birth"] = "2015-02-30"
+    assert data["answers"]["cert_to"] == "2026-05"
+    data["answers"]["cert_to"] = "05.2026"  # not the stored form
     await storage.set_data(key, data)
 
     replies = await user.send("/apply")
     text = joined(replies)
-    assert "Дата рождения ребёнка" in text and "Ваш ответ сейчас" not in text
-    replies = await user.send("02.03.2015")
+    # the certificate's details are asked again; the date of birth comes again from the IIN
+    assert "Справка учебного заведения одним сообщением" in text
+    assert "Ваш ответ сейчас" not in text
+    replies = await user.send("15/2025, 01.09.2025, 09.2025–05.2026")
     text = joined(replies)
     assert "Пожалуйста, проверьте заявление" in text
-    assert "Дата рождения ребёнка: 02.03.2015" in text
+    assert "Дата рождения ребёнка: 02.03.2015" in text and "Срок справки по: 05.2026" in text
     replies = await user.press(LABELS["ru"]["send"])
     assert "ALA-2025-000001" in joined(replies)

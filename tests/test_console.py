@@ -360,7 +360,7 @@ def application_script(i18n: Any, language: str) -> list[str]:
     from bot.views.ui import RELATION_LABELS
     from core.months import Month
     from handlers.apply import AGREE, SEND
-    from handlers.apply_steps import DONE, INDEFINITE_LABEL, SKIP
+    from handlers.apply_steps import INDEFINITE_LABEL
 
     def press(label: str) -> str:
         return "/press " + t(i18n, label, language)
@@ -372,25 +372,18 @@ def application_script(i18n: Any, language: str) -> list[str]:
         "2" if language == "kk" else "1",
         "/apply",
         press(AGREE),
-        surname,
-        name,
-        press(SKIP),
+        press(RELATION_LABELS["mother"]),
+        f"{surname} {name}",
         PARENT_IIN,
         "+7 701 234 56 78",
         address,
-        press(RELATION_LABELS["mother"]),
         child,
         CHILD_IIN,
-        "02.03.2015",
         press(INDEFINITE_LABEL),
         school,
-        "17-А",
-        day(today),
-        Month.of(today).display(),
-        Month.of(today).plus(8).display(),
-        IBAN,
+        f"17-А, {day(today)}, {Month.of(today).display()}–{Month.of(today).plus(8).display()}",
         "/file certificate.pdf 300K",
-        press(DONE),
+        IBAN,
         press(SEND),
     ]
 
