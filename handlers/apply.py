@@ -39,6 +39,7 @@ from bot.usecases import consent as consent_service
 from bot.usecases.applications import (
     IncompleteDraft,
     OtherApplication,
+    carried_answers,
     estimate_of,
     estimate_request,
     existing_claims,
@@ -147,6 +148,22 @@ class EditField(CallbackData, prefix="apply_edit"):
 
 class ApplyAction(CallbackData, prefix="apply"):
     action: str  # send | restart
+
+
+class AnotherChild(CallbackData, prefix="another"):
+    """After Send: a new application for another child, the applicant's details kept."""
+
+    application_id: int
+
+
+class Renew(CallbackData, prefix="renew"):
+    """On the certificate-end and 1 September reminders (bot/views/notifications.py builds
+    the same "renew:<id>"): a new application from the last one, a new certificate only."""
+
+    application_id: int
+
+
+ANOTHER_CHILD = N_("👶 Apply for another child")
 
 
 # ---------------------------------------------------------------- helpers
@@ -692,11 +709,90 @@ async def send_application(turn: Turn) -> None:
         lines.append(estimate_line(result.estimate_total, turn.language))
     # The staff card was queued by submit() in the application's own transaction.
     await turn.say("\n\n".join(lines), reply_markup=main_menu())
+    await turn.say(
+        plain(_("Another child of yours with a disability is taught at home? Your details stay.")),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_(ANOTHER_CHILD),
+                        callback_data=AnotherChild(application_id=result.application_id).pack(),
+                    )
+                ]
+            ]
+        ),
+    )
     # The hand-over to the official channel (p.6), with the button for its number.
     tr = current()
     await turn.say(
         official_view.how_to_file(tr), reply_markup=filed_keyboard(result.application_id)
     )
+
+
+async def start_from(turn: Turn, application_id: int, *, renewal: bool) -> None:
+    """A new draft from the user's sent application (issue 12 item 3): another child keeps
+    the applicant's details and the IBAN; a renewal keeps the child's too and asks for the
+    new school certificate. Only the missing answers are asked, then the summary, where
+    everything kept can be corrected. It is sent as a new application (own number, card,
+    audit)."""
+    if await consent_missing(turn):
+        return
+    if (await load_draft(turn)).step:  # an unfinished application first
+        await resume_or_start(turn)
+        return
+    carried = await carried_answers(
+        turn.app, application_id=application_id, user_id=turn.user_id, renewal=renewal
+    )
+    if carried is None:
+        await no_application_in_progress(turn)
+        return
+    draft = Draft(answers=carried.answers, editing=True)
+    await turn.state.set_state(ApplyStates.wizard)
+    if renewal:
+        intro = fmt(
+            _(
+                "A new application from application {number}: your details, the child's and the "
+                "IBAN are kept. Only the new school certificate is needed. On the summary, check "
+                "the disability term and the address: they may have changed."
+            ),
+            number=carried.number,
+        )
+    else:
+        intro = fmt(
+            _(
+                "A new application for another child. Kept from application {number}: {name}, "
+                "IIN, phone, address and IBAN {iban}; you can correct them on the summary. Now "
+                "the child's details and certificate."
+            ),
+            number=carried.number,
+            name=display("full_name", draft),
+            iban=display("iban", draft),
+        )
+    await save_and_ask(turn, draft, first_missing(draft) or SUMMARY, prefix=intro)
+
+
+async def on_another_child(
+    query: CallbackQuery,
+    callback_data: AnotherChild,
+    state: FSMContext,
+    app: AppContext,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    turn = query_turn(query, state, app, i18n, bot)
+    await start_from(turn, callback_data.application_id, renewal=False)
+
+
+async def on_renew(
+    query: CallbackQuery,
+    callback_data: Renew,
+    state: FSMContext,
+    app: AppContext,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    turn = query_turn(query, state, app, i18n, bot)
+    await start_from(turn, callback_data.application_id, renewal=True)
 
 
 # ---------------------------------------------------------------- handlers
@@ -970,6 +1066,8 @@ def router() -> Router:
     r.message.register(on_consent_typed, StateFilter(ApplyStates.consent), FreeText())
     r.message.register(on_cancel, StateFilter(ApplyStates.wizard), Command("cancel"))
     r.callback_query.register(on_restart, ApplyAction.filter(F.action == "restart"))
+    r.callback_query.register(on_another_child, AnotherChild.filter())
+    r.callback_query.register(on_renew, Renew.filter())
     r.callback_query.register(on_edit, StateFilter(ApplyStates.wizard), EditField.filter())
     r.callback_query.register(
         on_send_button, StateFilter(ApplyStates.wizard), ApplyAction.filter(F.action == "send")

@@ -31,6 +31,7 @@ from bot.views.notifications import (
     UNDELIVERED_TAIL,
     UNREACHABLE,
     render,
+    renew_markup,
 )
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,13 @@ def render_row(context: AppContext, row: Claimed) -> dict[str, Any]:
     language = row.language if row.language in LANGUAGES else fallback
     if language not in LANGUAGES:
         language = context.settings.default_locale
-    return {"text": render(context, spec["kind"], spec.get("params") or {}, str(language))}
+    payload: dict[str, Any] = {
+        "text": render(context, spec["kind"], spec.get("params") or {}, str(language))
+    }
+    markup = renew_markup(context, spec["kind"], row.application_id, str(language))
+    if markup is not None:
+        payload["reply_markup"] = markup
+    return payload
 
 
 async def parent_unreachable(session: AsyncSession, context: AppContext, row: Claimed) -> None:

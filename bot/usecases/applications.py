@@ -24,11 +24,12 @@ from bot.outbox import store as outbox
 from bot.outbox.messages import enqueue_publish
 from bot.usecases import documents
 from bot.usecases.cards import ApplicationRef
-from bot.usecases.drafts import Answers, FileRecord, Relation
+from bot.usecases.drafts import INDEFINITE, Answers, FileRecord, Relation
 from bot.usecases.transitions import Done, StaffActionError, StaffMember, perform
 from core.claims import claim_period
 from core.schedule import Estimate, EstimateRequest, estimate
 from core.status import Action, Actor, Status, apply_action, permits
+from core.values import Iban, Iin
 
 log = logging.getLogger(__name__)
 
@@ -283,3 +284,47 @@ async def withdraw(app: AppContext, *, application_id: int, user_id: int) -> Don
 async def my_applications(app: AppContext, user_id: int) -> list[ApplicationView]:
     """The user's applications for /status, newest first, with history, schedule, stops."""
     return await load_views(app.sessionmaker, user_id)
+
+
+# ------------------------------------------------------------------ another child, renewal
+
+
+@dataclass(frozen=True)
+class Carried:
+    """Answers of a sent application that a new draft starts from (issue 12 item 3)."""
+
+    number: str
+    answers: Answers
+
+
+async def carried_answers(
+    app: AppContext, *, application_id: int, user_id: int, renewal: bool
+) -> Carried | None:
+    """A new draft's answers from the user's own application: the applicant's details and
+    the IBAN (another child), and for a renewal the child's too (not the certificate: a new
+    school year needs a new one, p.4). None for another user's or an erased application."""
+    async with app.sessionmaker() as session:
+        row = await session.get(Application, application_id)
+    if row is None or row.user_id != user_id or row.personal_data_erased_at is not None:
+        return None
+    answers = Answers()
+    try:
+        answers.surname, answers.name = row.applicant_surname, row.applicant_name
+        answers.patronymic = row.applicant_patronymic or ""
+        answers.iin = Iin(row.applicant_iin) if row.applicant_iin else None
+        answers.phone, answers.address = row.phone, row.address
+        answers.relation = Relation(row.relation) if row.relation else None
+        answers.iban = Iban(row.iban) if row.iban else None
+        if renewal:
+            answers.child_name = row.child_name
+            answers.child_iin = Iin(row.child_iin) if row.child_iin else None
+            answers.child_birth = row.child_birth
+            answers.school = row.school
+            today = app.clock.today()
+            if row.disability_until is None:
+                answers.disability_until = INDEFINITE
+            elif row.disability_until >= today:
+                answers.disability_until = row.disability_until
+    except ValueError:
+        log.warning("application %s: a kept answer is unreadable, asked again", application_id)
+    return Carried(number=row.number, answers=answers)

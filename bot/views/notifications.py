@@ -383,6 +383,22 @@ RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
 }
 
 
+RENEW = N_("🔁 Renew: a new application")
+RENEWABLE = ("reminder_certificate_end", "reminder_new_school_year")
+
+
+def renew_markup(
+    context: AppContext, kind: str, application_id: int | None, language: str
+) -> dict[str, Any] | None:
+    """The «Renew» button of the certificate-end and 1 September reminders (issue 12 item 3):
+    handlers.apply.Renew ("renew:<application id>") starts a new draft from the application."""
+    if kind not in RENEWABLE or application_id is None:
+        return None
+    label = Tr(context.i18n, language)(RENEW)
+    button = {"text": label, "callback_data": f"renew:{application_id}"}
+    return {"inline_keyboard": [[button]]}
+
+
 def render(context: AppContext, kind: str, params: Mapping[str, Any], language: str) -> str:
     """The text of a notification in `language`."""
     return RENDERERS[kind](Tr(context.i18n, language), params, language)
