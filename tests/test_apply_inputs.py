@@ -48,9 +48,9 @@ class Parent:
         self.inputs += 1
         return self._seen(await self.user.send(text))
 
-    async def press(self, label: str) -> list[FakeMessage]:
+    async def press(self, label: str, **kwargs: Any) -> list[FakeMessage]:
         self.inputs += 1
-        return self._seen(await self.user.press(label))
+        return self._seen(await self.user.press(label, **kwargs))
 
     async def contact(self, phone: str) -> list[FakeMessage]:
         self.inputs += 1
