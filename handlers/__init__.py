@@ -15,6 +15,7 @@ from handlers import (
     fallback,
     official,
     privacy,
+    question,
     relay,
     requeue,
     staff,
@@ -40,5 +41,6 @@ def build_routers(settings: Settings) -> list[Router]:
         status.router(),
         official.router(),
         relay.router(),
+        question.router(),
         fallback.router(),
     ]
