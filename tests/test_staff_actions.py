@@ -242,9 +242,10 @@ async def test_relay_does_not_steal_messages_of_other_conversations(
     parent = tg.user(3008, language_code="ru")
     await start_in(parent, "ru")
     application_id = await submit_application(staffbot.app, tg, parent, "ru")
-    # No open question: a plain text goes to the fallback, not to the staff chat.
+    # No open question: a plain text is not passed on by itself — the bot asks first
+    # whether to send it to the Department (issue 12 item 5; tests/test_question.py).
     replies = await parent.send("привет")
-    assert "Я не понял" in (replies[0].text or "") or "не понял" in (replies[0].text or "").lower()
+    assert "Отправить это в отдел как вопрос" in (replies[-1].text or "")
     before = len(tg.messages(STAFF_CHAT_ID))
 
     member = staff(tg)
