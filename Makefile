@@ -23,7 +23,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy --strict core/
-	$(PY) -m mypy bot handlers
+	$(PY) -m mypy --strict --warn-unused-ignores bot handlers
 	$(VENV)/bin/lint-imports
 
 test: install lint

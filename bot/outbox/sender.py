@@ -80,6 +80,7 @@ from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 from aiohttp import ClientConnectorError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import utcnow
 from bot.outbox import store as outbox
 from bot.outbox.hooks import (
     after_publish,
@@ -359,7 +360,7 @@ class OutboxSender:
         request could outlive the lease (and another claim could send it too)."""
         if now - row.claimed_at <= self.settings.outbox_claim_ahead:
             return False
-        self._record([Outcome(row, PENDING, next_attempt_at=outbox.utcnow(), count_attempt=False)])
+        self._record([Outcome(row, PENDING, next_attempt_at=utcnow(), count_attempt=False)])
         return True
 
     async def _sleep(self, seconds: float) -> None:
@@ -392,7 +393,7 @@ class OutboxSender:
     def _accept(self, claimed: list[Claimed], horizon: float) -> None:
         """Buffer claimed rows; give back at once those that could not go soon."""
         now = time.monotonic()
-        wall = outbox.utcnow()
+        wall = utcnow()
         releases: list[Outcome] = []
         soonest: dict[int, float] = {}  # chat → earliest time a released row is due again
         for row in claimed:
@@ -462,7 +463,7 @@ class OutboxSender:
             outcome = Outcome(
                 row,
                 PENDING,
-                next_attempt_at=outbox.utcnow() + dt.timedelta(seconds=seconds),
+                next_attempt_at=utcnow() + dt.timedelta(seconds=seconds),
                 error=f"429 retry after {error.retry_after}",
                 count_attempt=False,
             )
@@ -530,7 +531,7 @@ class OutboxSender:
     def _retry(self, row: Claimed, error: str, *, unanswered: bool = False) -> Outcome:
         """Back-off within the retry window; a request with no answer is sent again once."""
         self.retried += 1
-        now = outbox.utcnow()
+        now = utcnow()
         since = row.failing_since or now
         idempotent = row.payload.get("method") == "card"  # an edit in place: safe to repeat
         unanswered = unanswered and not idempotent

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.context import AppContext
-from bot.data.claims import OtherApplication, competing_for_child
+from bot.data.claims import OtherApplication as OtherApplication
+from bot.data.claims import competing_for_child
 from bot.data.models import Application, Attachment, AuditEntry
 from bot.data.numbers import next_number
 from bot.data.status import ApplicationView, load_views
