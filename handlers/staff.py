@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +50,7 @@ from bot.usecases.cards import (
     use_card_message,
 )
 from bot.usecases.transitions import (
+    Done,
     PendingRefusal,
     StaffActionError,
     StaffMember,
@@ -734,6 +736,69 @@ async def on_ground(
     await _refresh(bot, app, application.id)
 
 
+async def _ask_to_confirm(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
+    application_id: int,
+    pick: Callable[[], Awaitable[QuarterRef]],
+    question: str,
+    yes: str,
+    confirm: CallbackData,
+) -> None:
+    """A quarter picked under a card: refused with an alert when the use case refuses it,
+    otherwise the picker shows `question` (the quarter, its months and amount) with Yes/No."""
+    try:
+        quarter = await pick()
+    except StaffActionError as error:
+        _refuse(callback_answer, error)
+        return
+    application = await _application(app, application_id)
+    if application is None or query.message is None or not isinstance(query.message, Message):
+        _refuse(callback_answer, StaffActionError("not_found"))
+        return
+    await query.message.edit_text(
+        fmt(question, number=application.number, **_quarter_words(app, quarter)),
+        reply_markup=_confirm_keyboard(yes, confirm.pack(), application_id),
+    )
+
+
+async def _confirmed(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    app: AppContext,
+    bot: Bot,
+    application_id: int,
+    quarter_id: int,
+    act: Callable[[int], Awaitable[Done]],
+    answer: str,
+    done_text: str,
+) -> None:
+    """The Yes under a quarter's confirmation: the use case acts (and may still refuse),
+    the picker closes with `done_text`, the card is refreshed."""
+    quarter = await quarter_ref(app, quarter_id)
+    if quarter is None or quarter.application_id != application_id:
+        _refuse(callback_answer, StaffActionError("not_found"))
+        return
+    try:
+        done = await act(quarter.id)
+    except StaffActionError as error:
+        _refuse(callback_answer, error)
+        return
+    callback_answer.text = answer
+    await _close_picker(
+        query,
+        fmt(
+            done_text,
+            number=done.number,
+            quarter=quarter.quarter,
+            school_year=quarter.school_year,
+            who=query.from_user.full_name,
+        ),
+    )
+    await _refresh(bot, app, application_id)
+
+
 async def on_quarter(
     query: CallbackQuery,
     callback_data: QuarterPick,
@@ -742,29 +807,18 @@ async def on_quarter(
 ) -> None:
     """A quarter picked to be marked paid: refused with an alert unless it is due and the
     earliest planned one (p.7); otherwise the picker asks to confirm, with the amount."""
-    try:
-        quarter = await payable_quarter(app, callback_data.quarter, callback_data.app)
-    except StaffActionError as error:
-        _refuse(callback_answer, error)
-        return
-    application = await _application(app, callback_data.app)
-    if application is None or query.message is None or not isinstance(query.message, Message):
-        _refuse(callback_answer, StaffActionError("not_found"))
-        return
-    await query.message.edit_text(
-        fmt(
-            _(
-                "💰 Mark paid under application {number}: quarter {quarter} of {school_year} "
-                "({months}) — {amount}? The applicant will be told."
-            ),
-            number=application.number,
-            **_quarter_words(app, quarter),
+    await _ask_to_confirm(
+        query,
+        callback_answer,
+        app,
+        callback_data.app,
+        lambda: payable_quarter(app, callback_data.quarter, callback_data.app),
+        _(
+            "💰 Mark paid under application {number}: quarter {quarter} of {school_year} "
+            "({months}) — {amount}? The applicant will be told."
         ),
-        reply_markup=_confirm_keyboard(
-            _("✅ Yes, paid"),
-            QuarterConfirm(app=callback_data.app, quarter=quarter.id).pack(),
-            callback_data.app,
-        ),
+        _("✅ Yes, paid"),
+        QuarterConfirm(app=callback_data.app, quarter=callback_data.quarter),
     )
 
 
@@ -775,27 +829,17 @@ async def on_quarter_confirm(
     app: AppContext,
     bot: Bot,
 ) -> None:
-    quarter = await quarter_ref(app, callback_data.quarter)
-    if quarter is None or quarter.application_id != callback_data.app:
-        _refuse(callback_answer, StaffActionError("not_found"))
-        return
-    try:
-        done = await mark_quarter_paid(app, quarter.id, member(query.from_user))
-    except StaffActionError as error:
-        _refuse(callback_answer, error)
-        return
-    callback_answer.text = _("Marked paid.")
-    await _close_picker(
+    await _confirmed(
         query,
-        fmt(
-            _("💰 {number}: quarter {quarter} of {school_year} marked paid by {who}."),
-            number=done.number,
-            quarter=quarter.quarter,
-            school_year=quarter.school_year,
-            who=query.from_user.full_name,
-        ),
+        callback_answer,
+        app,
+        bot,
+        callback_data.app,
+        callback_data.quarter,
+        lambda quarter_id: mark_quarter_paid(app, quarter_id, member(query.from_user)),
+        _("Marked paid."),
+        _("💰 {number}: quarter {quarter} of {school_year} marked paid by {who}."),
     )
-    await _refresh(bot, app, callback_data.app)
 
 
 async def on_correction(
@@ -805,29 +849,18 @@ async def on_correction(
     app: AppContext,
 ) -> None:
     """A quarter marked paid by mistake: the picker asks to confirm the correction."""
-    try:
-        quarter = await correctable_quarter(app, callback_data.quarter, callback_data.app)
-    except StaffActionError as error:
-        _refuse(callback_answer, error)
-        return
-    application = await _application(app, callback_data.app)
-    if application is None or query.message is None or not isinstance(query.message, Message):
-        _refuse(callback_answer, StaffActionError("not_found"))
-        return
-    await query.message.edit_text(
-        fmt(
-            _(
-                "↩️ Cancel the “paid” mark of quarter {quarter} of {school_year} ({months}) — {amount} "
-                "under application {number}? The applicant will be told that it is not paid yet."
-            ),
-            number=application.number,
-            **_quarter_words(app, quarter),
+    await _ask_to_confirm(
+        query,
+        callback_answer,
+        app,
+        callback_data.app,
+        lambda: correctable_quarter(app, callback_data.quarter, callback_data.app),
+        _(
+            "↩️ Cancel the “paid” mark of quarter {quarter} of {school_year} ({months}) — {amount} "
+            "under application {number}? The applicant will be told that it is not paid yet."
         ),
-        reply_markup=_confirm_keyboard(
-            _("↩️ Yes, correct"),
-            CorrectionConfirm(app=callback_data.app, quarter=quarter.id).pack(),
-            callback_data.app,
-        ),
+        _("↩️ Yes, correct"),
+        CorrectionConfirm(app=callback_data.app, quarter=callback_data.quarter),
     )
 
 
@@ -838,30 +871,20 @@ async def on_correction_confirm(
     app: AppContext,
     bot: Bot,
 ) -> None:
-    quarter = await quarter_ref(app, callback_data.quarter)
-    if quarter is None or quarter.application_id != callback_data.app:
-        _refuse(callback_answer, StaffActionError("not_found"))
-        return
-    try:
-        done = await correct_quarter_payment(app, quarter.id, member(query.from_user))
-    except StaffActionError as error:
-        _refuse(callback_answer, error)
-        return
-    callback_answer.text = _("Corrected.")
-    await _close_picker(
+    await _confirmed(
         query,
-        fmt(
-            _(
-                "↩️ {number}: the “paid” mark of quarter {quarter} of {school_year} was corrected by "
-                "{who}. The applicant is notified."
-            ),
-            number=done.number,
-            quarter=quarter.quarter,
-            school_year=quarter.school_year,
-            who=query.from_user.full_name,
+        callback_answer,
+        app,
+        bot,
+        callback_data.app,
+        callback_data.quarter,
+        lambda quarter_id: correct_quarter_payment(app, quarter_id, member(query.from_user)),
+        _("Corrected."),
+        _(
+            "↩️ {number}: the “paid” mark of quarter {quarter} of {school_year} was corrected by "
+            "{who}. The applicant is notified."
         ),
     )
-    await _refresh(bot, app, callback_data.app)
 
 
 async def on_stop_reason(
