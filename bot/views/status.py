@@ -13,9 +13,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Protocol
 
-from bot.data.models import Application, AuditEntry, PaymentQuarter
-from bot.data.status import ApplicationView
 from bot.i18n import N_, Tr
 from bot.views import estimates, official
 from bot.views.eligibility import paragraph
@@ -24,6 +23,92 @@ from bot.views.formatting import day, moment, money
 from core.months import Month
 from core.schedule import Stop, StopReason
 from core.status import Action, Actor, QuarterStatus, Status, permits
+
+
+# The shapes this view reads. It owns them and imports no database: the data layer's
+# rows (bot.data.models, bot.data.status.ApplicationView) fit them structurally.
+class Application(Protocol):
+    """What /status reads of one application."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def applied_on(self) -> dt.date: ...
+    @property
+    def child_name(self) -> str | None: ...
+    @property
+    def child_birth(self) -> dt.date | None: ...
+    @property
+    def disability_until(self) -> dt.date | None: ...
+    @property
+    def certificate_start(self) -> str | None: ...
+    @property
+    def certificate_end(self) -> str | None: ...
+    @property
+    def refusal_ground(self) -> int | None: ...
+    @property
+    def official_request(self) -> str | None: ...
+
+
+class AuditEntry(Protocol):
+    """One history entry of an application."""
+
+    @property
+    def actor(self) -> str: ...
+    @property
+    def old_status(self) -> str | None: ...
+    @property
+    def new_status(self) -> str | None: ...
+    @property
+    def ground(self) -> int | None: ...
+    @property
+    def comment(self) -> str | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+
+
+class PaymentQuarter(Protocol):
+    """One quarter of the payment schedule."""
+
+    @property
+    def school_year(self) -> str: ...
+    @property
+    def quarter(self) -> int: ...
+    @property
+    def months(self) -> list[Any]: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def paid_at(self) -> dt.datetime | None: ...
+
+
+class StopEvent(Protocol):
+    """A p.5 event that stops payment."""
+
+    @property
+    def reason(self) -> str: ...
+    @property
+    def on(self) -> dt.date: ...
+
+
+class ApplicationView(Protocol):
+    """What /status needs of one application (the data layer loads it once)."""
+
+    @property
+    def application(self) -> Application: ...
+    @property
+    def audit(self) -> Sequence[AuditEntry]: ...
+    @property
+    def quarters(self) -> Sequence[PaymentQuarter]: ...
+    @property
+    def stops(self) -> Sequence[StopEvent]: ...
+
 
 MESSAGE_LIMIT = 4096
 
