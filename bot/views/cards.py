@@ -14,31 +14,178 @@ default locale (Settings.default_locale). Nothing here logs personal data.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import AppContext
-from bot.data.cards import CardData
-from bot.data.claims import ClaimWarnings, OtherApplication
-from bot.data.models import Application, AuditEntry
 from bot.i18n import N_, Tr
 from bot.textfit import MESSAGE_LIMIT, fits, shorten, split_lines
 from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, paragraph
 from bot.views.fmt import Html, b, fmt, link
 from bot.views.formatting import day, moment, money
-from bot.views.status import GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS, status_text
+from bot.views.status import (
+    GROUND_TEXTS,
+    STATUS_TEXTS,
+    STOP_REASON_TEXTS,
+    PaymentQuarter,
+    StopEvent,
+    status_text,
+)
 from bot.views.term import term_lines
 from bot.views.ui import RELATION_LABELS
-from core.eligibility import Verdict
+from core.eligibility import Screening, Verdict
 from core.months import Month
+from core.schedule import Estimate
 from core.status import Action, Actor, QuarterStatus, Status, allowed_actions, permits
 
 log = logging.getLogger(__name__)
+
+
+# The shapes the card reads. The view owns them and imports no database: the data
+# layer's rows and bot.data.cards.CardData fit them structurally.
+class Application(Protocol):
+    """What the card reads of the application."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def applicant_surname(self) -> str | None: ...
+    @property
+    def applicant_name(self) -> str | None: ...
+    @property
+    def applicant_patronymic(self) -> str | None: ...
+    @property
+    def applicant_iin(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def relation(self) -> str | None: ...
+    @property
+    def child_name(self) -> str | None: ...
+    @property
+    def child_iin(self) -> str | None: ...
+    @property
+    def child_birth(self) -> dt.date | None: ...
+    @property
+    def disability_until(self) -> dt.date | None: ...
+    @property
+    def school(self) -> str | None: ...
+    @property
+    def certificate_number(self) -> str | None: ...
+    @property
+    def certificate_date(self) -> dt.date | None: ...
+    @property
+    def certificate_start(self) -> str | None: ...
+    @property
+    def certificate_end(self) -> str | None: ...
+    @property
+    def iban(self) -> str | None: ...
+    @property
+    def applied_on(self) -> dt.date: ...
+    @property
+    def refusal_ground(self) -> int | None: ...
+    @property
+    def parent_unreachable(self) -> bool: ...
+    @property
+    def official_request(self) -> str | None: ...
+    @property
+    def undelivered(self) -> int: ...
+    @property
+    def personal_data_erased_at(self) -> dt.datetime | None: ...
+    @property
+    def attachments(self) -> Sequence[object]: ...
+
+
+class AuditEntry(Protocol):
+    """One entry of the application's history."""
+
+    @property
+    def actor(self) -> str: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def actor_name(self) -> str | None: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def old_status(self) -> str | None: ...
+    @property
+    def new_status(self) -> str | None: ...
+    @property
+    def ground(self) -> int | None: ...
+    @property
+    def comment(self) -> str | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+
+
+class Overpayment(Protocol):
+    """A recorded overpayment (p.9)."""
+
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def reason(self) -> str: ...
+
+
+class OtherApplication(Protocol):
+    """Another application a warning names: number, status, its card message."""
+
+    @property
+    def number(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def card_message_id(self) -> int | None: ...
+
+
+class ClaimWarnings(Protocol):
+    """What the card warns about (issue 10 item 1): other applications with the same
+    child, applicant IIN or IBAN."""
+
+    @property
+    def same_child(self) -> Sequence[OtherApplication]: ...
+    @property
+    def same_applicant_iin(self) -> Sequence[OtherApplication]: ...
+    @property
+    def same_iban(self) -> Sequence[OtherApplication]: ...
+
+
+class CardData(Protocol):
+    """Everything the card shows, loaded once by the data layer."""
+
+    @property
+    def application(self) -> Application: ...
+    @property
+    def quarters(self) -> Sequence[PaymentQuarter]: ...
+    @property
+    def audit(self) -> Sequence[AuditEntry]: ...
+    @property
+    def overpayments(self) -> Sequence[Overpayment]: ...
+    @property
+    def stops(self) -> Sequence[StopEvent]: ...
+    @property
+    def warnings(self) -> ClaimWarnings: ...
+    @property
+    def screening(self) -> Screening: ...
+    @property
+    def schedule(self) -> Estimate | None: ...
+    @property
+    def refusal(self) -> AuditEntry | None: ...
 
 
 class CardAction(CallbackData, prefix="stf"):
@@ -171,7 +318,7 @@ def card_link(chat_id: int | None, other: OtherApplication) -> Html:
 def _warning_lines(_: Tr, chat_id: int | None, warnings: ClaimWarnings) -> list[str]:
     """One block: other applications for the same child (p.3, p.7), the same applicant
     IIN or IBAN from another Telegram account. Staff decide; nothing was blocked."""
-    if not warnings:
+    if not (warnings.same_child or warnings.same_applicant_iin or warnings.same_iban):
         return []
 
     def listed(others: Sequence[OtherApplication]) -> str:
