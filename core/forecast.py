@@ -56,6 +56,12 @@ def quarter_key(month: Month, policy: LocalityPolicy | None = None) -> QuarterKe
     return QuarterKey(policy.school_year_of(month.year, month.month), scheme.number)
 
 
+def quarter_months(key: QuarterKey, policy: LocalityPolicy | None = None) -> tuple[Month, ...]:
+    """The calendar months of an academic quarter (p.7), in order (Alatau: Q3 of 2025/2026
+    is January, February, March 2026)."""
+    return _quarter_months(key, policy or default_policy())
+
+
 def _quarter_months(key: QuarterKey, policy: LocalityPolicy) -> tuple[Month, ...]:
     scheme = policy.quarters[key.number - 1]
     start = policy.school_year_start_month

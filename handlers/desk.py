@@ -45,6 +45,14 @@ class RegisterAction(CallbackData, prefix="dmr"):
     digest: str
 
 
+class RegisterOpen(CallbackData, prefix="dmo"):
+    """The button of the staff notice a quarter opens with: "dmo:<start year>:<quarter>"
+    (bot.views.term.register_open_markup builds the same data)."""
+
+    year: int
+    quarter: int
+
+
 class NotAuthorised(Filter):
     async def __call__(self, query: CallbackQuery, app: AppContext) -> bool:
         chat_id = query.message.chat.id if query.message is not None else None
@@ -83,6 +91,12 @@ async def on_register(message: Message, command: CommandObject, app: AppContext)
             )
         )
         return
+    await send_register(message, app, key)
+
+
+async def send_register(message: Message, app: AppContext, key: QuarterKey) -> None:
+    """The quarter's register (XLSX) with its "Mark register paid" button, into the chat of
+    `message`: from /register and from the button of the quarter-open notice."""
     register = await registers.build_register(app, key)
     language = app.settings.default_locale
     content = registers.register_xlsx(app, register, _staff_language(app))
@@ -122,6 +136,15 @@ async def on_register(message: Message, command: CommandObject, app: AppContext)
     await message.answer_document(
         BufferedInputFile(content, filename=name), caption=caption, reply_markup=markup
     )
+
+
+async def on_register_open(
+    query: CallbackQuery, callback_data: RegisterOpen, app: AppContext
+) -> None:
+    """The button of the notice a quarter opens with (bot.usecases.term): its register."""
+    if query.message is None or not isinstance(query.message, Message):
+        return
+    await send_register(query.message, app, QuarterKey(callback_data.year, callback_data.quarter))
 
 
 async def on_register_button(
@@ -228,6 +251,8 @@ def router(settings: Any = None) -> Router:
     r = Router(name="desk")
     r.callback_query.register(on_refused, RegisterAction.filter(), NotAuthorised())
     r.callback_query.register(on_register_button, RegisterAction.filter())
+    r.callback_query.register(on_refused, RegisterOpen.filter(), NotAuthorised())
+    r.callback_query.register(on_register_open, RegisterOpen.filter())
     staff_chat = getattr(settings, "staff_chat_id", None)
     if staff_chat is not None:
         in_staff_chat = F.chat.id == staff_chat

@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
+from io import BytesIO
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.clock import ALMATY
 from bot.usecases.reminders import run_once
@@ -163,3 +165,52 @@ async def test_the_digest_at_nine_lists_due_and_overdue_once(
         assert (await run_once(bot.app.context))["digest"] == 0
         await wait_outbox_idle(bot.app, tg)
         assert len(messages_with(tg, STAFF_CHAT_ID, "📋")) == 1
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_a_quarter_opens_with_a_register_button_once(
+    tg: FakeTelegram, make_settings: Any, language: str
+) -> None:
+    """Issue 13 item 2: when a quarter opens (its first month, the first digest pass at
+    09:00 of a working day), the staff chat gets one notice whose button sends that
+    quarter's payment register (XLSX); later passes and a restart send no second one."""
+    async with running_staffbot(tg, make_settings, default_locale=language) as bot:
+        # Q3 of 2025/2026 opens in January 2026; 01.01–02.01 are holidays, 05.01 a Monday.
+        late = await submitted_on(bot, tg, dt.date(2025, 12, 12), 6031)
+        await wait_outbox_idle(bot.app, tg)
+        assert late == 1
+        bot.clock.fixed = at(dt.date(2025, 12, 31), 9, 30)  # Q2: no notice
+        await run_once(bot.app.context)
+        bot.clock.fixed = at(dt.date(2026, 1, 2), 9, 30)  # a holiday: no pass at all
+        await run_once(bot.app.context)
+        await wait_outbox_idle(bot.app, tg)
+        assert messages_with(tg, STAFF_CHAT_ID, "📄") == []
+
+        monday = dt.date(2026, 1, 5)
+        bot.clock.fixed = at(monday, 9, 0)
+        await asyncio.gather(run_once(bot.app.context), run_once(bot.app.context))
+        bot.clock.fixed = at(monday, 16, 0)
+        await run_once(bot.app.context)
+        await bot.restart()
+        bot.clock.fixed = at(dt.date(2026, 1, 6), 9, 5)
+        await run_once(bot.app.context)
+        await wait_outbox_idle(bot.app, tg)
+        [notice] = messages_with(tg, STAFF_CHAT_ID, "📄")
+        expected = {
+            "kk": "2025/2026 оқу жылының 3-тоқсаны басталды",
+            "ru": "Начался 3-й квартал 2025/2026 учебного года",
+        }[language]
+        assert expected in notice.text
+        [[button]] = notice.data["reply_markup"]["inline_keyboard"]
+
+        member = staff(tg)
+        replies = await member.press(button["text"], message=notice)
+        [document] = [r for r in replies if r.kind == "document"]
+        assert document.data["document"]["file_name"] == "register-2025-2026-Q3.xlsx"
+        book = load_workbook(BytesIO(tg.file(document.data["document"]["file_id"]).read()))
+        assert len(book.worksheets) == 2
+
+        # someone outside the staff list gets an alert and no file
+        outsider = tg.group(STAFF_CHAT_ID, "Alatau staff").member(999, "Бөгде", "ru")
+        replies = await outsider.press(button["text"], message=notice)
+        assert [r for r in replies if r.kind == "document"] == []

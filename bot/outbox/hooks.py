@@ -47,7 +47,9 @@ def render_row(context: AppContext, row: Claimed) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "text": render(context, spec["kind"], spec.get("params") or {}, str(language))
     }
-    markup = renew_markup(context, spec["kind"], row.application_id, str(language))
+    markup = renew_markup(
+        context, spec["kind"], row.application_id, str(language), spec.get("params") or {}
+    )
     if markup is not None:
         payload["reply_markup"] = markup
     return payload

@@ -15,13 +15,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.context import AppContext
 from bot.data import desk
 from bot.outbox import store as outbox
+from core.forecast import quarter_key, quarter_months
+from core.months import Month
 from core.workdays import CalendarUnknown, is_working_day, term_progress
 
 DIGEST_AT = dt.time(9, 0)
 DIGEST_KIND = "term_digest"
+REGISTER_OPEN_KIND = "register_open"  # bot.views.term renders it, with its register button
 
 
 def next_digest(now: dt.datetime) -> dt.datetime:
@@ -53,6 +58,7 @@ async def queue_digest(app: AppContext) -> bool:
             elif clock.due == today:
                 due.append([row.number, clock.elapsed, clock.term])
         overdue.sort(key=lambda item: (-int(item[1]), str(item[0])))
+        await _queue_register_open(session, app, chat_id, today)
         for row in rows:  # the cards' "day N of 8" moves on: once a day each
             await outbox.enqueue(
                 session,
@@ -82,3 +88,28 @@ async def queue_digest(app: AppContext) -> bool:
             },
             dedupe_key=f"term-digest:{today.isoformat()}",
         )
+
+
+async def _queue_register_open(
+    session: AsyncSession, app: AppContext, chat_id: int, today: dt.date
+) -> bool:
+    """In the first month of an academic quarter (p.7), with the first digest pass of that
+    month, a notice with the button that sends the quarter's payment register (issue 13
+    item 2). Its dedupe key "register-open:<year>-Q<n>" makes it once per quarter."""
+    month = Month.of(today)
+    key = quarter_key(month)
+    if key is None or quarter_months(key)[0] != month:
+        return False
+    return await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        kind=REGISTER_OPEN_KIND,
+        payload={
+            "render": {
+                "kind": REGISTER_OPEN_KIND,
+                "params": {"year": key.start_year, "quarter": key.number},
+            },
+            "language": app.settings.default_locale,
+        },
+        dedupe_key=f"register-open:{key.start_year}-Q{key.number}",
+    )

@@ -380,6 +380,7 @@ RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
     "reminder_new_school_year": _reminder_new_school_year,
     "reminder_official": _reminder_official,
     "term_digest": term.digest,
+    term.REGISTER_OPEN_KIND: term.register_open,
 }
 
 
@@ -388,10 +389,17 @@ RENEWABLE = ("reminder_certificate_end", "reminder_new_school_year")
 
 
 def renew_markup(
-    context: AppContext, kind: str, application_id: int | None, language: str
+    context: AppContext,
+    kind: str,
+    application_id: int | None,
+    language: str,
+    params: Mapping[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """The «Renew» button of the certificate-end and 1 September reminders (issue 12 item 3):
-    handlers.apply.Renew ("renew:<application id>") starts a new draft from the application."""
+    handlers.apply.Renew ("renew:<application id>") starts a new draft from the application;
+    the register button of the notice a quarter opens with (issue 13 item 2)."""
+    if kind == term.REGISTER_OPEN_KIND and params is not None:
+        return term.register_open_markup(Tr(context.i18n, language), params)
     if kind not in RENEWABLE or application_id is None:
         return None
     label = Tr(context.i18n, language)(RENEW)

@@ -82,3 +82,32 @@ def digest(_: Tr, params: Mapping[str, Any], language: str) -> str:
         lines += ["", b(fmt(_(DIGEST_UNKNOWN), years=years))]
         lines += [fmt("• {number}", number=number) for number, _year in unknown]
     return join(lines)
+
+
+REGISTER_OPEN_KIND = "register_open"
+REGISTER_OPEN = N_(
+    "📄 Quarter {quarter} of {school_year} has opened: its payment register is ready for the "
+    "bank run."
+)
+REGISTER_BUTTON = N_("📄 Payment register, Q{quarter} {school_year}")
+
+
+def _school_year(start_year: int) -> str:
+    return f"{start_year}/{start_year + 1}"
+
+
+def register_open(_: Tr, params: Mapping[str, Any], language: str) -> str:
+    """The notice a quarter opens with (outbox "render" kind ``register_open``): params
+    ``year`` (the school year's first calendar year) and ``quarter`` (p.7)."""
+    return fmt(
+        _(REGISTER_OPEN),
+        quarter=params["quarter"],
+        school_year=_school_year(int(params["year"])),
+    )
+
+
+def register_open_markup(_: Tr, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Its button: handlers.desk.RegisterOpen ("dmo:<year>:<quarter>") sends the register."""
+    year, quarter = int(params["year"]), int(params["quarter"])
+    label = _(REGISTER_BUTTON).format(quarter=quarter, school_year=_school_year(year))
+    return {"inline_keyboard": [[{"text": label, "callback_data": f"dmo:{year}:{quarter}"}]]}

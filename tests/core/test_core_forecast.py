@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from core.forecast import QuarterKey, forecast, forecast_window, quarter_key
+from core.forecast import QuarterKey, forecast, forecast_window, quarter_key, quarter_months
 from core.months import Month
 from core.mrp import mrp_table
 
@@ -82,3 +82,10 @@ def test_worked_example_by_hand() -> None:
     assert not q3_next.mrp_known and by_key[(2026, 1)].mrp_known
     assert result.unknown_years == (2027,)
     assert [q.school_year for q in result.quarters][:3] == ["2025/2026"] * 3
+
+
+def test_the_months_of_an_academic_quarter() -> None:
+    """p.7, Alatau's quarters: Q3 of 2025/2026 is January–March 2026, Q1 September–October
+    2025 (the school year starts in September)."""
+    assert quarter_months(QuarterKey(2025, 3)) == (Month(2026, 1), Month(2026, 2), Month(2026, 3))
+    assert quarter_months(QuarterKey(2025, 1))[0] == Month(2025, 9)
