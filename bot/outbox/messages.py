@@ -4,7 +4,6 @@ the staff chat, a staff card to publish or to refresh in place."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,28 +11,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.data.models import Application
 from bot.outbox import store as outbox
+from bot.payloads import Payload, encode
 
 
 async def notify(
     session: AsyncSession,
     application: Application,
-    kind: str,
-    params: Mapping[str, Any],
+    notice: Payload,
     *,
     dedupe_key: str | None = None,
     link: bool = False,
 ) -> bool:
-    """Queue a notification for the parent of `application` (caller's transaction)."""
-    payload: dict[str, Any] = {
-        "render": {"kind": kind, "params": {"number": application.number, **params}},
-        "language": application.language,
-    }
+    """Queue a notification for the parent of `application` (caller's transaction); the row
+    stores `notice` through bot.payloads.encode with the application number added."""
+    render = encode(notice)
+    render["params"] = {"number": application.number, **render["params"]}
+    payload: dict[str, Any] = {"render": render, "language": application.language}
     if link:
         payload["link"] = True
     return await outbox.enqueue(
         session,
         chat_id=application.user_id,
-        kind=kind,
+        kind=notice.kind,
         payload=payload,
         application_id=application.id,
         dedupe_key=dedupe_key,

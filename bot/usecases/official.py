@@ -13,6 +13,7 @@ from bot.context import AppContext
 from bot.data.models import Application
 from bot.outbox import store as outbox
 from bot.outbox.messages import notify, refresh_card_later
+from bot.payloads import ReminderOfficial
 from core.status import Status
 
 # Applications where an official request still makes sense (not withdrawn nor erased).
@@ -79,6 +80,6 @@ async def queue_reminders(app: AppContext, today: dt.date) -> int:
             )
         ).all()
         for row in rows:
-            if await notify(session, row, "reminder_official", {}, dedupe_key=f"official:{row.id}"):
+            if await notify(session, row, ReminderOfficial(), dedupe_key=f"official:{row.id}"):
                 queued += 1
     return queued

@@ -33,6 +33,7 @@ from bot.context import AppContext
 from bot.data.models import Application, TerminationEvent
 from bot.outbox import store as outbox
 from bot.outbox.messages import enqueue_publish, notify
+from bot.payloads import REMINDERS
 from bot.usecases.official import queue_reminders as queue_official_reminders
 from bot.usecases.term import next_digest, queue_digest
 from bot.usecases.transitions import SYSTEM, StaffActionError, record_termination
@@ -125,8 +126,7 @@ async def run_once(app: AppContext, today: dt.date | None = None) -> dict[str, i
                 if await notify(
                     session,
                     application,
-                    f"reminder_{reminder.kind.value}",
-                    {"event": reminder.event.isoformat()},
+                    REMINDERS[reminder.kind.value](event=reminder.event),
                     dedupe_key=f"reminder:{application.id}:{reminder.key}",
                 ):
                     queued["reminders"] += 1

@@ -50,6 +50,21 @@ from bot.data.models import (
 from bot.i18n import N_, Tr
 from bot.outbox import store as outbox
 from bot.outbox.messages import notify, notify_staff, refresh_card_later
+from bot.payloads import (
+    Approved,
+    DocumentsReceived,
+    DocumentsRequested,
+    Payload,
+    QuarterCorrected,
+    QuarterLine,
+    QuarterPaid,
+    Rejected,
+    StaffMessage,
+    Taken,
+    Terminated,
+    Withdrawn,
+)
+from bot.payloads import Overpayment as OverpaymentNotice
 from bot.textfit import parts_of, relayed, relayed_caption
 from bot.usecases.cards import QuarterRef
 from core.months import Month
@@ -76,13 +91,12 @@ log = logging.getLogger(__name__)
 # To the staff chat (shared: in the default locale) when a parent withdraws.
 WITHDRAWN = N_("↩️ The applicant withdrew application {number}.")
 
-NOTIFY_KIND = {
-    Action.TAKE: "taken",
-    Action.REQUEST_DOCUMENTS: Status.DOCUMENTS_REQUESTED.value,
-    Action.PROVIDE_DOCUMENTS: "documents_received",
-    Action.APPROVE: Status.APPROVED.value,
-    Action.REJECT: Status.REJECTED.value,
-    Action.WITHDRAW: Status.WITHDRAWN.value,
+# What the parent is told of a status action that needs nothing but the comment.
+NOTIFY_PLAIN: dict[Action, type[Taken | DocumentsRequested | DocumentsReceived | Withdrawn]] = {
+    Action.TAKE: Taken,
+    Action.REQUEST_DOCUMENTS: DocumentsRequested,
+    Action.PROVIDE_DOCUMENTS: DocumentsReceived,
+    Action.WITHDRAW: Withdrawn,
 }
 
 
@@ -137,13 +151,16 @@ async def _locked_approved(session: AsyncSession, application_id: int) -> Applic
     return application
 
 
-def _quarter_params(q: PaymentQuarter) -> dict[str, Any]:
-    return {
-        "school_year": q.school_year,
-        "quarter": q.quarter,
-        "months": list(q.months or []),
-        "amount": f"{Decimal(q.amount):.2f}",
-    }
+def _quarter_line(q: PaymentQuarter) -> QuarterLine:
+    months = []
+    for value in q.months or []:
+        try:
+            months.append(Month.parse_iso(str(value)))
+        except ValueError:
+            continue
+    return QuarterLine(
+        school_year=q.school_year, quarter=q.quarter, months=tuple(months), amount=Decimal(q.amount)
+    )
 
 
 def _audit(
@@ -420,11 +437,11 @@ async def _perform_in(
             None,
         )
     session.add(entry)
-    params: dict[str, Any] = {}
-    if comment:
-        params["comment"] = comment
+    notice: Payload | None = None
+    if action in NOTIFY_PLAIN:
+        notice = NOTIFY_PLAIN[action](comment=comment or None)
     if action is Action.REJECT and refusal is not None:
-        params["ground"] = int(refusal)
+        notice = Rejected(ground=int(refusal), comment=comment or None)
     if action is Action.APPROVE:
         stops = stops_of(
             (
@@ -438,11 +455,13 @@ async def _perform_in(
         result = schedule_for(application, stops)
         rows = _schedule_rows(application, result) if result is not None else []
         session.add_all(rows)
-        params["quarters"] = [_quarter_params(q) for q in rows]
-        params["total"] = f"{sum((Decimal(q.amount) for q in rows), Decimal('0')):.2f}"
-    kind = NOTIFY_KIND.get(action)
-    if kind is not None:
-        await notify(session, application, kind, params, link=action is Action.REQUEST_DOCUMENTS)
+        notice = Approved(
+            quarters=tuple(_quarter_line(q) for q in rows),
+            total=sum((Decimal(q.amount) for q in rows), Decimal("0")),
+            comment=comment or None,
+        )
+    if notice is not None:
+        await notify(session, application, notice, link=action is Action.REQUEST_DOCUMENTS)
     if actor is Actor.PARENT:
         if action is Action.WITHDRAW:
             text = Tr(app.i18n, app.settings.default_locale)(
@@ -597,8 +616,7 @@ async def mark_quarter_paid(app: AppContext, quarter_id: int, who: StaffMember) 
         await notify(
             session,
             application,
-            "quarter_paid",
-            _quarter_params(quarter),
+            QuarterPaid(_quarter_line(quarter)),
             dedupe_key=f"paid:{quarter.id}" + (f":{corrections}" if corrections else ""),
         )
         done = Done(application.id, application.number, application.status, application.status)
@@ -663,13 +681,12 @@ async def correct_quarter_payment(app: AppContext, quarter_id: int, who: StaffMe
         corrections = await _corrections(session, quarter)
         title = f"{_quarter_title(quarter)}: {Decimal(quarter.amount):.2f}"
         session.add(_audit_same_status(app, application, who, "quarter_corrected", title))
-        notice = _quarter_params(quarter)  # the quarter as it was marked paid
-        if await _stopped_since(session, application, quarter):
-            notice["stopped"] = True
+        notice = QuarterCorrected(  # the quarter as it was marked paid
+            _quarter_line(quarter), stopped=await _stopped_since(session, application, quarter)
+        )
         await notify(
             session,
             application,
-            "quarter_corrected",
             notice,
             dedupe_key=f"unpaid:{quarter.id}:{corrections}",
         )
@@ -698,9 +715,7 @@ async def record_overpayment(
         session.add(
             _audit_same_status(app, application, who, "overpayment", f"{amount:.2f} — {reason}")
         )
-        await notify(
-            session, application, "overpayment", {"amount": f"{amount:.2f}", "reason": reason}
-        )
+        await notify(session, application, OverpaymentNotice(amount=amount, reason=reason))
         done = Done(application.id, application.number, application.status, application.status)
     outbox.wake(app.sessionmaker)
     return done
@@ -743,13 +758,13 @@ async def record_termination(
                 select(PaymentQuarter).where(PaymentQuarter.application_id == application.id)
             )
         ).all()
-        cancelled: list[dict[str, Any]] = []
+        cancelled: list[QuarterLine] = []
         for quarter in quarters:
             if quarter.status != QuarterStatus.PLANNED.value:
                 continue
             new = payable.get((quarter.school_year, quarter.quarter))
             if new is None or new.amount <= 0:
-                cancelled.append(_quarter_params(quarter))
+                cancelled.append(_quarter_line(quarter))
                 quarter.status = change_quarter_status(
                     QuarterStatus.PLANNED, QuarterStatus.CANCELLED
                 ).value
@@ -765,13 +780,9 @@ async def record_termination(
         await notify(
             session,
             application,
-            "terminated",
-            {
-                "reason": reason.value,
-                "on": on.isoformat(),
-                "stop_month": str(stop_month),
-                "cancelled": cancelled,
-            },
+            Terminated(
+                reason=reason.value, on=on, stop_month=stop_month, cancelled=tuple(cancelled)
+            ),
             dedupe_key=dedupe_key,
         )
         await refresh_card_later(session, app, application.id)
@@ -805,10 +816,11 @@ async def send_staff_message(
         # A text longer than one message goes in numbered parts, never cut.
         parts = parts_of(text, STAFF_TEXT_PART) or [text]
         for number, part in enumerate(parts, start=1):
-            params: dict[str, Any] = {"text": part}
-            if len(parts) > 1:
-                params.update(part=number, parts=len(parts))
-            await notify(session, application, "staff_message", params, link=True)
+            several = len(parts) > 1
+            message = StaffMessage(
+                text=part, part=number if several else None, parts=len(parts) if several else None
+            )
+            await notify(session, application, message, link=True)
         if copy_from is not None:
             await outbox.enqueue(
                 session,

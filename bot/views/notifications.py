@@ -1,7 +1,8 @@
 """What the parent is told, in the parent's language (domain.md §7).
 
 A notification is an outbox row whose payload names a template (`render.kind`)
-and its parameters (JSON: amounts as strings, dates ISO). The sender renders it
+and its parameters, one typed payload per kind (bot.payloads: the codec keeps
+amounts Decimal, months Month, dates dt.date). The sender renders it
 at delivery time with `render_row()` in the user's CURRENT stored language
 (`users.language`), falling back to the language of the application
 (`payload.language`) — so a parent who switches language before delivery reads
@@ -14,21 +15,38 @@ payments name the quarter, its months and the amount.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, assert_never
 
 from bot.i18n import N_, Tr
+from bot.payloads import (
+    Approved,
+    DocumentsReceived,
+    DocumentsRequested,
+    Overpayment,
+    Payload,
+    QuarterCorrected,
+    QuarterLine,
+    QuarterPaid,
+    Rejected,
+    ReminderAge18,
+    ReminderCertificateEnd,
+    ReminderDisabilityEnd,
+    ReminderNewSchoolYear,
+    ReminderOfficial,
+    StaffMessage,
+    Taken,
+    Terminated,
+    Withdrawn,
+    decode,
+)
 from bot.views import official, term
 from bot.views.eligibility import paragraph
 from bot.views.fmt import Html, fmt, plain
 from bot.views.formatting import day, money, month_name
 from bot.views.status import GROUND_TEXTS, STOP_REASON_TEXTS
-from core.months import Month
 from core.policy import default_policy
-from core.status import Status
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -42,27 +60,21 @@ def department(language: str) -> Html:
     return plain(names.get(language) or names.get("ru") or "")
 
 
-def _months(params: Mapping[str, Any], language: str) -> str:
-    names = []
-    for value in params.get("months") or []:
-        try:
-            names.append(month_name(Month.parse_iso(str(value)), language))
-        except ValueError:
-            continue
-    return ", ".join(names)
+def _months(quarter: QuarterLine, language: str) -> str:
+    return ", ".join(month_name(month, language) for month in quarter.months)
 
 
-def _quarter_lines(_: Tr, quarters: list[Mapping[str, Any]], language: str) -> list[str]:
+def _quarter_lines(_: Tr, quarters: Sequence[QuarterLine], language: str) -> list[str]:
     lines = []
     for quarter in quarters:
         lines.append(
             "• "
             + fmt(
                 _("quarter {quarter} of the school year {school_year} ({months}): {amount}"),
-                quarter=quarter["quarter"],
-                school_year=quarter["school_year"],
+                quarter=quarter.quarter,
+                school_year=quarter.school_year,
                 months=_months(quarter, language),
-                amount=money(Decimal(str(quarter["amount"])), language),
+                amount=money(quarter.amount, language),
             )
         )
     return lines
@@ -92,27 +104,27 @@ def _comment(_: Tr, comment: str | None) -> list[str]:
     return [fmt(_("Comment of the Department: {comment}"), comment=comment)]
 
 
-# One renderer per kind: (tr, params, language) -> HTML text.
+# One renderer per kind: (tr, application number, payload, language) -> HTML text.
 
 
-def _taken(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _taken(_: Tr, number: str, p: Taken, language: str) -> str:
     return fmt(
         _(
             "🔎 Your application {number} has been taken into review by {department}. "
             "We will write to you here when there is a decision."
         ),
-        number=p["number"],
+        number=number,
         department=department(language),
     )
 
 
-def _documents_requested(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _documents_requested(_: Tr, number: str, p: DocumentsRequested, language: str) -> str:
     lines: list[str] = [
         fmt(
             _("📎 The Department asks for documents for application {number}."),
-            number=p["number"],
+            number=number,
         ),
-        fmt(_("What is needed: {what}"), what=p.get("comment") or ""),
+        fmt(_("What is needed: {what}"), what=p.comment or ""),
         "",
         _(
             "Send them here as a photo or a PDF file in reply to this message. "
@@ -122,29 +134,29 @@ def _documents_requested(_: Tr, p: Mapping[str, Any], language: str) -> str:
     return "\n".join(lines)
 
 
-def _documents_received(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _documents_received(_: Tr, number: str, p: DocumentsReceived, language: str) -> str:
     return fmt(
         _(
             "📨 Thank you: your documents for application {number} were passed to the Department. "
             "The application is back in review."
         ),
-        number=p["number"],
+        number=number,
     )
 
 
-def _approved(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    quarters = list(p.get("quarters") or [])
+def _approved(_: Tr, number: str, p: Approved, language: str) -> str:
+    quarters = p.quarters
     lines: list[str] = [
         fmt(
             _("✅ Your application {number} is approved by {department}."),
-            number=p["number"],
+            number=number,
             department=department(language),
         ),
     ]
     if quarters:
         lines += ["", _("Payment schedule ({paragraph}):", paragraph=paragraph(_, "p.7"))]
         lines += _quarter_lines(_, quarters, language)
-        lines.append(_("Total: {amount}", amount=money(Decimal(str(p["total"])), language)))
+        lines.append(_("Total: {amount}", amount=money(p.total, language)))
         lines += [
             "",
             _(
@@ -160,57 +172,57 @@ def _approved(_: Tr, p: Mapping[str, Any], language: str) -> str:
                 paragraph=paragraph(_, "p.4"),
             ),
         ]
-    lines += _comment(_, p.get("comment"))
+    lines += _comment(_, p.comment)
     return "\n".join(lines)
 
 
-def _rejected(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _rejected(_: Tr, number: str, p: Rejected, language: str) -> str:
     lines: list[str] = [
         fmt(
             _("⛔ Your application {number} is refused by {department}."),
-            number=p["number"],
+            number=number,
             department=department(language),
         ),
-        _ground(_, int(p["ground"])),
-        *_comment(_, p.get("comment")),
+        _ground(_, p.ground),
+        *_comment(_, p.comment),
         "",
         _appeal(_),
     ]
-    if int(p["ground"]) == 4:
+    if p.ground == 4:
         lines += ["", _("If you give your consent, you can apply again: /apply")]
     return "\n".join(lines)
 
 
-def _withdrawn(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _withdrawn(_: Tr, number: str, p: Withdrawn, language: str) -> str:
     return fmt(
         _("↩️ Your application {number} is withdrawn. You can apply again at any time: /apply"),
-        number=p["number"],
+        number=number,
     )
 
 
-def _quarter_paid(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _quarter_paid(_: Tr, number: str, p: QuarterPaid, language: str) -> str:
     return "\n".join(
         [
             fmt(
                 _(
                     "💰 Paid: quarter {quarter} of the school year {school_year} ({months}) — {amount}."
                 ),
-                quarter=p["quarter"],
-                school_year=p["school_year"],
-                months=_months(p, language),
-                amount=money(Decimal(str(p["amount"])), language),
+                quarter=p.quarter.quarter,
+                school_year=p.quarter.school_year,
+                months=_months(p.quarter, language),
+                amount=money(p.quarter.amount, language),
             ),
             fmt(
                 _(
                     "Application {number}. The money goes to the bank account given in the application."
                 ),
-                number=p["number"],
+                number=number,
             ),
         ]
     )
 
 
-def _quarter_corrected(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _quarter_corrected(_: Tr, number: str, p: QuarterCorrected, language: str) -> str:
     return "\n".join(
         [
             fmt(
@@ -218,39 +230,39 @@ def _quarter_corrected(_: Tr, p: Mapping[str, Any], language: str) -> str:
                     "↩️ Correction: quarter {quarter} of the school year {school_year} ({months}) — {amount} "
                     "was marked paid by mistake. It is not paid yet."
                 ),
-                quarter=p["quarter"],
-                school_year=p["school_year"],
-                months=_months(p, language),
-                amount=money(Decimal(str(p["amount"])), language),
+                quarter=p.quarter.quarter,
+                school_year=p.quarter.school_year,
+                months=_months(p.quarter, language),
+                amount=money(p.quarter.amount, language),
             ),
             fmt(
                 _(
                     "Application {number}. Payment has stopped ({paragraph}): this quarter will not "
                     "be paid."
                 ),
-                number=p["number"],
+                number=number,
                 paragraph=paragraph(_, "p.5"),
             )
-            if p.get("stopped")
+            if p.stopped
             else fmt(
                 _("Application {number}. We will tell you here when this quarter is paid."),
-                number=p["number"],
+                number=number,
             ),
         ]
     )
 
 
-def _overpayment(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _overpayment(_: Tr, number: str, p: Overpayment, language: str) -> str:
     return "\n".join(
         [
             fmt(
                 _(
                     "⚠️ The Department recorded an overpaid amount under application {number}: {amount}."
                 ),
-                number=p["number"],
-                amount=money(Decimal(str(p["amount"])), language),
+                number=number,
+                amount=money(p.amount, language),
             ),
-            fmt(_("Reason: {reason}"), reason=p.get("reason") or ""),
+            fmt(_("Reason: {reason}"), reason=p.reason),
             "",
             _(
                 "Overpaid amounts are to be returned voluntarily or through court ({paragraph}). "
@@ -261,41 +273,40 @@ def _overpayment(_: Tr, p: Mapping[str, Any], language: str) -> str:
     )
 
 
-def _terminated(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    reason = STOP_REASON_TEXTS.get(p["reason"])
+def _terminated(_: Tr, number: str, p: Terminated, language: str) -> str:
+    reason = STOP_REASON_TEXTS.get(p.reason)
     lines: list[str] = [
         fmt(
             _(
                 "ℹ️ Payments under application {number} stop from {month} ({paragraph}): {reason} on {date}."
             ),
-            number=p["number"],
-            month=month_name(Month.parse_iso(p["stop_month"]), language),
+            number=number,
+            month=month_name(p.stop_month, language),
             paragraph=paragraph(_, "p.5"),
-            reason=_(reason) if reason else p["reason"],
-            date=day(_date(p["on"])),
+            reason=_(reason) if reason else p.reason,
+            date=day(p.on),
         )
     ]
-    quarters = list(p.get("cancelled") or [])
-    if quarters:
+    if p.cancelled:
         lines.append(_("Quarters no longer paid:"))
-        lines += _quarter_lines(_, quarters, language)
+        lines += _quarter_lines(_, p.cancelled, language)
     return "\n".join(lines)
 
 
-def _staff_message(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _staff_message(_: Tr, number: str, p: StaffMessage, language: str) -> str:
     return "\n".join(
         [
             fmt(
                 _("✉️ Message from {department} about application {number}:"),
                 department=department(language),
-                number=p["number"],
+                number=number,
             ),
             "",
             fmt(
-                "({part}/{parts}) {text}" if p.get("parts") else "{text}",
-                part=p.get("part"),
-                parts=p.get("parts"),
-                text=p.get("text") or "",
+                "({part}/{parts}) {text}" if p.parts else "{text}",
+                part=p.part,
+                parts=p.parts,
+                text=p.text,
             ),
             "",
             _("To answer, reply to this message (text, photo or file)."),
@@ -303,82 +314,101 @@ def _staff_message(_: Tr, p: Mapping[str, Any], language: str) -> str:
     )
 
 
-def _reminder_certificate_end(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _reminder_certificate_end(_: Tr, number: str, p: ReminderCertificateEnd, language: str) -> str:
     return fmt(
         _(
             "⏰ Reminder: the school certificate of application {number} ends on {date}. Payment runs to the "
             "month the certificate's term ends ({paragraph}). For further months bring a new certificate "
             "and apply again: /apply"
         ),
-        number=p["number"],
-        date=day(_date(p["event"])),
+        number=number,
+        date=day(p.event),
         paragraph=paragraph(_, "p.4"),
     )
 
 
-def _reminder_age_18(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    event = _date(p["event"])
+def _reminder_age_18(_: Tr, number: str, p: ReminderAge18, language: str) -> str:
     return fmt(
         _(
             "⏰ Reminder: the child turns 18 on {date}. Payment under application {number} stops from the "
             "month after that ({paragraph}); the month of the birthday is still paid."
         ),
-        date=day(event),
-        number=p["number"],
+        date=day(p.event),
+        number=number,
         paragraph=paragraph(_, "p.5"),
     )
 
 
-def _reminder_disability_end(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _reminder_disability_end(_: Tr, number: str, p: ReminderDisabilityEnd, language: str) -> str:
     return fmt(
         _(
             "⏰ Reminder: the child's disability term ends on {date}. Payment under application {number} "
             "stops from the month after that ({paragraph}). If the disability is extended, send the new "
             "term to the Department."
         ),
-        date=day(_date(p["event"])),
-        number=p["number"],
+        date=day(p.event),
+        number=number,
         paragraph=paragraph(_, "p.5"),
     )
 
 
-def _reminder_new_school_year(_: Tr, p: Mapping[str, Any], language: str) -> str:
+def _reminder_new_school_year(_: Tr, number: str, p: ReminderNewSchoolYear, language: str) -> str:
     return fmt(
         _(
             "⏰ A new school year has begun. The school certificate of application {number} ended in May, so "
             "payment has stopped ({paragraph}). If your child continues home education, take a new certificate "
             "from the school and apply again: /apply"
         ),
-        number=p["number"],
+        number=number,
         paragraph=paragraph(_, "p.4"),
     )
 
 
-def _reminder_official(_: Tr, p: Mapping[str, Any], language: str) -> str:
-    return fmt(_(official.REMINDER), number=p["number"], button=_(official.FILED_BUTTON))
+def _reminder_official(_: Tr, number: str, p: ReminderOfficial, language: str) -> str:
+    return fmt(_(official.REMINDER), number=number, button=_(official.FILED_BUTTON))
 
 
-def _date(value: str) -> dt.date:
-    return dt.date.fromisoformat(value)
+def render_notice(_: Tr, number: str, p: Payload, language: str) -> str:
+    """The text of one typed notification (one renderer per kind; mypy checks the match
+    is exhaustive)."""
+    match p:
+        case Taken():
+            return _taken(_, number, p, language)
+        case DocumentsRequested():
+            return _documents_requested(_, number, p, language)
+        case DocumentsReceived():
+            return _documents_received(_, number, p, language)
+        case Approved():
+            return _approved(_, number, p, language)
+        case Rejected():
+            return _rejected(_, number, p, language)
+        case Withdrawn():
+            return _withdrawn(_, number, p, language)
+        case QuarterPaid():
+            return _quarter_paid(_, number, p, language)
+        case QuarterCorrected():
+            return _quarter_corrected(_, number, p, language)
+        case Overpayment():
+            return _overpayment(_, number, p, language)
+        case Terminated():
+            return _terminated(_, number, p, language)
+        case StaffMessage():
+            return _staff_message(_, number, p, language)
+        case ReminderCertificateEnd():
+            return _reminder_certificate_end(_, number, p, language)
+        case ReminderAge18():
+            return _reminder_age_18(_, number, p, language)
+        case ReminderDisabilityEnd():
+            return _reminder_disability_end(_, number, p, language)
+        case ReminderNewSchoolYear():
+            return _reminder_new_school_year(_, number, p, language)
+        case ReminderOfficial():
+            return _reminder_official(_, number, p, language)
+    assert_never(p)
 
 
-RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
-    "taken": _taken,
-    Status.DOCUMENTS_REQUESTED: _documents_requested,
-    "documents_received": _documents_received,
-    Status.APPROVED: _approved,
-    Status.REJECTED: _rejected,
-    Status.WITHDRAWN: _withdrawn,
-    "quarter_paid": _quarter_paid,
-    "quarter_corrected": _quarter_corrected,
-    "overpayment": _overpayment,
-    "terminated": _terminated,
-    "staff_message": _staff_message,
-    "reminder_certificate_end": _reminder_certificate_end,
-    "reminder_age_18": _reminder_age_18,
-    "reminder_disability_end": _reminder_disability_end,
-    "reminder_new_school_year": _reminder_new_school_year,
-    "reminder_official": _reminder_official,
+# Staff-side rows rendered from their raw params (not a parent's notification).
+RAW_RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
     "term_digest": term.digest,
     term.REGISTER_OPEN_KIND: term.register_open,
 }
@@ -408,8 +438,12 @@ def renew_markup(
 
 
 def render(context: AppContext, kind: str, params: Mapping[str, Any], language: str) -> str:
-    """The text of a notification in `language`."""
-    return RENDERERS[kind](Tr(context.i18n, language), params, language)
+    """The text of a stored notification (`render.kind`, `render.params`) in `language`."""
+    tr = Tr(context.i18n, language)
+    raw = RAW_RENDERERS.get(kind)
+    if raw is not None:
+        return raw(tr, params, language)
+    return render_notice(tr, str(params.get("number") or ""), decode(kind, params), language)
 
 
 # ----------------------------------------------------------------- staff side

@@ -1,0 +1,120 @@
+"""The outbox payloads of the parent's notifications (bot.payloads): one codec, every kind
+round-trips with its types (Decimal stays Decimal, Month stays Month, dates stay dates),
+and rows queued in the stored JSON shape before the payloads were typed decode and
+re-encode to the same keys and values (no migration)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import fields
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from bot.payloads import (
+    KINDS,
+    Approved,
+    DocumentsReceived,
+    DocumentsRequested,
+    Overpayment,
+    Payload,
+    QuarterCorrected,
+    QuarterLine,
+    QuarterPaid,
+    Rejected,
+    ReminderAge18,
+    ReminderCertificateEnd,
+    ReminderDisabilityEnd,
+    ReminderNewSchoolYear,
+    ReminderOfficial,
+    StaffMessage,
+    Taken,
+    Terminated,
+    Withdrawn,
+    decode,
+    encode,
+)
+from core.months import Month
+from tests.test_notifications import PARAMS
+
+QUARTER = QuarterLine(
+    school_year="2025/2026",
+    quarter=2,
+    months=(Month(2025, 11), Month(2025, 12)),
+    amount=Decimal("31456.5"),
+)
+
+EXAMPLES: list[Payload] = [
+    Taken(),
+    DocumentsRequested(comment="справка <с печатью>"),
+    DocumentsReceived(),
+    Approved(quarters=(QUARTER, QUARTER), total=Decimal("62913.00"), comment="ок"),
+    Rejected(ground=4, comment="нет согласия"),
+    Withdrawn(comment="сам"),
+    QuarterPaid(QUARTER),
+    QuarterCorrected(QUARTER, stopped=True),
+    Overpayment(amount=Decimal("15728.10"), reason="двойная выплата"),
+    Terminated(
+        reason="death", on=dt.date(2026, 1, 10), stop_month=Month(2026, 2), cancelled=(QUARTER,)
+    ),
+    StaffMessage(text="Принесите оригинал", part=1, parts=2),
+    ReminderCertificateEnd(event=dt.date(2026, 5, 31)),
+    ReminderAge18(event=dt.date(2026, 2, 10)),
+    ReminderDisabilityEnd(event=dt.date(2026, 3, 31)),
+    ReminderNewSchoolYear(event=dt.date(2026, 9, 1)),
+    ReminderOfficial(),
+]
+
+
+def test_every_kind_has_an_example() -> None:
+    assert sorted(p.kind for p in EXAMPLES) == sorted(KINDS)
+
+
+def _types(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_types(v) for v in value]
+    if isinstance(value, QuarterLine):
+        return {f.name: _types(getattr(value, f.name)) for f in fields(value)}
+    return type(value)
+
+
+@pytest.mark.parametrize("payload", EXAMPLES, ids=lambda p: p.kind)
+def test_round_trip_keeps_values_and_types(payload: Payload) -> None:
+    stored = json.loads(json.dumps(encode(payload)))  # what the JSONB column gives back
+    assert stored["kind"] == payload.kind
+    back = decode(stored["kind"], stored["params"])
+    assert back == payload
+    for field in fields(payload):
+        assert _types(getattr(back, field.name)) == _types(getattr(payload, field.name))
+
+
+def test_money_months_and_dates_are_stored_as_before() -> None:
+    stored = encode(Terminated("death", dt.date(2026, 1, 10), Month(2026, 2), (QUARTER,)))
+    assert stored["params"] == {
+        "reason": "death",
+        "on": "2026-01-10",
+        "stop_month": "2026-02",
+        "cancelled": [
+            {
+                "school_year": "2025/2026",
+                "quarter": 2,
+                "months": ["2025-11", "2025-12"],
+                "amount": "31456.50",
+            }
+        ],
+    }
+    back = decode("terminated", stored["params"])
+    assert isinstance(back, Terminated)
+    assert isinstance(back.cancelled[0].amount, Decimal)
+    assert back.cancelled[0].months == (Month(2025, 11), Month(2025, 12))
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_rows_queued_before_decode_to_the_same_json(kind: str) -> None:
+    """A row already in the outbox (old shape, with the application number) decodes, and
+    encodes back to the very same params."""
+    old = {"number": "ALA-2025-000007", **PARAMS[kind]}
+    payload = decode(kind, old)
+    assert encode(payload) == {"kind": kind, "params": PARAMS[kind]}
