@@ -265,7 +265,7 @@ def decode(kind: str, params: Mapping[str, Any]) -> Payload:
     cls = KINDS[kind]
     comment = _optional_str(params.get("comment"))
     if cls in (Taken, DocumentsRequested, DocumentsReceived, Withdrawn):
-        return cls(comment=comment)  # type: ignore[call-arg]
+        return cls(comment=comment)
     if cls is Approved:
         return Approved(
             quarters=tuple(_quarter_in(q) for q in params.get("quarters") or ()),
