@@ -442,7 +442,8 @@ async def test_double_send_and_stale_buttons_make_one_application(
     await user.press("✏️ IBAN", message=hint)
     assert user.callback_answers[-1].text == "Эта кнопка больше не активна."
     replies = await user.send("отправить")
-    assert "ALA" not in joined(replies)
+    # no second application; a plain text after Send is offered as a question (issue 12 item 5)
+    assert "ALA-2025-000002" not in joined(replies) and "отправлено" not in joined(replies)
     assert [a.number for a in await applications(running)] == ["ALA-2025-000001"]
 
 
