@@ -23,9 +23,9 @@ from typing import Any, Protocol
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.context import AppContext
 from bot.i18n import N_, Tr
 from bot.textfit import MESSAGE_LIMIT, fits, shorten, split_lines
+from bot.views.context import ViewContext
 from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, paragraph
 from bot.views.fmt import Html, b, fmt, link
 from bot.views.formatting import day, moment, money
@@ -244,7 +244,7 @@ ACTION_TEXTS = {
 }
 
 
-def staff_language(app: AppContext) -> str:
+def staff_language(app: ViewContext) -> str:
     return app.settings.default_locale
 
 
@@ -362,7 +362,7 @@ ITEMS_SHOWN = 3
 REASON_SHOWN = 150
 
 
-def card_text(app: AppContext, data: CardData, language: str | None = None) -> str:
+def card_text(app: ViewContext, data: CardData, language: str | None = None) -> str:
     """The card as HTML; every value escaped."""
     language = language or staff_language(app)
     _ = Tr(app.i18n, language)
@@ -584,7 +584,7 @@ def _fitted(_: Tr, lines: list[str]) -> str:
 
 
 def card_keyboard(
-    app: AppContext, data: CardData, language: str | None = None
+    app: ViewContext, data: CardData, language: str | None = None
 ) -> InlineKeyboardMarkup:
     """Buttons for the actions allowed in the current status (core.status)."""
     _ = Tr(app.i18n, language or staff_language(app))
@@ -625,7 +625,7 @@ HISTORY_MESSAGES = 5  # at most this many messages per press of History
 COMMENT_SHOWN = 300
 
 
-def history_texts(app: AppContext, data: CardData, language: str | None = None) -> list[str]:
+def history_texts(app: ViewContext, data: CardData, language: str | None = None) -> list[str]:
     """The audit log of an application (staff view), oldest first, as messages that each
     fit; a log longer than HISTORY_MESSAGES messages starts with its newest entries and
     says how many earlier ones /export holds."""

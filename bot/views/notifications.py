@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import Any, assert_never
 
 from bot.i18n import N_, Tr
 from bot.payloads import (
@@ -42,14 +42,12 @@ from bot.payloads import (
     decode,
 )
 from bot.views import official, term
+from bot.views.context import ViewContext
 from bot.views.eligibility import paragraph
 from bot.views.fmt import Html, fmt, plain
 from bot.views.formatting import day, money, month_name
 from bot.views.status import GROUND_TEXTS, STOP_REASON_TEXTS
 from core.policy import default_policy
-
-if TYPE_CHECKING:
-    from bot.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -419,7 +417,7 @@ RENEWABLE = ("reminder_certificate_end", "reminder_new_school_year")
 
 
 def renew_markup(
-    context: AppContext,
+    context: ViewContext,
     kind: str,
     application_id: int | None,
     language: str,
@@ -437,7 +435,7 @@ def renew_markup(
     return {"inline_keyboard": [[button]]}
 
 
-def render(context: AppContext, kind: str, params: Mapping[str, Any], language: str) -> str:
+def render(context: ViewContext, kind: str, params: Mapping[str, Any], language: str) -> str:
     """The text of a stored notification (`render.kind`, `render.params`) in `language`."""
     tr = Tr(context.i18n, language)
     raw = RAW_RENDERERS.get(kind)
@@ -454,7 +452,7 @@ UNREACHABLE = N_(
 )
 
 
-def staff_language(context: AppContext) -> str:
+def staff_language(context: ViewContext) -> str:
     """The staff chat is shared: its texts are in the default locale."""
     return context.settings.default_locale
 
