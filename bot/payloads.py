@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from core.months import Month
+from core.status import Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ class Taken:
 
 @dataclass(frozen=True, slots=True)
 class DocumentsRequested:
-    kind: ClassVar[str] = "documents_requested"
+    kind: ClassVar[str] = Status.DOCUMENTS_REQUESTED.value
     comment: str | None = None
 
 
@@ -49,7 +50,7 @@ class DocumentsReceived:
 
 @dataclass(frozen=True, slots=True)
 class Approved:
-    kind: ClassVar[str] = "approved"
+    kind: ClassVar[str] = Status.APPROVED.value
     quarters: tuple[QuarterLine, ...] = ()
     total: Decimal = Decimal("0.00")
     comment: str | None = None
@@ -57,14 +58,14 @@ class Approved:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    kind: ClassVar[str] = "rejected"
+    kind: ClassVar[str] = Status.REJECTED.value
     ground: int
     comment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Withdrawn:
-    kind: ClassVar[str] = "withdrawn"
+    kind: ClassVar[str] = Status.WITHDRAWN.value
     comment: str | None = None
 
 
