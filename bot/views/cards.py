@@ -25,6 +25,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, Tr
 from bot.textfit import MESSAGE_LIMIT, fits, shorten, split_lines
+from bot.views import status as status_view
 from bot.views.context import ViewContext
 from bot.views.eligibility import CLARIFY_TEXTS, REASON_TEXTS, paragraph
 from bot.views.fmt import Html, b, fmt, link
@@ -110,27 +111,15 @@ class Application(Protocol):
     def attachments(self) -> Sequence[object]: ...
 
 
-class AuditEntry(Protocol):
-    """One entry of the application's history."""
+class AuditEntry(status_view.AuditEntry, Protocol):
+    """One entry of the application's history, as /status reads it, plus who did what."""
 
-    @property
-    def actor(self) -> str: ...
     @property
     def actor_id(self) -> int | None: ...
     @property
     def actor_name(self) -> str | None: ...
     @property
     def action(self) -> str: ...
-    @property
-    def old_status(self) -> str | None: ...
-    @property
-    def new_status(self) -> str | None: ...
-    @property
-    def ground(self) -> int | None: ...
-    @property
-    def comment(self) -> str | None: ...
-    @property
-    def created_at(self) -> dt.datetime: ...
 
 
 class Overpayment(Protocol):
