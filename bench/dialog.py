@@ -14,13 +14,17 @@ What runs
     Each bot runs in its own child process (so that its peak RSS is its own); the fake
     server and the simulated users share that process and its event loop, as in the tests.
 
-The dialogue (24 updates per user, the same kinds for both bots)
-    /start → press the language → /apply → press "I agree" → 17 typed answers (valid
-    IINs and IBANs generated with the checksums of tests/core/core_testkit.py, unique per
-    user) → a PDF document → "Done" → press "Send the application".  The echo bot gets
-    the same texts, its "Ping" button pressed where the wizard's buttons are pressed and
-    the same document (which it downloads, as the wizard does).  Half of the users speak
-    Kazakh, half Russian.  The full run is checked: every user must have a submitted
+The dialogue (17 updates per user, the same kinds for both bots)
+    /start → press the language → the full application as tests/apply_support.py
+    ``application_inputs`` describes it (the one description, counted by
+    tests/test_apply_inputs.py, so a wizard change breaks that test rather than this bench):
+    /apply → press "I agree" (by callback-data prefix) → the relation (a reply button's
+    text) → full name → IIN → the phone as a shared contact → address → child's name →
+    child's IIN → disability term → school → certificate details → a PDF document → IBAN →
+    press "Send the application".  IINs and IBANs are valid and unique per user.  The echo
+    bot gets the same texts, contact and document (which it downloads, as the wizard does),
+    its "Ping" button pressed where the wizard's buttons are pressed.  Half of the users
+    speak Kazakh, half Russian.  The full run is checked: every user must have a submitted
     application in the database, every echo user must have got a reply to every update.
 
 Polling mode: handle_as_tasks=True (production, ``BotApp.run_polling()`` default)
@@ -194,57 +198,50 @@ def percentile(values: list[float], q: int) -> float:
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # text | press | document
-    value: str = ""  # text, or callback data (prefix) of the inline button to press
+    kind: str  # text | press | contact | document | photo
+    value: str = ""  # text, callback-data prefix of the inline button to press, phone
 
 
-def iin(birth: dt.date, sex: str, serial: int) -> str:
-    from tests.core.core_testkit import make_iin
-
-    return make_iin(birth, sex, serial)
+_IIN_SERIALS: dict[tuple[dt.date, str], list[str]] = {}
 
 
-def iban(n: int) -> str:
-    from tests.core.core_testkit import make_iban
+def unique_iin(birth: dt.date, century_sex: str, index: int) -> str:
+    """The ``index``-th valid IIN for ``birth`` (distinct for distinct indexes)."""
+    from tests.apply_support import make_iin
 
-    value = make_iban(f"125KZT{n:010d}")
-    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+    found = _IIN_SERIALS.setdefault((birth, century_sex), [])
+    serial = int(found[-1][7:11]) + 1 if found else 1
+    while len(found) <= index:
+        value = make_iin(birth, century_sex, serial)
+        found.append(value)
+        serial = int(value[7:11]) + 1
+    return found[index]
+
+
+def person(n: int) -> Any:
+    """Parent number ``n``'s answers: tests/apply_support.py ``Person`` with unique IINs and
+    IBAN (n = 10_000… in phase 1, 20_000… in phase 2)."""
+    from tests.apply_support import APPLICANT_BIRTH, CHILD_BIRTH, Person, make_iban, spaced
+
+    index = (n // 10_000) * 1_000 + n % 10_000
+    return Person(
+        iin=unique_iin(APPLICANT_BIRTH, "4", index),
+        child_iin=unique_iin(CHILD_BIRTH, "5", index),
+        cert_number=f"№ {n}/2025",
+        iban=spaced(make_iban(f"125KZT{n:010d}")),
+    )
 
 
 def wizard_steps(n: int, language: str) -> list[Step]:
-    """The full application of parent number ``n`` (like tests/test_apply.py)."""
-    from tests.apply_support import LABELS
+    """The full application of parent number ``n``: /start, the language, then the one
+    shared description of the wizard (tests/apply_support.py ``application_inputs``,
+    counted by tests/test_apply_inputs.py) — a wizard change breaks that test, not the bench."""
+    from tests.apply_support import application_inputs
 
-    labels = LABELS[language]
-    answers = [
-        "Әбдіқадырова",
-        "Айгерим",
-        "Серікқызы",
-        iin(dt.date(1985, 3, 15), "female", 10 + 20 * n),
-        "+7 701 234 56 78",
-        "ул. Абая 10, кв. 5",
-        labels["mother"],
-        "Әбдіқадыров Нұрлан Серікұлы",
-        iin(dt.date(2015, 3, 2), "male", 10 + 20 * n),
-        "02.03.2015",
-        "31.12.2027",
-        "Школа-лицей № 7 <Алатау> & Co",
-        f"№ {n}/2025",
-        "01.09.2025",
-        "09.2025",
-        "05.2026",
-        iban(n),
-    ]
-    return [
-        Step("text", "/start"),
-        Step("press", f"lang:{language}"),
-        Step("text", "/apply"),
-        Step("press", "consent:yes"),
-        *(Step("text", answer) for answer in answers),
-        Step("document"),
-        Step("text", labels["done"]),
-        Step("press", "apply:send"),
-    ]
+    steps = [Step("text", "/start"), Step("press", f"lang:{language}")]
+    for item in application_inputs(language, person(n)):
+        steps.append(Step(item.kind, item.value))
+    return steps
 
 
 def echo_steps(n: int, language: str) -> list[Step]:
@@ -275,8 +272,14 @@ async def walk(user: FakeUser, steps: list[Step], think: Callable[[], float] | N
             replies = await user.send(step.value)
         elif step.kind == "press":
             replies = await press(user, step.value)
+        elif step.kind == "contact":
+            replies = await user.send_contact(step.value)
+        elif step.kind == "document":
+            replies = await user.send_document(step.value, "application/pdf")
+        elif step.kind == "photo":
+            replies = await user.send_photo(size=300_000)
         else:
-            replies = await user.send_document("certificate.pdf", "application/pdf")
+            raise AssertionError(f"unknown step {step}")
         if not replies:
             raise AssertionError(f"user {user.id}: no reply to {step}")
         done += 1
@@ -530,8 +533,8 @@ def main() -> int:
         else "handle_as_tasks=True as in production"
     )
     print(
-        f"dialog bench: {args.users} users × 24 updates (/start, language, /apply, consent, "
-        f"17 answers, PDF, Done, Send) vs a bare aiogram echo bot, both polling the fake Bot API "
+        f"dialog bench: {args.users} users × {len(wizard_steps(10_000, 'ru'))} updates (/start, "
+        "language, /apply, consent, the wizard's answers, contact, PDF, Send) vs a bare aiogram echo bot, both polling the fake Bot API "
         f"with {mode}.\n"
         "  handled = Dispatcher.feed_update returned (bench hook; the fake's getUpdates "
         "confirmation is not exact with tasks). latency = queue → handled, per update, same "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
 
 from core.iban import iban_mod97
 from core.iin import iin_control_digit
@@ -129,6 +130,44 @@ def full_name(person: Person) -> str:
 def certificate_details(person: Person) -> str:
     """The certificate's number, date and term as one answer."""
     return f"{person.cert_number}, {person.cert_date}, {person.cert_from}–{person.cert_to}"
+
+
+@dataclass(frozen=True)
+class Input:
+    """One parent input of the wizard: a typed text, an inline button (pressed by its visible
+    label in tests, by its callback-data prefix in bench/dialog.py), a shared contact, a file."""
+
+    kind: Literal["text", "press", "contact", "document", "photo"]
+    value: str = ""  # the text, the callback-data prefix of the button, the phone
+    label: str = ""  # for a press: the key of the button's label in LABELS
+
+
+def application_inputs(language: str, person: Person) -> list[Input]:
+    """/apply to «Send», as a parent does it: buttons where there are buttons.
+
+    The one description of a full application: tests/test_apply_inputs.py counts it and
+    bench/dialog.py replays it for 200 parents, so a wizard change shows here first."""
+    labels = LABELS[language]
+    inputs = [
+        Input("text", "/apply"),
+        Input("press", "consent:yes", label="agree"),
+        Input("text", labels[person.relation]),  # a reply button; it decides the steps
+        Input("text", full_name(person)),
+        Input("text", person.iin),
+        Input("contact", "77012345678"),  # «Share my number»: one tap
+        Input("text", person.address),
+        Input("text", person.child_name),
+        Input("text", person.child_iin),  # the date of birth comes from it
+        Input("text", person.disability_until),
+        Input("text", person.school),
+        Input("text", certificate_details(person)),
+        Input("document", "certificate.pdf"),
+        Input("text", person.iban),
+    ]
+    if person.relation == "guardian":
+        inputs.append(Input("photo"))
+    inputs.append(Input("press", "apply:send", label="send"))
+    return inputs
 
 
 async def answer_all(user: FakeUser, language: str, person: Person) -> list[FakeMessage]:

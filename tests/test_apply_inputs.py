@@ -15,8 +15,7 @@ from bot.data.models import Application
 from tests.apply_support import (
     LABELS,
     Person,
-    certificate_details,
-    full_name,
+    application_inputs,
     joined,
     make_iin,
 )
@@ -66,25 +65,22 @@ class Parent:
 
 
 async def full_application(parent: Parent, person: Person) -> list[FakeMessage]:
-    """/apply to the number, as a parent does it: buttons where there are buttons."""
+    """/apply to the number, as a parent does it (the shared description that
+    bench/dialog.py replays too)."""
     labels = LABELS[parent.language]
-    await parent.send("/apply")
-    await parent.press(labels["agree"])
-    await parent.send(labels[person.relation])  # a button; it decides the number of steps
-    await parent.send(full_name(person))
-    await parent.send(person.iin)
-    await parent.contact("77012345678")  # «Share my number»: one tap
-    await parent.send(person.address)
-    await parent.send(person.child_name)
-    await parent.send(person.child_iin)  # the date of birth comes from it
-    await parent.send(person.disability_until)
-    await parent.send(person.school)
-    await parent.send(certificate_details(person))
-    await parent.document("certificate.pdf", "application/pdf")
-    await parent.send(person.iban)
-    if person.relation == "guardian":
-        await parent.photo(size=300_000)
-    return await parent.press(labels["send"])
+    replies: list[FakeMessage] = []
+    for step in application_inputs(parent.language, person):
+        if step.kind == "text":
+            replies = await parent.send(step.value)
+        elif step.kind == "press":
+            replies = await parent.press(labels[step.label])
+        elif step.kind == "contact":
+            replies = await parent.contact(step.value)
+        elif step.kind == "document":
+            replies = await parent.document(step.value, "application/pdf")
+        else:
+            replies = await parent.photo(size=300_000)
+    return replies
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 ``build_echo_dispatcher()`` handles: /start (greeting + inline "Ping" button),
 the "ping" callback (answers "pong" and sends "Pong!"), documents (downloads
 the file via ``bot.download`` and reports its size), photos (re-sent by
-file_id) and any other text (echoed back).
+file_id), contacts (the number acknowledged) and any other text (echoed back).
 
 ``run_polling(dp, bot)`` runs ``dp.start_polling`` as a task in the mode the
 fake server's waiting needs (``handle_as_tasks=False``) and stops it cleanly.
@@ -61,6 +61,11 @@ def build_echo_router() -> Router:
     async def on_photo(message: Message) -> None:
         assert message.photo
         await message.answer_photo(message.photo[-1].file_id, caption="Nice photo")
+
+    @router.message(F.contact)
+    async def on_contact(message: Message) -> None:
+        assert message.contact is not None
+        await message.answer(f"Got the number {message.contact.phone_number}")
 
     @router.message(F.text)
     async def on_text(message: Message) -> None:
