@@ -92,7 +92,11 @@ class BotApp:
         migrate: bool = True,
     ) -> BotApp:
         quiet_data_loggers()  # no SQL parameters (personal data) in the logs, even at DEBUG
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
         if migrate:
             await upgrade_to_head(engine)
         sessionmaker = create_sessionmaker(engine)

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     bot_api_url: str = "https://api.telegram.org"
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL connections of one process: at most pool size + overflow (SQLAlchemy: 5 + 10);
+    # N processes need N × that below the server's max_connections (README, "several processes").
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
     redis_url: str | None = None
     staff_chat_id: int | None = None
     staff_user_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
@@ -102,6 +106,18 @@ class Settings(BaseSettings):
                 f"turn and its request may last OUTBOX_REQUEST_TIMEOUT="
                 f"{self.outbox_request_timeout:g} s, so the claim needs at least {needed:g} s "
                 f"(+{OUTBOX_LEASE_MARGIN:g} s to write the outcome); leave it unset to derive it"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _pool_holds_the_lock_and_a_session(self) -> Settings:
+        """On PostgreSQL one pooled connection holds the deployment's advisory locks for the
+        process lifetime (bot/data/instances.py): with fewer than two nothing else could run."""
+        if self.database_pool_size + self.database_max_overflow < 2:
+            raise ValueError(
+                f"DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW = "
+                f"{self.database_pool_size + self.database_max_overflow} is too small: one "
+                "connection holds the process's locks, so at least 2 are needed"
             )
         return self
 

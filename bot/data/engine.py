@@ -17,11 +17,20 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def create_engine(url: str | URL, *, autocommit: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str | URL,
+    *,
+    autocommit: bool = False,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+) -> AsyncEngine:
     """Create the async engine; SQLite gets its folder, WAL (synchronous=NORMAL) and foreign keys.
 
     ``autocommit=True`` (SQLite): every statement commits on its own — see
-    `create_fsm_writer`."""
+    `create_fsm_writer`.  ``pool_size``/``max_overflow`` (PostgreSQL; settings
+    DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW): a process opens at most their sum
+    of connections, the deployment lock's own one included (bot/data/instances.py);
+    None keeps SQLAlchemy's 5 + 10."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -47,7 +56,12 @@ def create_engine(url: str | URL, *, autocommit: bool = False) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(parsed, pool_pre_ping=True)
+    pool: dict[str, Any] = {}
+    if pool_size is not None:
+        pool["pool_size"] = pool_size
+    if max_overflow is not None:
+        pool["max_overflow"] = max_overflow
+    return create_async_engine(parsed, pool_pre_ping=True, **pool)
 
 
 def create_fsm_writer(engine: AsyncEngine) -> AsyncEngine | None:

@@ -1,0 +1,82 @@
+"""DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW bound the PostgreSQL connections
+of one bot process (README: "One process, or several with PostgreSQL + Redis")."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import text
+
+from bot.app import BotApp
+from bot.settings import Settings
+from tests.conftest import PG_ADMIN_URL
+from tests.tgfake.server import FakeTelegram
+
+
+def test_the_pool_size_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+    monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "1")
+    settings = Settings(_env_file=None)
+    assert (settings.database_pool_size, settings.database_max_overflow) == (3, 1)
+    monkeypatch.delenv("DATABASE_POOL_SIZE")
+    monkeypatch.delenv("DATABASE_MAX_OVERFLOW")
+    unset = Settings(_env_file=None)
+    assert (unset.database_pool_size, unset.database_max_overflow) == (5, 10)  # SQLAlchemy's
+
+
+def test_a_pool_too_small_for_the_lock_and_a_session_is_refused() -> None:
+    with pytest.raises(ValidationError, match="DATABASE_POOL_SIZE"):
+        Settings(_env_file=None, database_pool_size=1, database_max_overflow=0)
+
+
+async def connections_to(database: str) -> int:
+    admin = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        count = await admin.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", database
+        )
+    finally:
+        await admin.close()
+    return int(count)
+
+
+async def test_a_busy_process_opens_no_more_connections_than_its_pool(
+    tg: FakeTelegram, pg_url: str
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        bot_token="123456789:POOL-token",
+        bot_api_url=tg.base_url,
+        database_url=pg_url,
+        database_pool_size=2,
+        database_max_overflow=1,
+    )
+    app = await BotApp.create(settings)
+    try:
+        pool = app.engine.pool
+        assert pool.size() == 2  # type: ignore[attr-defined]
+        await app.join()  # one connection holds the deployment's locks for good
+        database = pg_url.rsplit("/", 1)[1]
+        peak = 0
+
+        async def busy() -> None:
+            async with app.context.sessionmaker() as session:
+                await session.execute(text("SELECT pg_sleep(0.2)"))
+
+        async def watch() -> None:
+            nonlocal peak
+            while True:
+                peak = max(peak, await connections_to(database))
+                await asyncio.sleep(0.05)
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await asyncio.gather(*(busy() for _ in range(8)))  # 8 sessions wait their turn
+        finally:
+            watcher.cancel()
+        assert 2 <= peak <= 3
+    finally:
+        await app.close()
