@@ -43,6 +43,7 @@ from bot.usecases.transitions import StaffMember, perform
 from core.months import Month
 from core.status import Action
 from tests.apply_support import LABELS, Person, answer_all, begin, joined
+from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, STAFF_IDS
 from tests.staff_kit import answers, certificate_file
 from tests.test_webhook import SECRET, SECRET_HEADER, free_port, start_update
@@ -122,6 +123,7 @@ class Balancer:
         self.tg = tg
         self.targets = targets
         self.sent = [0] * len(targets)
+        self.to: int | None = None  # set: every update goes to that process
         self._offsets = [0] * len(targets)
         self._logs = [""] * len(targets)
 
@@ -143,7 +145,7 @@ class Balancer:
                     await asyncio.sleep(0.005)
                     continue
                 pending = queue[0]
-                index = turn % len(self.targets)
+                index = turn % len(self.targets) if self.to is None else self.to
                 turn += 1
                 url = self.targets[index][0]
                 try:
@@ -290,6 +292,85 @@ async def test_two_webhook_processes_on_postgresql_and_redis(
         assert sorted(leaders) == [0, 1], leaders  # one scheduler for the deployment
     finally:
         await app.close()
+
+
+HELP = {"kk": "Мен не істей аламын:", "ru": "Что я умею:"}
+WITHDRAW_YES = {"kk": "✅ Иә, келісімді кері қайтарып алу", "ru": "✅ Да, отозвать согласие"}
+
+
+async def test_a_language_or_consent_changed_through_one_process_is_seen_by_the_other(
+    tg: FakeTelegram, pg_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """Whatever a process caches of a user (language, consent) is never stale when the
+    user's next update reaches another process: each step below goes to the process named,
+    and the other one has just served the same user with the old value."""
+    tg.quiet = 0.05
+    tg.timeout = 30.0
+    token = bot_token()
+    ports = [free_port(), free_port()]
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    processes = [
+        start(
+            tmp_path,
+            name,
+            environment(
+                tg,
+                token,
+                pg_url,
+                REDIS_URL=redis_url,
+                WEBHOOK_URL=f"https://bot.example.kz/{name}",
+                WEBHOOK_SECRET=SECRET,
+                WEBHOOK_PORT=str(port),
+                LOG_LEVEL="INFO",
+            ),
+        )
+        for name, port in zip(("a", "b"), ports, strict=True)
+    ]
+    balancer = Balancer(
+        tg,
+        [(f"http://127.0.0.1:{port}/webhook", log) for port, log in zip(ports, logs, strict=True)],
+    )
+    forwarding = asyncio.create_task(balancer.run())
+    parent = tg.user(6601, language_code="ru")
+
+    async def through(index: int, text: str) -> str:
+        balancer.to = index
+        return joined(await parent.send(text))
+
+    async def pressed(index: int, label: str) -> str:
+        balancer.to = index
+        return joined(await parent.press(label))
+
+    try:
+        with running(*processes):
+            await tg.wait_for(
+                lambda: len(tg.calls_of("setWebhook")) >= 2, timeout=60, what="both up"
+            )
+            balancer.to = 0
+            await start_in(parent, "kk")  # A: Kazakh chosen
+            assert HELP["kk"] in await through(1, "/help")  # B knows it (and may cache it)
+            menu = await parent.send("/language")  # still through A
+            [russian] = [b for row in menu[-1].inline_buttons for b in row if "Русский" in b]
+            await pressed(0, russian)  # A: switched to Russian
+            assert HELP["ru"] in await through(1, "/help")  # B answers in Russian at once
+            assert HELP["ru"] in await through(0, "/help")
+
+            # consent: B asks, A records the answer, B does not ask again
+            assert "Вы согласны на сбор" in await through(1, "/apply")
+            await pressed(0, LABELS["ru"]["agree"])
+            resumed = await through(1, "/apply")
+            assert "продолжаем с шага 1 из" in resumed and "Вы согласны" not in resumed, resumed
+            # withdrawn through A: B asks for the consent again before anything else
+            await through(0, "/consent")
+            await pressed(0, LABELS["ru"]["withdraw"])
+            assert "Ваше согласие отозвано." in await pressed(0, WITHDRAW_YES["ru"])
+            again = await through(1, "/apply")
+            assert "Вы согласны на сбор" in again and "продолжаем" not in again, again
+            assert min(balancer.sent) >= 5, balancer.sent
+    finally:
+        forwarding.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await forwarding
 
 
 async def test_a_second_process_without_redis_is_refused(
