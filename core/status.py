@@ -232,6 +232,14 @@ def awaits_decision(status: str) -> bool:
     return status in awaiting_decision()
 
 
+def takes_official_request(status: str) -> bool:
+    """Whether the number of the official request (p.6) may be recorded on an application
+    in ``status``, by the parent or by staff: while it awaits the decision or is paid by
+    quarters (payment counts from the month of the official request, p.4); not once it
+    is refused or withdrawn."""
+    return awaits_decision(status) or in_payment(status)
+
+
 def apply_action(
     status: Status, action: Action, actor: Actor, ground: RefusalGround | None = None
 ) -> Status:

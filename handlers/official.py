@@ -17,6 +17,7 @@ from bot.context import AppContext
 from bot.i18n import _
 from bot.usecases.cards import replied_application
 from bot.usecases.official import record_by_parent, record_by_staff
+from bot.usecases.transitions import StaffActionError, StaffMember
 from bot.views import official as view
 from bot.views.fmt import fmt
 from bot.views.ui import CANCEL, CANCEL_WORDS, Said, main_menu
@@ -108,9 +109,17 @@ async def on_staff_official(message: Message, command: CommandObject, app: AppCo
     if number is None:
         await message.reply(_(view.STAFF_BAD) + "\n" + _(view.STAFF_USAGE))
         return
-    recorded = await record_by_staff(app, application_id=application_id, official_request=number)
-    if recorded is None:
-        await message.reply(_(view.STAFF_USAGE))
+    try:
+        recorded = await record_by_staff(
+            app,
+            application_id=application_id,
+            official_request=number,
+            who=StaffMember(user.id, user.full_name[:200] if user.full_name else None),
+        )
+    except StaffActionError as error:
+        await message.reply(
+            _(view.STAFF_NOT_OPEN) if error.code == "not_allowed" else _(view.STAFF_USAGE)
+        )
         return
     await message.reply(
         fmt(_(view.STAFF_SAVED), number=recorded.official_request, application=recorded.number)

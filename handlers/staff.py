@@ -49,6 +49,7 @@ from bot.usecases.cards import (
     replied_application,
     use_card_message,
 )
+from bot.usecases.official import record_by_staff
 from bot.usecases.transitions import (
     Done,
     PendingRefusal,
@@ -70,13 +71,23 @@ from bot.usecases.transitions import (
     send_staff_message,
     start_refusal,
 )
+from bot.views import official as official_view
 from bot.views.cards import CardAction, card_keyboard, card_text, history_texts
 from bot.views.fmt import b, fmt, join, link
 from bot.views.formatting import day, money
 from bot.views.status import GROUND_LABELS, GROUND_TEXTS, STATUS_TEXTS, STOP_REASON_TEXTS
 from core.months import Month
 from core.schedule import StopReason
-from core.status import Action, Actor, QuarterStatus, due_from, in_payment, is_due, permits
+from core.status import (
+    Action,
+    Actor,
+    QuarterStatus,
+    due_from,
+    in_payment,
+    is_due,
+    permits,
+    takes_official_request,
+)
 from core.validators import Invalid, parse_date, parse_text
 from handlers import desk_stats
 from handlers.relay import reply_router
@@ -131,6 +142,7 @@ class StaffDialog(StatesGroup):
     overpay_amount = State()
     overpay_reason = State()
     stop_date = State()
+    official_number = State()
 
 
 ERROR_TEXTS = {
@@ -156,6 +168,10 @@ ERROR_TEXTS = {
     "no_refusal": N_("No refusal of this application is waiting for a comment."),
     "amount": N_("The amount must be a positive number of tenge."),
     "duplicate": N_("This termination event is already recorded."),
+    "official_changed": N_(
+        "Someone has just recorded official request {official} for application {number}: "
+        "yours was not recorded."
+    ),
 }
 
 STOP_CHOICES = (
@@ -356,7 +372,7 @@ async def _do(
 CANCEL_WORDS = ("/cancel", "отмена", "бас тарту", "болдырмау", "cancel")
 
 # Card buttons that start a typed dialog: not while the member's own refusal waits.
-DIALOGS = ("docs", "reject", "overpay", "stop")
+DIALOGS = ("docs", "reject", "overpay", "stop", "official")
 
 
 async def _free_for_dialog(
@@ -630,6 +646,21 @@ async def on_card_button(
             ),
             reply_parameters=card,
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        )
+    elif code == "official":
+        if not takes_official_request(application.status):
+            _refuse(callback_answer, StaffActionError("not_allowed"))
+            await _refresh(bot, app, application.id)
+            return
+        await _prompt(
+            bot,
+            app,
+            state,
+            query.from_user,
+            StaffDialog.official_number,
+            application,
+            _official_question(application),
+            was=application.official_request,
         )
     elif code == "leave":
         await _leave_refusal(app, bot, state, query.from_user, application.id, callback_answer)
@@ -984,8 +1015,7 @@ async def on_staff_message(message: Message, app: AppContext, bot: Bot, state: F
             await _remind_refusal(message, app, state, waiting)
         return
     if current is not None:
-        prompt = data.get("prompt")
-        if replied is None or replied.message_id == prompt:
+        if replied is None or replied.message_id in _prompts(data):
             await _dialog_answer(message, app, bot, state, current, data)
             return
         await state.clear()  # the staff member moved on: an abandoned dialog is dropped
@@ -1079,6 +1109,9 @@ async def _dialog_answer(
         await message.reply(reply)
         await _refresh(bot, app, application_id)
         return
+    if current == StaffDialog.official_number.state:
+        await _official_answer(message, app, state, data, text)
+        return
     if current == StaffDialog.overpay_amount.state:
         typed_amount = parse_amount(text)
         if typed_amount is None:
@@ -1132,6 +1165,74 @@ async def _dialog_answer(
         await _refresh(bot, app, application_id)
         return
     await state.clear()
+
+
+async def _ask_again(
+    message: Message, state: FSMContext, data: dict[str, Any], text: str, **update: Any
+) -> None:
+    """The same dialog asks again: the new request is a ForceReply to the staff member's
+    message, and a reply to it or to the earlier requests answers the dialog."""
+    sent = await message.reply(
+        text, reply_markup=ForceReply(selective=True, input_field_placeholder=None)
+    )
+    await state.update_data(prompt=sent.message_id, earlier=_prompts(data)[-5:], **update)
+
+
+def _official_question(application: ApplicationRef) -> str:
+    """The request for the official request's number (p.6), with the number recorded now."""
+    question: str = fmt(
+        _(
+            "reply with the number of the official request of application {number} (eGov Mobile "
+            "or the ЦОН receipt): letters, digits and dashes, up to 40 characters."
+        ),
+        number=application.number,
+    )
+    if application.official_request:
+        question += " " + fmt(
+            _("Recorded now: {official}; your number replaces it."),
+            official=application.official_request,
+        )
+    return question
+
+
+async def _official_answer(
+    message: Message, app: AppContext, state: FSMContext, data: dict[str, Any], text: str
+) -> None:
+    """The number typed after «🏛 Official request No.»: checked as the parent's, recorded
+    unless another number was recorded since the question (then asked again)."""
+    user = message.from_user
+    assert user is not None
+    again = _("Reply to this message with the number, or /cancel.")
+    number = official_view.parse_request_number(text)
+    if number is None:
+        await _ask_again(message, state, data, _(official_view.STAFF_BAD) + " " + again)
+        return
+    was = data.get("was")
+    try:
+        recorded = await record_by_staff(
+            app,
+            application_id=int(data.get("app", 0)),
+            official_request=number,
+            who=member(user),
+            expected=was if isinstance(was, str) else None,
+        )
+    except StaffActionError as error:
+        if error.code != "official_changed":
+            await state.clear()
+            await message.reply(error_text(error))
+            return
+        await _ask_again(
+            message, state, data, error_text(error) + " " + again, was=error.params.get("current")
+        )
+        return
+    await state.clear()
+    await message.reply(
+        fmt(
+            _(official_view.STAFF_SAVED),
+            number=recorded.official_request,
+            application=recorded.number,
+        )
+    )
 
 
 # ------------------------------------------------------------------ commands

@@ -63,7 +63,10 @@ async def test_the_card_shows_the_application_the_estimate_and_the_allowed_butto
     assert "Проверка права по данным заявления: ❓ нужна проверка" in text
     assert "2-й квартал 2025/2026 (11.2025, 12.2025): 31\xa0456,00\xa0₸" in text
     assert "Итого: 100\xa0656,00\xa0₸" in text
-    assert card.buttons == [["🔎 Взять в работу", "⛔ Отказать"], ["📜 История"]]
+    assert card.buttons == [
+        ["🔎 Взять в работу", "⛔ Отказать"],
+        ["🏛 № официального обращения", "📜 История"],
+    ]
     # the certificate follows the card, as a reply to it
     file = await wait_text(tg, STAFF_CHAT_ID, "ALA-2025-000001 · Справка")
     assert file.reply_to_message_id == card.message_id and file.kind == "document"
@@ -85,7 +88,8 @@ async def test_take_approve_and_mark_paid_tell_the_parent_once(
     assert "Последнее действие: принято на рассмотрение — Гүлнар, 15.11.2025" in (card.text or "")
     assert card.buttons == [
         ["📎 Запросить документы", "✅ Одобрить"],
-        ["⛔ Отказать", "📜 История"],
+        ["⛔ Отказать", "🏛 № официального обращения"],
+        ["📜 История"],
     ]
 
     await member.press("✅ Одобрить", message=card)

@@ -28,7 +28,10 @@ from tests.tgfake.people import FakeMember
 from tests.tgfake.server import FakeTelegram
 
 WAITING = "⏳ Отказ по основанию пп. 2) п. 8 — ждёт комментария от Гүлнар."
-NORMAL_BUTTONS = [["🔎 Взять в работу", "⛔ Отказать"], ["📜 История"]]
+NORMAL_BUTTONS = [
+    ["🔎 Взять в работу", "⛔ Отказать"],
+    ["🏛 № официального обращения", "📜 История"],
+]
 GROUND_2 = {"kk": "8-тармақтың 2) тармақшасы", "ru": "пп. 2) п. 8"}
 
 
@@ -80,7 +83,10 @@ async def test_a_waiting_refusal_is_shown_and_its_comment_is_never_relayed(
     prompt = await start_refusal(tg, staffbot, member, application_id, 2)
     card = await card_of(staffbot.app, tg, application_id)
     assert WAITING in (card.text or "")
-    assert card.buttons == [["🔎 Взять в работу", "↩️ Отменить отказ"], ["📜 История"]]
+    assert card.buttons == [
+        ["🔎 Взять в работу", "↩️ Отменить отказ"],
+        ["🏛 № официального обращения", "📜 История"],
+    ]
 
     # The comment typed as a reply to the card (as the console's /reply does): not relayed.
     replies = await member.reply(card, "Справка школы недействительна")

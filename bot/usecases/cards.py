@@ -33,6 +33,7 @@ class ApplicationRef:
     applied_on: dt.date
     child_name: str | None
     staff_card_message_id: int | None
+    official_request: str | None = None  # the number of the official request (p.6)
 
     @classmethod
     def of(cls, row: Application) -> ApplicationRef:
@@ -43,6 +44,7 @@ class ApplicationRef:
             applied_on=row.applied_on,
             child_name=row.child_name,
             staff_card_message_id=row.staff_card_message_id,
+            official_request=row.official_request,
         )
 
 

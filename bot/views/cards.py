@@ -43,7 +43,15 @@ from bot.views.ui import RELATION_LABELS
 from core.eligibility import Screening, Verdict
 from core.months import Month
 from core.schedule import Estimate
-from core.status import Action, Actor, QuarterStatus, Status, allowed_actions, permits
+from core.status import (
+    Action,
+    Actor,
+    QuarterStatus,
+    Status,
+    allowed_actions,
+    permits,
+    takes_official_request,
+)
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +204,7 @@ PAY = ("pay", N_("💰 Mark quarter paid"))
 UNPAY = ("unpay", N_("↩️ Correct a payment mark"))
 OVERPAY = ("overpay", N_("⚠️ Record overpayment"))
 STOP = ("stop", N_("⏹ Termination event"))
+OFFICIAL = ("official", N_("🏛 Official request No."))
 HISTORY = ("history", N_("📜 History"))
 LEAVE_REFUSAL = ("leave", N_("↩️ Leave the refusal"))
 
@@ -226,6 +235,7 @@ ACTION_TEXTS = {
     "overpayment": N_("overpayment recorded"),
     "terminate": N_("termination event"),
     "message": N_("message to the applicant"),
+    "official_request": N_("official request number recorded"),
     "answer": N_("answer of the applicant"),
     "consent_withdrawn": N_("consent withdrawn by the applicant"),
     "erasure_requested": N_("the applicant asked to delete the personal data"),
@@ -597,6 +607,8 @@ def card_keyboard(
             buttons.append(UNPAY)
         buttons.append(OVERPAY)
         buttons.append(STOP)
+    if takes_official_request(a.status):
+        buttons.append(OFFICIAL)
     buttons.append(HISTORY)
     rows: list[list[InlineKeyboardButton]] = []
     for code, label in buttons:

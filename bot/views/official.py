@@ -68,6 +68,10 @@ STAFF_USAGE = N_(
     "/official NUMBER (letters, digits and dashes, up to 40)."
 )
 STAFF_SAVED = N_("Official request {number} recorded for application {application}.")
+STAFF_NOT_OPEN = N_(
+    "The official request number is recorded only on an application awaiting the decision "
+    "or approved."
+)
 STAFF_BAD = N_("Not a request number: letters, digits and dashes only, up to 40 characters.")
 REMINDER = N_(
     "⏰ Application {number}: have you also filed officially, in eGov Mobile or at a ЦОН (p.6)? "

@@ -284,3 +284,16 @@ def test_the_statuses_a_decision_leads_to() -> None:
     from core.status import decision_statuses
 
     assert decision_statuses() == (Status.APPROVED, Status.REJECTED)
+
+
+def test_the_statuses_an_official_request_number_is_recorded_in() -> None:
+    # p.6, p.4: awaiting the decision or paid by quarters; not refused, withdrawn, a draft
+    from core.status import takes_official_request
+
+    assert [s for s in Status if takes_official_request(s)] == [
+        Status.SUBMITTED,
+        Status.IN_REVIEW,
+        Status.DOCUMENTS_REQUESTED,
+        Status.APPROVED,
+    ]
+    assert not takes_official_request("nonsense")
