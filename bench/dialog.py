@@ -380,18 +380,27 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     rss_base = peak_rss_mb()
     tmp = tempfile.TemporaryDirectory(prefix="bench-dialog-")
     app: Any = None
+    store = contextlib.AsyncExitStack()  # --database/--redis: bench/processes.py
     if kind == "full":
+        from processes import production_store
+
         from bot.app import BotApp
         from bot.clock import Clock
         from bot.settings import Settings
 
+        database_url, token = await store.enter_async_context(production_store(args))
+        pool = {"database_pool_size": args.pool_size} if args.pool_size else {}
+        if args.max_overflow is not None:
+            pool["database_max_overflow"] = args.max_overflow
         settings = Settings(
             _env_file=None,
-            bot_token=BOT_TOKEN,
+            bot_token=token,
             bot_api_url=tg.base_url,
-            database_url=f"sqlite+aiosqlite:///{tmp.name}/bench.sqlite3",
+            database_url=database_url,
+            redis_url=args.redis,
             staff_chat_id=STAFF_CHAT_ID,
             staff_user_ids=STAFF_IDS,
+            **pool,
         )
         app = await BotApp.create(settings, clock=Clock(fixed=TODAY))
         dispatcher = app.dispatcher
@@ -445,6 +454,7 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             await bot.session.close()
         await tg.stop()
         tmp.cleanup()
+        await store.aclose()
     return {
         "kind": kind,
         "handle_as_tasks": handle_as_tasks,
@@ -470,6 +480,9 @@ def child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         command.append("--echo-as-shipped")
     if args.profile:
         command += ["--profile", args.profile]
+    for option in ("database", "redis", "pool_size", "max_overflow"):
+        if getattr(args, option) is not None:
+            command += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
     done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"the {kind} bot run failed (exit code {done.returncode})")
@@ -518,8 +531,32 @@ def main() -> int:
         "--strict", action="store_true", help="exit 1 when a target is missed (default: report)"
     )
     parser.add_argument("--profile", help="write a cProfile of the full bot's run to this file")
+    parser.add_argument(
+        "--database",
+        help="production profile: a PostgreSQL URL (postgresql+asyncpg://…); each run creates "
+        "and drops its own database on that server (bench/processes.py)",
+    )
+    parser.add_argument("--redis", help="production profile: REDIS_URL (FSM, event isolation)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        help="N webhook bot processes behind one endpoint (needs --database and --redis): "
+        "1 process, then N, compared (bench/processes.py)",
+    )
+    parser.add_argument("--pool-size", type=int, help="DATABASE_POOL_SIZE of the bot")
+    parser.add_argument("--max-overflow", type=int, help="DATABASE_MAX_OVERFLOW of the bot")
     parser.add_argument("--worker", choices=("full", "echo"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.processes or args.database or args.redis:
+        import processes
+
+        if args.processes:
+            return processes.main(args)
+        if not args.worker and (
+            problem := asyncio.run(processes.services_problem(args.database, args.redis))
+        ):
+            print(f"skipped: {problem}: the production profile needs it")
+            return 0
 
     if args.worker:
         result = asyncio.run(run_bot(args.worker, args))
@@ -540,6 +577,9 @@ def main() -> int:
         "confirmation is not exact with tasks). latency = queue → handled, per update, same "
         "for both bots."
     )
+    if args.database or args.redis:
+        where = "a scratch PostgreSQL database" if args.database else "SQLite"
+        print(f"  profile: production — the full bot on {where}, REDIS_URL {args.redis or 'unset'}")
     echo = child("echo", args)
     full = child("full", args)
     for result in (full, echo):
