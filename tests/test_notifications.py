@@ -18,8 +18,9 @@ from bot.data.models import OutboxMessage
 from bot.i18n import create_i18n
 from bot.outbox import store as outbox
 from bot.payloads import KINDS
+from bot.staff_payloads import STAFF_KINDS
 from bot.telegram_emulator.html import check_html
-from bot.views.notifications import RAW_RENDERERS, render
+from bot.views.notifications import render
 from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.staff_kit import (
     application,
@@ -81,7 +82,7 @@ CONTEXT: Any = SimpleNamespace(i18n=create_i18n("ru"))
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
-@pytest.mark.parametrize("kind", sorted([*KINDS, *RAW_RENDERERS]))
+@pytest.mark.parametrize("kind", sorted([*KINDS, *STAFF_KINDS]))
 def test_every_notification_renders_in_both_languages(kind: str, language: str) -> None:
     text = render(CONTEXT, kind, {"number": "ALA-2025-000007", **PARAMS[kind]}, language)
     assert check_html(text) is None, text

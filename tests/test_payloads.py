@@ -118,3 +118,41 @@ def test_rows_queued_before_decode_to_the_same_json(kind: str) -> None:
     old = {"number": "ALA-2025-000007", **PARAMS[kind]}
     payload = decode(kind, old)
     assert encode(payload) == {"kind": kind, "params": PARAMS[kind]}
+
+
+# ------------------------------------------------------------------ staff notices
+
+
+def test_staff_notices_keep_the_stored_json_shape() -> None:
+    """The digest and the quarter-open notice (bot.staff_payloads) store the JSON their
+    rows always had; stored rows decode to typed fields and re-encode unchanged."""
+    from bot.staff_payloads import (
+        STAFF_KINDS,
+        CalendarMissing,
+        DueToday,
+        RegisterOpen,
+        TermDigest,
+    )
+    from bot.staff_payloads import Overdue as OverdueLine
+    from bot.staff_payloads import decode as decode_staff
+    from bot.staff_payloads import encode as encode_staff
+
+    digest = TermDigest(
+        date=dt.date(2025, 12, 25),
+        due=(DueToday("ALA-2025-000007", 8, 8),),
+        overdue=(OverdueLine("ALA-2025-000008", 3, dt.date(2025, 12, 22)),),
+        unknown=(CalendarMissing("ALA-2027-000001", 2027),),
+    )
+    assert encode_staff(digest) == {"kind": "term_digest", "params": PARAMS["term_digest"]}
+    assert encode_staff(RegisterOpen(2025, 3)) == {
+        "kind": "register_open",
+        "params": PARAMS["register_open"],
+    }
+    for kind in STAFF_KINDS:
+        stored = json.loads(json.dumps(PARAMS[kind]))
+        notice = decode_staff(kind, stored)
+        assert encode_staff(notice) == {"kind": kind, "params": stored}
+    assert decode_staff("term_digest", PARAMS["term_digest"]) == digest
+    assert decode_staff("term_digest", {"date": "2025-12-26", "due": [[1, "2", "8"]]}) == (
+        TermDigest(dt.date(2025, 12, 26), due=(DueToday("1", 2, 8),))
+    )

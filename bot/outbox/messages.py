@@ -12,6 +12,8 @@ from bot.context import AppContext
 from bot.data.models import Application
 from bot.outbox import store as outbox
 from bot.payloads import Payload, encode
+from bot.staff_payloads import StaffNotice
+from bot.staff_payloads import encode as encode_staff
 
 
 async def notify(
@@ -62,6 +64,27 @@ async def notify_staff(
         kind=kind,
         payload=payload,
         application_id=application_id,
+        dedupe_key=dedupe_key,
+    )
+
+
+async def notice_staff(
+    session: AsyncSession,
+    context: AppContext,
+    notice: StaffNotice,
+    *,
+    dedupe_key: str | None = None,
+) -> bool:
+    """Queue a typed notice for the staff chat (bot.staff_payloads), rendered at delivery in
+    the staff language; False without a staff chat or when `dedupe_key` was queued before."""
+    chat_id = context.settings.staff_chat_id
+    if chat_id is None:
+        return False
+    return await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        kind=notice.kind,
+        payload={"render": encode_staff(notice), "language": context.settings.default_locale},
         dedupe_key=dedupe_key,
     )
 

@@ -13,20 +13,19 @@ once. The cards awaiting a decision are refreshed once a day as well ("term-card
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.data import desk
 from bot.outbox import store as outbox
+from bot.outbox.messages import notice_staff
+from bot.staff_payloads import CalendarMissing, DueToday, Overdue, RegisterOpen, TermDigest
 from core.forecast import quarter_key, quarter_months
 from core.months import Month
 from core.workdays import CalendarUnknown, is_working_day, term_progress
 
 DIGEST_AT = dt.time(9, 0)
-DIGEST_KIND = "term_digest"
-REGISTER_OPEN_KIND = "register_open"  # bot.views.term renders it, with its register button
 
 
 def next_digest(now: dt.datetime) -> dt.datetime:
@@ -46,19 +45,19 @@ async def queue_digest(app: AppContext) -> bool:
         return False
     async with app.sessionmaker() as session, session.begin():
         rows = await desk.awaiting(session)
-        due: list[list[Any]] = []
-        overdue: list[list[Any]] = []
-        unknown: list[list[Any]] = []
+        due: list[DueToday] = []
+        overdue: list[Overdue] = []
+        unknown: list[CalendarMissing] = []
         for row in rows:
             clock = term_progress(row.applied_on, today)
             if isinstance(clock, CalendarUnknown):
-                unknown.append([row.number, clock.year])
+                unknown.append(CalendarMissing(row.number, clock.year))
             elif clock.overdue:
-                overdue.append([row.number, clock.overdue_working_days, clock.due.isoformat()])
+                overdue.append(Overdue(row.number, clock.overdue_working_days, clock.due))
             elif clock.due == today:
-                due.append([row.number, clock.elapsed, clock.term])
-        overdue.sort(key=lambda item: (-int(item[1]), str(item[0])))
-        await _queue_register_open(session, app, chat_id, today)
+                due.append(DueToday(row.number, clock.elapsed, clock.term))
+        overdue.sort(key=lambda item: (-item.working_days, item.number))
+        await _queue_register_open(session, app, today)
         for row in rows:  # the cards' "day N of 8" moves on: once a day each
             await outbox.enqueue(
                 session,
@@ -70,29 +69,13 @@ async def queue_digest(app: AppContext) -> bool:
             )
         if not (due or overdue or unknown):
             return False
-        return await outbox.enqueue(
-            session,
-            chat_id=chat_id,
-            kind=DIGEST_KIND,
-            payload={
-                "render": {
-                    "kind": DIGEST_KIND,
-                    "params": {
-                        "date": today.isoformat(),
-                        "due": due,
-                        "overdue": overdue,
-                        "unknown": unknown,
-                    },
-                },
-                "language": app.settings.default_locale,
-            },
-            dedupe_key=f"term-digest:{today.isoformat()}",
+        digest = TermDigest(today, tuple(due), tuple(overdue), tuple(unknown))
+        return await notice_staff(
+            session, app, digest, dedupe_key=f"term-digest:{today.isoformat()}"
         )
 
 
-async def _queue_register_open(
-    session: AsyncSession, app: AppContext, chat_id: int, today: dt.date
-) -> bool:
+async def _queue_register_open(session: AsyncSession, app: AppContext, today: dt.date) -> bool:
     """In the first month of an academic quarter (p.7), with the first digest pass of that
     month, a notice with the button that sends the quarter's payment register (issue 13
     item 2). Its dedupe key "register-open:<year>-Q<n>" makes it once per quarter."""
@@ -100,16 +83,9 @@ async def _queue_register_open(
     key = quarter_key(month)
     if key is None or quarter_months(key)[0] != month:
         return False
-    return await outbox.enqueue(
+    return await notice_staff(
         session,
-        chat_id=chat_id,
-        kind=REGISTER_OPEN_KIND,
-        payload={
-            "render": {
-                "kind": REGISTER_OPEN_KIND,
-                "params": {"year": key.start_year, "quarter": key.number},
-            },
-            "language": app.settings.default_locale,
-        },
+        app,
+        RegisterOpen(year=key.start_year, quarter=key.number),
         dedupe_key=f"register-open:{key.start_year}-Q{key.number}",
     )

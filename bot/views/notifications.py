@@ -16,7 +16,7 @@ payments name the quarter, its months and the amount.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, assert_never
 
 from bot.i18n import N_, Tr
@@ -41,6 +41,8 @@ from bot.payloads import (
     Withdrawn,
     decode,
 )
+from bot.staff_payloads import STAFF_KINDS, RegisterOpen
+from bot.staff_payloads import decode as decode_staff
 from bot.views import official, term
 from bot.views.context import ViewContext
 from bot.views.eligibility import paragraph
@@ -405,13 +407,6 @@ def render_notice(_: Tr, number: str, p: Payload, language: str) -> str:
     assert_never(p)
 
 
-# Staff-side rows rendered from their raw params (not a parent's notification).
-RAW_RENDERERS: dict[str, Callable[[Tr, Mapping[str, Any], str], str]] = {
-    "term_digest": term.digest,
-    term.REGISTER_OPEN_KIND: term.register_open,
-}
-
-
 RENEW = N_("🔁 Renew: a new application")
 RENEWABLE = ("reminder_certificate_end", "reminder_new_school_year")
 
@@ -426,8 +421,10 @@ def renew_markup(
     """The «Renew» button of the certificate-end and 1 September reminders (issue 12 item 3):
     handlers.apply.Renew ("renew:<application id>") starts a new draft from the application;
     the register button of the notice a quarter opens with (issue 13 item 2)."""
-    if kind == term.REGISTER_OPEN_KIND and params is not None:
-        return term.register_open_markup(Tr(context.i18n, language), params)
+    if kind == RegisterOpen.kind and params is not None:
+        notice = decode_staff(kind, params)
+        if isinstance(notice, RegisterOpen):
+            return term.register_open_markup(Tr(context.i18n, language), notice)
     if kind not in RENEWABLE or application_id is None:
         return None
     label = Tr(context.i18n, language)(RENEW)
@@ -438,9 +435,8 @@ def renew_markup(
 def render(context: ViewContext, kind: str, params: Mapping[str, Any], language: str) -> str:
     """The text of a stored notification (`render.kind`, `render.params`) in `language`."""
     tr = Tr(context.i18n, language)
-    raw = RAW_RENDERERS.get(kind)
-    if raw is not None:
-        return raw(tr, params, language)
+    if kind in STAFF_KINDS:  # a staff notice (bot.staff_payloads), not a parent's
+        return term.render_staff(tr, decode_staff(kind, params), language)
     return render_notice(tr, str(params.get("number") or ""), decode(kind, params), language)
 
 

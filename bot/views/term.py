@@ -9,10 +9,10 @@ applications by their number only (no personal data).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, assert_never
 
 from bot.i18n import N_, Tr
+from bot.staff_payloads import RegisterOpen, StaffNotice, TermDigest
 from bot.views.fmt import Html, b, fmt, join
 from bot.views.formatting import day
 from core.status import awaits_decision
@@ -52,39 +52,27 @@ def term_lines(_: Tr, status: str, applied_on: dt.date | None, today: dt.date) -
     return [progress_line(_, term_progress(applied_on, today))]
 
 
-def digest(_: Tr, params: Mapping[str, Any], language: str) -> str:
-    """The daily digest (outbox "render" kind ``term_digest``): params ``date`` (ISO),
-    ``due`` [[number, day, term]], ``overdue`` [[number, days, due ISO]], ``unknown``
-    [[number, year]]."""
-    due: Sequence[Sequence[Any]] = params.get("due") or []
-    overdue: Sequence[Sequence[Any]] = params.get("overdue") or []
-    unknown: Sequence[Sequence[Any]] = params.get("unknown") or []
-    lines: list[str] = [b(fmt(_(DIGEST_TITLE), date=day(dt.date.fromisoformat(params["date"]))))]
-    if due:
+def digest(_: Tr, notice: TermDigest, language: str) -> str:
+    """The daily digest (outbox "render" kind ``term_digest``, bot.staff_payloads)."""
+    lines: list[str] = [b(fmt(_(DIGEST_TITLE), date=day(notice.date)))]
+    if notice.due:
         lines += ["", b(_(DIGEST_DUE))]
         lines += [
-            fmt(_(DIGEST_DUE_LINE), number=number, day=elapsed, term=term)
-            for number, elapsed, term in due
+            fmt(_(DIGEST_DUE_LINE), number=d.number, day=d.day, term=d.term) for d in notice.due
         ]
-    if overdue:
+    if notice.overdue:
         lines += ["", b(_(DIGEST_OVERDUE))]
         lines += [
-            fmt(
-                _(DIGEST_OVERDUE_LINE),
-                number=number,
-                days=days,
-                due=short_day(dt.date.fromisoformat(was_due)),
-            )
-            for number, days, was_due in overdue
+            fmt(_(DIGEST_OVERDUE_LINE), number=o.number, days=o.working_days, due=short_day(o.due))
+            for o in notice.overdue
         ]
-    if unknown:
-        years = ", ".join(sorted({str(year) for _number, year in unknown}))
+    if notice.unknown:
+        years = ", ".join(sorted({str(u.year) for u in notice.unknown}))
         lines += ["", b(fmt(_(DIGEST_UNKNOWN), years=years))]
-        lines += [fmt("• {number}", number=number) for number, _year in unknown]
+        lines += [fmt("• {number}", number=u.number) for u in notice.unknown]
     return join(lines)
 
 
-REGISTER_OPEN_KIND = "register_open"
 REGISTER_OPEN = N_(
     "📄 Quarter {quarter} of {school_year} has opened: its payment register is ready for the "
     "bank run."
@@ -96,18 +84,23 @@ def _school_year(start_year: int) -> str:
     return f"{start_year}/{start_year + 1}"
 
 
-def register_open(_: Tr, params: Mapping[str, Any], language: str) -> str:
-    """The notice a quarter opens with (outbox "render" kind ``register_open``): params
-    ``year`` (the school year's first calendar year) and ``quarter`` (p.7)."""
-    return fmt(
-        _(REGISTER_OPEN),
-        quarter=params["quarter"],
-        school_year=_school_year(int(params["year"])),
-    )
+def register_open(_: Tr, notice: RegisterOpen, language: str) -> str:
+    """The notice a quarter opens with (outbox "render" kind ``register_open``)."""
+    return fmt(_(REGISTER_OPEN), quarter=notice.quarter, school_year=_school_year(notice.year))
 
 
-def register_open_markup(_: Tr, params: Mapping[str, Any]) -> dict[str, Any]:
+def register_open_markup(_: Tr, notice: RegisterOpen) -> dict[str, Any]:
     """Its button: handlers.desk.RegisterOpen ("dmo:<year>:<quarter>") sends the register."""
-    year, quarter = int(params["year"]), int(params["quarter"])
-    label = _(REGISTER_BUTTON).format(quarter=quarter, school_year=_school_year(year))
-    return {"inline_keyboard": [[{"text": label, "callback_data": f"dmo:{year}:{quarter}"}]]}
+    label = _(REGISTER_BUTTON).format(quarter=notice.quarter, school_year=_school_year(notice.year))
+    callback = f"dmo:{notice.year}:{notice.quarter}"
+    return {"inline_keyboard": [[{"text": label, "callback_data": callback}]]}
+
+
+def render_staff(_: Tr, notice: StaffNotice, language: str) -> str:
+    """The text of one typed staff notice."""
+    match notice:
+        case TermDigest():
+            return digest(_, notice, language)
+        case RegisterOpen():
+            return register_open(_, notice, language)
+    assert_never(notice)
