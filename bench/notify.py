@@ -1,7 +1,8 @@
 """Benchmark (not a test): the outbox sender against Telegram's flood limits.
 
 Run: ``.venv/bin/python bench/notify.py [--users 10000] [--group 200] [--group-window 3]``
-(``make bench`` runs it with the defaults).
+(``make bench`` runs it with the defaults), or across processes (below):
+``.venv/bin/python bench/notify.py --processes 2`` (``make bench-notify-processes``).
 
 What runs
     The real application (``bot.app.BotApp.create``: migrations, a temporary
@@ -24,6 +25,17 @@ the number of 429 answers, lost (queued but never delivered) and duplicated
 (delivered more than once). Target: ≥ 28.5 msg/s in part 1, and 0 × 429, 0 lost,
 0 duplicated in both; the exit code is 1 if a target is missed.
 
+``--processes N``: N sender processes (each ``bench/notify.py --worker``: the
+application and its outbox sender, nothing else) share one fresh PostgreSQL database
+(``--pg``, created and dropped) and one Redis (``--redis``) with ONE bot token and the
+same fake Bot API (in this process). Nothing is divided by hand: every process runs the
+production settings (29/s) and they pace themselves together through Redis
+(bot/outbox/pace.py). Printed as above, for all processes together, with each
+process's share; the group part prints the most staff-group messages in any (scaled)
+minute. Targets: ≥ 28.5 msg/s together, 0 × 429, 0 lost, 0 duplicated, never more
+than 20 in a group window. PostgreSQL or Redis unreachable: one line says so, exit 0
+(a bench, not a test).
+
 ``--faults``: the same through tests/tgfake/faults.py's proxy, which answers 10 %
 of the sends with a 5xx (nothing delivered; some of them late, always within the
 request timeout) and 20 % late (delivered; half of them answered only after the
@@ -40,6 +52,9 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import random
+import signal
 import sys
 import tempfile
 import time
@@ -49,15 +64,21 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import asyncpg
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import BotApp
+from bot.data.engine import create_engine, create_sessionmaker
+from bot.data.migrate import upgrade_to_head
 from bot.data.models import OutboxMessage
 from bot.outbox import store as outbox
 from bot.outbox.hooks import render_row
 from bot.outbox.sender import OutboxSender
 from bot.settings import Settings
-from bot.telegram_emulator.limits import Limits, RateLimiter, Window
+from bot.telegram_emulator.limits import Limits
 from tests.tgfake.faults import FaultProxy
 from tests.tgfake.server import FakeTelegram
 
@@ -65,23 +86,13 @@ TARGET_RATE = 28.5
 GROUP_ID = -1009999999999
 TOKEN = "123456789:BENCH-token"
 PREFIX = "Уведомление"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+Sessions = async_sessionmaker[AsyncSession]
 
 
-class ScaledLimiter(RateLimiter):
-    """Telegram's limits with the group window scaled from 60 s to `group_window` s."""
-
-    def __init__(self, limits: Limits, group_window: float) -> None:
-        super().__init__(limits)
-        self.group_window = group_window
-
-    def _chat_window(self, chat_id: int) -> Window:
-        window = self._chats.get(chat_id)
-        if window is None and chat_id < 0:
-            window = self._chats[chat_id] = Window(self.limits.group_per_minute, self.group_window)
-        return super()._chat_window(chat_id) if window is None else window
-
-
-async def queue_rows(app: BotApp, chats: list[int], kind: str) -> None:
+async def queue_rows(sessionmaker: Sessions, chats: list[int], kind: str) -> None:
     now = outbox.utcnow()
     rows = [
         {
@@ -95,17 +106,16 @@ async def queue_rows(app: BotApp, chats: list[int], kind: str) -> None:
         }
         for i, chat in enumerate(chats)
     ]
-    async with app.context.sessionmaker() as session, session.begin():
+    async with sessionmaker() as session, session.begin():
         for start in range(0, len(rows), 1000):
             await session.execute(insert(OutboxMessage), rows[start : start + 1000])
-    outbox.wake(app.context.sessionmaker)
+    outbox.wake(sessionmaker)
 
 
 async def run_part(
     title: str,
-    app: BotApp,
+    sessionmaker: Sessions,
     tg: FakeTelegram,
-    sender: OutboxSender,
     chats: list[int],
     timeout: float,
     proxy: FaultProxy | None = None,
@@ -113,7 +123,7 @@ async def run_part(
     before_429 = tg.too_many_requests
     before_calls = len(tg.calls_of("sendMessage"))
     started = time.monotonic()
-    await queue_rows(app, chats, title)
+    await queue_rows(sessionmaker, chats, title)
     expected = set(chats)
     last_report = started
     while True:
@@ -132,7 +142,7 @@ async def run_part(
     # look for anything sent twice
     settle = time.monotonic() + (120 if proxy else 10)
     while time.monotonic() < settle:
-        by_status = await outbox.counts(app.context.sessionmaker)
+        by_status = await outbox.counts(sessionmaker)
         if not by_status.get("pending") and not by_status.get("sending"):
             break
         await asyncio.sleep(0.1)
@@ -149,7 +159,7 @@ async def run_part(
             r.chat_id for r in proxy.records if r.delivered and not r.answered and r.chat_id
         )
         outside = sum(max(0, n - 1 - unread[chat], n - 2) for chat, n in per_chat.items() if n > 1)
-        gave_up = await unconfirmed_rows(app)
+        gave_up = await unconfirmed_rows(sessionmaker)
         print(
             f"  faults: {len(proxy.records)} faulted requests "
             f"({sum(1 for r in proxy.records if r.fault.status)} × 5xx, "
@@ -181,10 +191,10 @@ async def run_part(
     }
 
 
-async def unconfirmed_rows(app: BotApp) -> int:
+async def unconfirmed_rows(sessionmaker: Sessions) -> int:
     from sqlalchemy import func, select
 
-    async with app.context.sessionmaker() as session:
+    async with sessionmaker() as session:
         return int(
             await session.scalar(
                 select(func.count()).where(OutboxMessage.failure == outbox.UNCONFIRMED)
@@ -195,8 +205,11 @@ async def unconfirmed_rows(app: BotApp) -> int:
 
 async def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
-    tg = FakeTelegram(enforce_limits=True, quiet=0.0)
-    tg.limiter = ScaledLimiter(Limits(), args.group_window)
+    if args.processes:
+        return await main_processes(args)
+    tg = FakeTelegram(
+        enforce_limits=True, limits=Limits(group_seconds=args.group_window), quiet=0.0
+    )
     await tg.start()
     proxy: FaultProxy | None = None
     faults: dict[str, Any] = {}
@@ -247,7 +260,7 @@ async def main(args: argparse.Namespace) -> int:
             )
         if args.users:
             result = await run_part(
-                "private", app, tg, sender, users, timeout=args.users / 20 + 120, proxy=proxy
+                "private", app.context.sessionmaker, tg, users, args.users / 20 + 120, proxy
             )
             if proxy is None:
                 ok &= (
@@ -260,9 +273,10 @@ async def main(args: argparse.Namespace) -> int:
                 ok &= not result["429"] and not result["lost"] and not result["outside"]
         if args.group:
             window_time = args.group / settings.outbox_group_per_minute * args.group_window
-            result = await run_group(app, tg, args, window_time, proxy)
+            result = await run_group(app.context.sessionmaker, tg, args, window_time, proxy)
             ok &= not result["429"] and not result["lost"]
             ok &= not (result["outside"] if proxy else result["duplicated"])
+            ok &= result["busiest"] <= settings.outbox_group_per_minute
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -281,7 +295,7 @@ async def main(args: argparse.Namespace) -> int:
 
 
 async def run_group(
-    app: BotApp,
+    sessionmaker: Sessions,
     tg: FakeTelegram,
     args: argparse.Namespace,
     window_time: float,
@@ -292,7 +306,7 @@ async def run_group(
     before = len(tg.calls_of("sendMessage"))
     before_records = len(proxy.records) if proxy else 0
     started = time.monotonic()
-    await queue_rows(app, [GROUP_ID] * args.group, "group")
+    await queue_rows(sessionmaker, [GROUP_ID] * args.group, "group")
     deadline = started + window_time + 120
 
     def ours() -> list[Any]:  # the staff chat may also get the notices of rows that gave up
@@ -308,7 +322,7 @@ async def run_group(
         await asyncio.sleep(0.2)
     settle = time.monotonic() + (120 if proxy else 1)
     while time.monotonic() < settle:
-        by_status = await outbox.counts(app.context.sessionmaker)
+        by_status = await outbox.counts(sessionmaker)
         if not by_status.get("pending") and not by_status.get("sending"):
             break
         await asyncio.sleep(0.2)
@@ -344,12 +358,199 @@ async def run_group(
         print(f"  duplicated: {duplicated} (outside the window: {outside})", flush=True)
     rate = float(busiest)
     return {
+        "busiest": busiest,
         "rate": rate,
         "429": too_many,
         "lost": lost,
         "duplicated": duplicated,
         "outside": outside,
     }
+
+
+# ------------------------------------------------------------ several processes
+
+
+async def reachable() -> str | None:
+    """Why PostgreSQL or Redis cannot be used (None: both answer)."""
+    try:
+        connection = await asyncpg.connect(PG_URL, timeout=5)
+        await connection.close()
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+        return f"PostgreSQL at {PG_URL} is unreachable ({type(error).__name__}: {error})"
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        await client.ping()
+    except (OSError, RedisError) as error:
+        return f"Redis at {REDIS_URL} is unreachable ({type(error).__name__}: {error})"
+    finally:
+        await client.aclose()
+    return None
+
+
+async def main_processes(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    why = await reachable()
+    if why is not None:
+        print(f"bench/notify.py --processes {args.processes}: SKIPPED, {why}", flush=True)
+        return 0
+    name = f"bench_notify_{os.getpid()}_{random.randrange(16**6):06x}"
+    admin = await asyncpg.connect(PG_URL, timeout=5)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = PG_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    database_url = f"{base}/{name}"
+    # Telegram's limits are per bot: a bot id of its own keeps this run's Redis keys apart
+    token = f"{random.randrange(10**9, 10**10)}:BENCH-token"
+    tg = FakeTelegram(
+        enforce_limits=True, limits=Limits(group_seconds=args.group_window), quiet=0.0
+    )
+    await tg.start()
+    engine = create_engine(database_url)
+    workers: list[asyncio.subprocess.Process] = []
+    logs = tempfile.TemporaryDirectory(prefix="bench-notify-")
+    ok = True
+    try:
+        await upgrade_to_head(engine)
+        sessionmaker = create_sessionmaker(engine)
+        users = [10_000_000 + i for i in range(args.users)]
+        for user in users:
+            tg.user(user, "Parent", "ru")
+        tg.group(GROUP_ID, "Staff")
+        for index in range(args.processes):
+            workers.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    __file__,
+                    "--worker",
+                    "--group-window",
+                    repr(args.group_window),
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=(Path(logs.name) / f"worker{index}.log").open("wb"),
+                    env={
+                        **os.environ,
+                        "BENCH_WORKER_DATABASE": database_url,
+                        "BENCH_WORKER_REDIS": REDIS_URL,
+                        "BENCH_WORKER_API": tg.base_url,
+                        "BENCH_WORKER_TOKEN": token,
+                    },
+                )
+            )
+        for worker in workers:  # each says "ready" once its sender runs
+            assert worker.stdout is not None
+            async with asyncio.timeout(120):
+                line = await worker.stdout.readline()
+            if b"ready" not in line:
+                raise RuntimeError("a sender process did not start")
+        settings = Settings(_env_file=None)
+        print(
+            f"{args.processes} sender processes, one token, PostgreSQL + Redis: each global "
+            f"{settings.outbox_global_rate:g}/s (shared, not divided), private chat every "
+            f"{settings.outbox_private_interval:g} s, group {settings.outbox_group_per_minute} "
+            f"per {args.group_window:g} s (Telegram: 60 s)",
+            flush=True,
+        )
+        if args.users:
+            before = len(tg.calls_of("sendMessage"))
+            result = await run_part("private", sessionmaker, tg, users, args.users / 20 + 120)
+            ok &= (
+                result["rate"] >= TARGET_RATE
+                and not result["429"]
+                and not result["lost"]
+                and not result["duplicated"]
+            )
+            await print_shares(sessionmaker, tg, before)
+        if args.group:
+            window_time = args.group / settings.outbox_group_per_minute * args.group_window
+            result = await run_group(sessionmaker, tg, args, window_time)
+            ok &= not result["429"] and not result["lost"] and not result["duplicated"]
+            ok &= result["busiest"] <= settings.outbox_group_per_minute
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                async with asyncio.timeout(30):
+                    await worker.wait()
+            except TimeoutError:
+                worker.kill()
+                await worker.wait()
+            if worker.returncode:
+                ok = False
+                print(f"a sender process exited with {worker.returncode}", flush=True)
+        for log_file in sorted(Path(logs.name).iterdir()):
+            text = log_file.read_text(errors="replace").strip()
+            if text:
+                print(f"--- {log_file.name} (last lines)\n" + "\n".join(text.splitlines()[-10:]))
+        logs.cleanup()
+        await engine.dispose()
+        await tg.stop()
+        admin = await asyncpg.connect(PG_URL, timeout=5)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+    targets = (
+        f"≥ {TARGET_RATE} msg/s together, 0 × 429, 0 lost, 0 duplicated, ≤ 20 per group window"
+    )
+    print("targets met" if ok else f"TARGET MISSED ({targets})")
+    return 0 if ok else 1
+
+
+async def print_shares(sessionmaker: Sessions, tg: FakeTelegram, before: int) -> None:
+    """Which process sent how many (the row's last claim), and the busiest second."""
+    from sqlalchemy import func, select
+
+    async with sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(OutboxMessage.claimed_by, func.count())
+                .where(OutboxMessage.status == outbox.SENT)
+                .group_by(OutboxMessage.claimed_by)
+            )
+        ).all()
+    shares = ", ".join(str(count) for _, count in sorted(rows, key=lambda r: str(r[0])))
+    times = sorted(c.time for c in tg.calls_of("sendMessage")[before:] if c.ok)
+    busiest = max(
+        (sum(1 for t in times[i : i + 40] if t < start + 1.0) for i, start in enumerate(times)),
+        default=0,
+    )
+    print(f"  per process: {shares}; at most {busiest} in any second (Telegram: 30)", flush=True)
+
+
+async def worker(group_window: float) -> int:
+    """One sender process of --processes: the application's outbox sender, until SIGTERM."""
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings(
+        _env_file=None,
+        bot_token=os.environ["BENCH_WORKER_TOKEN"],
+        bot_api_url=os.environ["BENCH_WORKER_API"],
+        database_url=os.environ["BENCH_WORKER_DATABASE"],
+        redis_url=os.environ["BENCH_WORKER_REDIS"],
+        staff_chat_id=GROUP_ID,
+        outbox_poll_interval=0.2,
+    )
+    app = await BotApp.create(settings, migrate=False)
+    sender = OutboxSender(app.context, app.bot, renderer=render_row, group_window=group_window)
+    task = asyncio.create_task(sender.run())
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    print("ready", flush=True)
+    try:
+        waiting = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if task.done():
+            task.result()  # it failed: say why
+            return 1
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await app.close()
+    return 0
 
 
 if __name__ == "__main__":
@@ -375,4 +576,17 @@ if __name__ == "__main__":
         "--timeout", type=float, default=2.0, help="OUTBOX_REQUEST_TIMEOUT under --faults (s)"
     )
     parser.add_argument("--seed", type=int, default=11, help="random seed of --faults")
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="N sender processes on one PostgreSQL + Redis (BENCH_PG_URL, BENCH_REDIS_URL; "
+        "default the local ones), one token",
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.faults and arguments.processes:
+        parser.error("--faults runs one process")
+    if arguments.worker:
+        sys.exit(asyncio.run(worker(arguments.group_window)))
+    sys.exit(asyncio.run(main(arguments)))

@@ -17,8 +17,10 @@ between the end of one request to a private chat and the start of the next, at
 most `outbox_group_per_minute` requests per rolling minute per group. Windows
 are counted on request END times and in-flight requests count as present, so
 the server's own count (taken when a request arrives) can never exceed ours:
-the pacer does not provoke 429. The pacing is per process: with N processes
-sharing one database divide `outbox_global_rate` by N.
+the pacer does not provoke 429. With REDIS_URL (several processes, one token)
+every request also takes its place in the same windows kept in Redis
+(bot/outbox/pace.py), so the limits hold for all the processes together: the
+local pacer only orders this process's rows and spares Redis hopeless asks.
 
 Errors: 429 → the chat (and, briefly, everything) pauses for `retry_after` and
 the row is retried without using up an attempt; 5xx and failed connections →
@@ -78,6 +80,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 from aiohttp import ClientConnectorError
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import utcnow
@@ -90,6 +93,7 @@ from bot.outbox.hooks import (
     render_row,
     send_card,
 )
+from bot.outbox.pace import SharedPace, Wait
 from bot.outbox.session import TracedSession, track_request
 from bot.outbox.store import (
     EXPIRED,
@@ -207,6 +211,14 @@ class Pacer:
         if chat_id < 0:
             chat.ends.append(now)
 
+    def defer(self, chat_id: int, wait: Wait, now: float) -> None:
+        """The shared limits said wait (other processes use them too)."""
+        if wait.this_chat > 0:
+            chat = self._chat(chat_id)
+            chat.blocked_until = max(chat.blocked_until, now + wait.this_chat)
+        if wait.every_chat > 0:
+            self.paused_until = max(self.paused_until, now + wait.every_chat)
+
     def block(self, chat_id: int, seconds: float) -> None:
         now = self.clock()
         chat = self._chat(chat_id)
@@ -244,6 +256,7 @@ class OutboxSender:
         *,
         renderer: Callable[[AppContext, Claimed], dict[str, Any]] | None = None,
         group_window: float = 60.0,
+        shared: SharedPace | None = None,
     ) -> None:
         self.context = context
         self.bot = bot
@@ -256,6 +269,10 @@ class OutboxSender:
             settings.outbox_group_per_minute,
             group_window=group_window,
         )
+        self.group_window = group_window
+        # with REDIS_URL the limits are shared by all processes of this bot (made in run())
+        self.shared = shared
+        self._own_shared = False
         self.renderer = renderer
         self.buffer: dict[int, deque[Claimed]] = {}
         self.buffered = 0
@@ -273,6 +290,9 @@ class OutboxSender:
 
     # ------------------------------------------------------------- main loop
     async def run(self) -> None:
+        if self.shared is None and self.settings.redis_url:
+            self.shared = self._shared_pace(self.settings.redis_url)
+            self._own_shared = True
         outbox.register_waker(self.context.sessionmaker, self.hint)
         flusher = asyncio.create_task(self._flush_loop(), name="outbox-flush")
         try:
@@ -281,6 +301,18 @@ class OutboxSender:
             self._stopping = True
             outbox.unregister_waker(self.context.sessionmaker)
             await asyncio.shield(self._shutdown(flusher))
+
+    def _shared_pace(self, redis_url: str) -> SharedPace:
+        settings = self.settings
+        return SharedPace(
+            Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5),
+            self.bot.id,
+            global_rate=settings.outbox_global_rate,
+            private_interval=settings.outbox_private_interval,
+            group_per_minute=settings.outbox_group_per_minute,
+            group_window=self.group_window,
+            request_timeout=settings.outbox_request_timeout,
+        )
 
     def hint(self) -> None:
         """New rows were committed in this process: claim soon."""
@@ -344,24 +376,74 @@ class OutboxSender:
                 await self._sleep(min(ready - now, max(settings.outbox_poll_interval, 0.05)))
                 continue
             queue = self.buffer[chat_id]
-            row = queue.popleft()
+            row = queue[0]
+            if self.shared is not None and not self._overdue(row, now, keep=True):
+                if not await self._take_shared(row):
+                    continue
+                now = time.monotonic()
+            queue.popleft()
             if not queue:
                 del self.buffer[chat_id]
             self.buffered -= 1
             if self._overdue(row, now):
+                if self.shared is not None:
+                    await self._finish_shared(row)
                 continue
             self.pacer.start(chat_id, now)
             task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
-    def _overdue(self, row: Claimed, now: float) -> bool:
+    def _overdue(self, row: Claimed, now: float, *, keep: bool = False) -> bool:
         """A row that waited longer than `outbox_claim_ahead` is given back unsent: its
-        request could outlive the lease (and another claim could send it too)."""
+        request could outlive the lease (and another claim could send it too).
+        `keep`: only tell, the caller gives it back."""
         if now - row.claimed_at <= self.settings.outbox_claim_ahead:
             return False
-        self._record([Outcome(row, PENDING, next_attempt_at=utcnow(), count_attempt=False)])
+        if not keep:
+            self._record([Outcome(row, PENDING, next_attempt_at=utcnow(), count_attempt=False)])
         return True
+
+    # ------------------------------------------------------ shared limits (Redis)
+    @staticmethod
+    def _ticket(row: Claimed) -> str:
+        return f"{row.id}:{row.token}"
+
+    async def _take_shared(self, row: Claimed) -> bool:
+        """Ask the limits shared with the other processes for this row's request.
+        Not now: this process's pacer learns how long to wait, and the chat's rows
+        that would wait past their claim are given back to be claimed when due."""
+        assert self.shared is not None
+        try:
+            wait = await self.shared.acquire(row.chat_id, self._ticket(row))
+        except Exception as error:  # Redis is down: nothing is sent until it is back
+            log.warning("outbox pacing (Redis) failed: %s", type(error).__name__)
+            wait = Wait(self.settings.outbox_poll_interval, 0.0)
+        if wait.granted:
+            return True
+        now = time.monotonic()
+        self.pacer.defer(row.chat_id, wait, now)
+        if now + wait.this_chat - row.claimed_at > self.settings.outbox_claim_ahead:
+            self._give_back_chat(row.chat_id, wait.this_chat)
+        return False
+
+    def _give_back_chat(self, chat_id: int, seconds: float) -> None:
+        queue = self.buffer.pop(chat_id, None)
+        if not queue:
+            return
+        self.buffered -= len(queue)
+        when = utcnow() + dt.timedelta(seconds=seconds)
+        self._record(
+            [Outcome(row, PENDING, next_attempt_at=when, count_attempt=False) for row in queue]
+        )
+        self._exclude(chat_id, seconds)
+
+    async def _finish_shared(self, row: Claimed) -> None:
+        assert self.shared is not None
+        try:
+            await self.shared.finish(row.chat_id, self._ticket(row))
+        except Exception as error:  # its place ends at the provisional end instead
+            log.warning("outbox pacing (Redis) failed: %s", type(error).__name__)
 
     async def _sleep(self, seconds: float) -> None:
         if seconds <= 0:
@@ -434,6 +516,8 @@ class OutboxSender:
             outcome = await self._attempt(row)
         finally:
             self.pacer.finish(row.chat_id, time.monotonic())
+            if self.shared is not None:
+                await self._finish_shared(row)
             self.wakeup.set()
         if outcome is not None:
             self._record([outcome])
@@ -460,6 +544,9 @@ class OutboxSender:
             seconds = float(error.retry_after)
             self.pacer.block(row.chat_id, seconds)
             self._exclude(row.chat_id, seconds)
+            if self.shared is not None:
+                with contextlib.suppress(Exception):
+                    await self.shared.block(row.chat_id, seconds)
             outcome = Outcome(
                 row,
                 PENDING,
@@ -675,6 +762,9 @@ class OutboxSender:
         self.buffered = 0
         with contextlib.suppress(Exception):
             await outbox.release_all(self.context.sessionmaker, self.worker, unsent)
+        if self.shared is not None and self._own_shared:
+            with contextlib.suppress(Exception):
+                await self.shared.close()
 
 
 async def run_sender(context: AppContext, bot: Bot) -> None:

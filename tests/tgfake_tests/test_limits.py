@@ -136,3 +136,11 @@ async def test_limits_off_by_default(tg: FakeTelegram, bot: Bot) -> None:
     tg.user(1)
     assert await _burst(bot, 1, 40, 0) == []
     assert tg.too_many_requests == 0
+
+
+def test_group_window_can_be_shortened() -> None:
+    clock = Clock()
+    limiter = RateLimiter(Limits(group_per_minute=3, group_seconds=1.0), clock=clock)
+    assert [limiter.acquire(-100) for _ in range(4)] == [0, 0, 0, 1]
+    clock.t += 1.0
+    assert limiter.acquire(-100) == 0
