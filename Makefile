@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench bench-production bench-processes clean
+.PHONY: install run test lint bench bench-production bench-processes bench-notify-processes clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,9 @@ bench: install
 	$(PY) bench/dialog.py
 	$(PY) bench/notify.py
 
-# The production profile and several processes (bench/processes.py): PostgreSQL + Redis; each run
-# creates and drops its own database on that server. Unreachable: one line "skipped: …", exit 0.
+# The production profile and several processes (bench/processes.py; bench/notify.py --processes:
+# N outbox senders, one token): PostgreSQL + Redis; each run creates and drops its own database on
+# that server. Unreachable: one line "skipped: …", exit 0.
 BENCH_DATABASE ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 BENCH_REDIS ?= redis://127.0.0.1:6379/14
 BENCH_PROCESSES ?= 2
@@ -45,6 +46,11 @@ bench-production: install
 
 bench-processes: install
 	$(PY) bench/dialog.py --processes $(BENCH_PROCESSES) --database $(BENCH_DATABASE) --redis $(BENCH_REDIS)
+	$(PY) bench/notify.py --processes $(BENCH_PROCESSES) --database $(BENCH_DATABASE) --redis $(BENCH_REDIS)
+
+# Only the notifications across processes (N outbox senders, one token, the pace shared in Redis).
+bench-notify-processes: install
+	$(PY) bench/notify.py --processes $(BENCH_PROCESSES) --database $(BENCH_DATABASE) --redis $(BENCH_REDIS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

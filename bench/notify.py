@@ -27,8 +27,9 @@ the number of 429 answers, lost (queued but never delivered) and duplicated
 
 ``--processes N``: N sender processes (each ``bench/notify.py --worker``: the
 application and its outbox sender, nothing else) share one fresh PostgreSQL database
-(``--pg``, created and dropped) and one Redis (``--redis``) with ONE bot token and the
-same fake Bot API (in this process). Nothing is divided by hand: every process runs the
+(created and dropped) and one Redis with ONE bot token and the same fake Bot API
+(in this process); ``--database postgresql+asyncpg://…`` names the server (default the
+local one), ``--redis redis://…``. Nothing is divided by hand: every process runs the
 production settings (29/s) and they pace themselves together through Redis
 (bot/outbox/pace.py). Printed as above, for all processes together, with each
 process's share; the group part prints the most staff-group messages in any (scaled)
@@ -54,6 +55,7 @@ import contextlib
 import logging
 import os
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -86,8 +88,9 @@ TARGET_RATE = 28.5
 GROUP_ID = -1009999999999
 TOKEN = "123456789:BENCH-token"
 PREFIX = "Уведомление"
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+# --processes without --database / --redis: the local services (as `make bench-processes`)
+DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+REDIS = "redis://127.0.0.1:6379/14"
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -370,18 +373,29 @@ async def run_group(
 # ------------------------------------------------------------ several processes
 
 
-async def reachable() -> str | None:
+def admin_dsn(url: str) -> str:
+    """asyncpg's DSN of a SQLAlchemy URL (postgresql+asyncpg://… → postgresql://…)."""
+    return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+
+
+def host_of(url: str) -> str:
+    return url.split("@")[-1].split("://")[-1].split("/")[0]
+
+
+async def services_problem(database: str, redis: str) -> str | None:
     """Why PostgreSQL or Redis cannot be used (None: both answer)."""
+    if not database.startswith("postgresql"):
+        return f"--database must be a PostgreSQL URL (postgresql+asyncpg://…), not {database}"
     try:
-        connection = await asyncpg.connect(PG_URL, timeout=5)
+        connection = await asyncpg.connect(admin_dsn(database), timeout=3)
         await connection.close()
     except (OSError, TimeoutError, asyncpg.PostgresError) as error:
-        return f"PostgreSQL at {PG_URL} is unreachable ({type(error).__name__}: {error})"
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        return f"PostgreSQL at {host_of(database)} is unreachable ({type(error).__name__})"
+    client = Redis.from_url(redis, socket_connect_timeout=3)
     try:
         await client.ping()
     except (OSError, RedisError) as error:
-        return f"Redis at {REDIS_URL} is unreachable ({type(error).__name__}: {error})"
+        return f"Redis at {host_of(redis)} is unreachable ({type(error).__name__})"
     finally:
         await client.aclose()
     return None
@@ -389,18 +403,18 @@ async def reachable() -> str | None:
 
 async def main_processes(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
-    why = await reachable()
-    if why is not None:
-        print(f"bench/notify.py --processes {args.processes}: SKIPPED, {why}", flush=True)
+    server, redis_url = args.database or DATABASE, args.redis or REDIS
+    problem = await services_problem(server, redis_url)
+    if problem is not None:
+        print(f"skipped: {problem}: the notifications bench across processes needs both")
         return 0
     name = f"bench_notify_{os.getpid()}_{random.randrange(16**6):06x}"
-    admin = await asyncpg.connect(PG_URL, timeout=5)
+    admin = await asyncpg.connect(admin_dsn(server), timeout=5)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    base = PG_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    database_url = f"{base}/{name}"
+    database_url = server.rsplit("/", 1)[0] + "/" + name
     # Telegram's limits are per bot: a bot id of its own keeps this run's Redis keys apart
     token = f"{random.randrange(10**9, 10**10)}:BENCH-token"
     tg = FakeTelegram(
@@ -431,7 +445,7 @@ async def main_processes(args: argparse.Namespace) -> int:
                     env={
                         **os.environ,
                         "BENCH_WORKER_DATABASE": database_url,
-                        "BENCH_WORKER_REDIS": REDIS_URL,
+                        "BENCH_WORKER_REDIS": redis_url,
                         "BENCH_WORKER_API": tg.base_url,
                         "BENCH_WORKER_TOKEN": token,
                     },
@@ -487,7 +501,7 @@ async def main_processes(args: argparse.Namespace) -> int:
         logs.cleanup()
         await engine.dispose()
         await tg.stop()
-        admin = await asyncpg.connect(PG_URL, timeout=5)
+        admin = await asyncpg.connect(admin_dsn(server), timeout=5)
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
@@ -577,12 +591,14 @@ if __name__ == "__main__":
     )
     parser.add_argument("--seed", type=int, default=11, help="random seed of --faults")
     parser.add_argument(
-        "--processes",
-        type=int,
-        default=0,
-        help="N sender processes on one PostgreSQL + Redis (BENCH_PG_URL, BENCH_REDIS_URL; "
-        "default the local ones), one token",
+        "--processes", type=int, default=0, help="N sender processes on one PostgreSQL + Redis"
     )
+    parser.add_argument(
+        "--database",
+        help=f"--processes: a PostgreSQL URL; each run creates and drops its own database on "
+        f"that server (default {DATABASE})",
+    )
+    parser.add_argument("--redis", help=f"--processes: REDIS_URL (default {REDIS})")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.faults and arguments.processes:
