@@ -15,8 +15,10 @@ from core.months import Month
 
 __all__ = [
     "MAX_NAME_LENGTH",
+    "PRE_RULES_DIGIT",
     "IinInfo",
     "Invalid",
+    "iin_date_agrees",
     "parse_child_iin",
     "parse_date",
     "parse_full_name",
@@ -25,6 +27,7 @@ __all__ = [
     "parse_month",
     "parse_name",
     "parse_phone",
+    "parse_pre_rules_iin",
     "parse_text",
 ]
 
@@ -83,6 +86,49 @@ def parse_iin(text: str) -> IinInfo | Invalid:
     except ValueError:
         return Invalid("iin_date")
     return IinInfo(compact, birth, sex)
+
+
+PRE_RULES_DIGIT = "0"
+"""The 7th digit of an IIN assigned before the IIN rules: no century and no sex, so the
+IIN does not give the date of birth (it is asked, and checked against digits 1-6)."""
+
+
+def parse_pre_rules_iin(text: str) -> str | Invalid:
+    """An IIN assigned before the IIN rules (domain.md §5): 12 digits (spaces allowed),
+    control digit right, 7th digit :data:`PRE_RULES_DIGIT`, digits 1-6 a YYMMDD of the
+    1900s or the 2000s. Returns the digits; codes as :func:`parse_iin` (iin_century
+    for any other 7th digit that parse_iin refuses)."""
+    if not isinstance(text, str):
+        return Invalid("iin_format")
+    compact = "".join(text.split())
+    if not compact:
+        return Invalid("empty")
+    if not _IIN.fullmatch(compact):
+        return Invalid("iin_format")
+    if iin_control_digit(compact[:11]) != int(compact[11]):
+        return Invalid("iin_checksum")
+    if compact[6] != PRE_RULES_DIGIT:
+        return Invalid("iin_century")
+    if not any(_is_date(century + int(compact[0:2]), compact) for century in (1900, 2000)):
+        return Invalid("iin_date")
+    return compact
+
+
+def _is_date(year: int, compact: str) -> bool:
+    try:
+        date(year, int(compact[2:4]), int(compact[4:6]))
+    except ValueError:
+        return False
+    return True
+
+
+def iin_date_agrees(digits: str, birth: date) -> bool:
+    """Whether a date of birth agrees with an IIN's digits 1-6 (YYMMDD, domain.md §5);
+    for an IIN of the current rules the century digit must agree too."""
+    if digits[:6] != f"{birth:%y%m%d}":
+        return False
+    century = CENTURY_AND_SEX.get(digits[6])
+    return century is None or birth.year // 100 * 100 == century[0]
 
 
 def parse_child_iin(text: str, birth: date) -> IinInfo | Invalid:

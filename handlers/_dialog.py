@@ -2,7 +2,9 @@
 
 Each dialog keeps its progress under its own key of the FSM data ("check",
 "estimate"): starting one forgets the other's answers, leaving one forgets only
-its own; the data of other conversations stays.
+its own; the data of other conversations stays. A dialog that reached its result
+keeps its answers under "known" → key (bot.usecases.drafts.KNOWN): the /apply
+wizard offers them (issue 12 item 1); /deletedata erases them with the FSM data.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.i18n import _
+from bot.usecases.drafts import KNOWN
 from bot.views.ui import BACK, CANCEL, main_menu
 
 
@@ -41,10 +44,14 @@ async def begin(
     await state.set_state(question)
 
 
-async def leave(state: FSMContext, key: str) -> None:
-    """Forget the answers of the dialog kept under `key`; other conversations' data stays."""
+async def leave(state: FSMContext, key: str, keep: dict[str, str] | None = None) -> None:
+    """Forget the progress of the dialog kept under `key`; other conversations' data stays.
+    `keep`: the answers of a dialog that reached its result, kept for /apply under
+    "known" → key (they replace the answers that dialog kept before)."""
     data = await state.get_data()
     data.pop(key, None)
+    if keep is not None:
+        data[KNOWN] = {**(data.get(KNOWN) or {}), key: dict(keep)}
     await state.set_data(data)
     await state.set_state(None)
 

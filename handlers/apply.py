@@ -46,13 +46,26 @@ from bot.usecases.applications import (
     missing_fields,
     submit,
 )
-from bot.usecases.drafts import SUMMARY, Answers, Draft, Relation, decode, encode
+from bot.usecases.drafts import (
+    CHECK,
+    HOME_EDUCATION,
+    KNOWN,
+    RESIDENT,
+    SUMMARY,
+    Answers,
+    Draft,
+    Relation,
+    decode,
+    encode,
+    known_birth,
+    prefill,
+)
 from bot.usecases.privacy import DRAFT_DESTINY
 from bot.views import consent as consent_view
 from bot.views import official as official_view
 from bot.views.draft_notes import claim_lines, zero_lines
 from bot.views.fmt import b, fmt, i, join, plain
-from bot.views.formatting import money
+from bot.views.formatting import day, money
 from bot.views.ui import (
     BACK,
     BACK_WORDS,
@@ -74,6 +87,7 @@ from handlers.apply_steps import (
     DONE,
     DONE_WORDS,
     FIELD_LABELS,
+    FIELDS_OF,
     FILE_STEPS,
     INDEFINITE_LABEL,
     KEEP,
@@ -147,7 +161,7 @@ class EditField(CallbackData, prefix="apply_edit"):
 
 
 class ApplyAction(CallbackData, prefix="apply"):
-    action: str  # send | restart
+    action: str  # send | restart | birth (change the date of birth the child's IIN gave)
 
 
 class AnotherChild(CallbackData, prefix="another"):
@@ -164,6 +178,23 @@ class Renew(CallbackData, prefix="renew"):
 
 
 ANOTHER_CHILD = N_("👶 Apply for another child")
+CHANGE_BIRTH = N_("✏️ Change the date of birth")
+# Where an answer offered at its step came from (Draft.prefilled).
+KNOWN_FROM = {
+    CHECK: N_(
+        "Already known from /check: {value}. Press «Keep this answer», or send another answer."
+    ),
+    "estimate": N_(
+        "Already known from /estimate: {value}. Press «Keep this answer», or send another answer."
+    ),
+}
+CONFIRMED_IN_CHECK = {
+    RESIDENT: N_("Your family lives in the city of Alatau."),
+    HOME_EDUCATION: N_(
+        "The child is taught at home on an individual curriculum, with a certificate from the "
+        "school."
+    ),
+}
 
 
 # ---------------------------------------------------------------- helpers
@@ -219,11 +250,11 @@ def new_draft() -> Draft:
 
 async def load_draft(turn: Turn) -> Draft:
     draft = decode(await turn.draft.get_data())
-    if draft.step is not None:  # a draft kept before fields were asked together
+    if draft.step is not None and draft.step not in BY_CODE:  # kept before fields were joined
         draft.step = step_of(draft.step)
     child_iin = draft.answers.child_iin
     if child_iin is not None and draft.answers.child_birth is None:
-        draft.answers.child_birth = child_iin.birth  # derived again (domain.md §5)
+        draft.answers.child_birth = child_iin.known_birth  # derived again (domain.md §5)
     return draft
 
 
@@ -270,6 +301,9 @@ def step_keyboard(code: str, draft: Draft) -> ReplyKeyboardMarkup:
         rows.append([KeyboardButton(text=_(SHARE_PHONE), request_contact=True)])
     if code == "disability_until":
         rows.append([KeyboardButton(text=_(INDEFINITE_LABEL))])
+    child_iin = draft.answers.child_iin
+    if code == "child_birth" and child_iin is not None and child_iin.known_birth is not None:
+        rows.append([KeyboardButton(text=day(child_iin.known_birth))])  # the IIN's date: one tap
     if current.optional:
         rows.append([KeyboardButton(text=_(SKIP))])
     if current.kind == "files":
@@ -288,7 +322,20 @@ def step_keyboard(code: str, draft: Draft) -> ReplyKeyboardMarkup:
 def question_text(code: str, draft: Draft) -> str:
     current = BY_CODE[code]
     number, total = step_number(code, draft.answers)
-    lines = [plain(_(current.question))]
+    answers = draft.answers
+    if code == "cert" and not has_value(code, draft) and answers.cert_from and answers.cert_to:
+        question = fmt(
+            _(
+                "The school certificate's number and date in one message, for example: № 15/2025, "
+                "01.09.2025. The term of home education {first}–{last} is known from /estimate; "
+                "if the certificate gives another term, add it, for example 09.2025–05.2026."
+            ),
+            first=b(answers.cert_from.display()),
+            last=b(answers.cert_to.display()),
+        )
+    else:
+        question = plain(_(current.question))
+    lines = [question]
     if current.numbered:
         lines.insert(0, i(step(number, total)))
     if current.kind == "files":
@@ -302,12 +349,11 @@ def question_text(code: str, draft: Draft) -> str:
             )
     elif has_value(code, draft) and display(code, draft) != "—":
         value = b(display(code, draft))
-        lines.append(
-            fmt(
-                _("Your answer now: {value}. Send a new one or press «Keep this answer»."),
-                value=value,
-            )
-        )
+        source = draft.prefilled.get(code)
+        said = KNOWN_FROM.get(source) if source else None
+        if said is None:
+            said = N_("Your answer now: {value}. Send a new one or press «Keep this answer».")
+        lines.append(fmt(_(said), value=value))
     return "\n\n".join(lines)
 
 
@@ -360,6 +406,13 @@ def summary_lines(turn: Turn, draft: Draft, others: Sequence[OtherApplication] =
         for code in shown:
             label = _(FIELD_LABELS.get(code) or BY_CODE[code].label)
             lines.append(fmt("{label}: {value}", label=label, value=b(display(code, draft))))
+            child_iin = answers.child_iin
+            if code == "child_birth" and child_iin is not None and child_iin.known_birth:
+                lines[-1] += " " + plain(_("(from the IIN)"))
+    facts = [fact for fact in CONFIRMED_IN_CHECK if draft.facts.get(fact) == CHECK]
+    if facts:
+        lines += ["", b(_("Confirmed in /check"))]
+        lines += [plain(_(CONFIRMED_IN_CHECK[fact])) for fact in facts]
     today = turn.app.clock.today()
     request, result = estimate_request(answers, today), estimate_of(answers, today)
     tr = current()
@@ -453,9 +506,17 @@ async def advance(turn: Turn, draft: Draft, prefix: str | None = None) -> None:
     """After an accepted answer: the next step, or back to the summary when editing.
     The answer is shown back as understood (a full name split, the date of birth by the
     child's IIN, the certificate's details) above the next question."""
-    said = echo(draft.step, draft) if draft.step in BY_CODE else None
-    if said is not None:
-        prefix = join([part for part in (prefix, plain(said)) if part], "\n\n")
+    code = draft.step
+    for field in FIELDS_OF.get(code or "", (code or "",)):
+        draft.prefilled.pop(field, None)  # confirmed or changed at its step
+    if code == "child_iin":
+        said = await birth_from_iin(turn, draft)
+        if said is None:  # /estimate or /check gave another date: asked at once
+            return
+    else:
+        said = plain(echo(code, draft) or "") if code in BY_CODE else ""
+    if said:
+        prefix = join([part for part in (prefix, said) if part], "\n\n")
     if draft.editing:
         following = first_missing(draft)
         if following is None:
@@ -463,11 +524,79 @@ async def advance(turn: Turn, draft: Draft, prefix: str | None = None) -> None:
             following = SUMMARY
         await save_and_ask(turn, draft, following, prefix)
         return
-    codes = [item.code for item in active_steps(draft.answers)]
-    current = draft.step
-    index = codes.index(current) if current in codes else len(codes) - 1
+    codes = [
+        item.code
+        for item in active_steps(draft.answers)
+        if item.code == code or item.code != "child_birth" or not has_value(item.code, draft)
+    ]  # a date of birth already given agrees with the IIN: not asked again
+    index = codes.index(code) if code in codes else len(codes) - 1
     following = codes[index + 1] if index + 1 < len(codes) else (first_missing(draft) or SUMMARY)
     await save_and_ask(turn, draft, following, prefix)
+
+
+def birth_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_(CHANGE_BIRTH), callback_data=ApplyAction(action="birth").pack()
+                )
+            ]
+        ]
+    )
+
+
+async def birth_from_iin(turn: Turn, draft: Draft) -> str | None:
+    """After the child's IIN (domain.md §5): the date of birth it gives is said in its own
+    message with «Change the date of birth» (Send on the summary confirms it); a date given
+    in /estimate or /check is checked against it. Returns the prefix of the next question,
+    or None when the date is asked now (another date in /estimate or /check)."""
+    answers = draft.answers
+    iin = answers.child_iin
+    if iin is None:
+        return ""
+    given = known_birth(draft)
+    birth = iin.known_birth
+    if birth is None:  # assigned before the IIN rules: the date is asked, unless given
+        if given is not None and iin.agrees_with(given[0]):
+            answers.child_birth = given[0]
+            text = fmt(
+                _(
+                    "This IIN was assigned before the IIN rules and does not give the date of "
+                    "birth; the date from /{source}, {date}, agrees with it."
+                ),
+                source=given[1],
+                date=b(day(given[0])),
+            )
+            await turn.say(text, reply_markup=birth_keyboard())
+            return ""
+        return plain(
+            _("This IIN was assigned before the IIN rules: it does not give the date of birth.")
+        )
+    if given is not None and given[0] != birth:
+        prefix = "❗ " + fmt(
+            _(
+                "By the child's IIN the date of birth is {iin_date}, but in /{source} it was "
+                "{given}. If the IIN is right, press {iin_date}; if not, press «Back» and correct "
+                "the IIN."
+            ),
+            iin_date=b(day(birth)),
+            source=given[1],
+            given=b(day(given[0])),
+        )
+        await save_and_ask(turn, draft, "child_birth", prefix)
+        return None
+    await turn.say(
+        fmt(_("The child's date of birth from the IIN: {date}."), date=b(day(birth))),
+        reply_markup=birth_keyboard(),
+    )
+    return ""
+
+
+async def change_birth(turn: Turn, draft: Draft) -> None:
+    """«Change the date of birth»: the date is asked (checked against the child's IIN),
+    then the wizard goes on where it was."""
+    await save_and_ask(turn, draft, "child_birth")
 
 
 def earlier_file_step(draft: Draft) -> str | None:
@@ -491,6 +620,9 @@ async def go_back(turn: Turn, draft: Draft) -> None:
     if current == SUMMARY:
         await save_and_ask(turn, draft, codes[-1])
         return
+    if current == "child_birth":  # a follow-up of the IIN: back to the IIN
+        await save_and_ask(turn, draft, "child_iin")
+        return
     index = codes.index(current) if current in codes else 0
     await save_and_ask(turn, draft, codes[max(index - 1, 0)])
 
@@ -500,7 +632,7 @@ async def pause(turn: Turn, draft: Draft) -> None:
     await turn.state.set_state(None)
     code = draft.step
     if code in BY_CODE:
-        number, _total = step_number(code, draft.answers)
+        number, _total = step_number(step_of(code), draft.answers)
         where = fmt(
             _("Your answers are saved: send /apply to continue at step {number}."), number=number
         )
@@ -607,7 +739,7 @@ async def resume_or_start(turn: Turn) -> None:
                 "You have an unfinished application: everything is filled in, here is the summary."
             )
         else:
-            number, total = step_number(code, draft.answers)
+            number, total = step_number(step_of(code), draft.answers)
             note = _(
                 "You have an unfinished application, continuing at step {number} of {total}."
             ).format(number=number, total=total)
@@ -627,6 +759,7 @@ async def resume_or_start(turn: Turn) -> None:
         await save_and_ask(turn, draft, code)
         return
     draft = new_draft()
+    prefill(draft, (await turn.state.get_data()).get(KNOWN) or {}, turn.app.clock.today())
     parent = step_number(STEPS[0].code, Answers(relation=Relation.MOTHER))[1]
     guardian = step_number(STEPS[0].code, Answers(relation=Relation.GUARDIAN))[1]
     intro = fmt(
@@ -891,6 +1024,25 @@ async def on_edit(
     await save_and_ask(turn, draft, callback_data.field)
 
 
+async def on_change_birth(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    app: AppContext,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    turn = query_turn(query, state, app, i18n, bot)
+    draft = await load_draft(turn)
+    if not draft.step or draft.answers.child_iin is None or draft.pending is not None:
+        stale(callback_answer)
+        return
+    if isinstance(query.message, Message):
+        with contextlib.suppress(TelegramBadRequest):
+            await query.message.edit_reply_markup(reply_markup=None)
+    await change_birth(turn, draft)
+
+
 async def on_send_button(
     query: CallbackQuery, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
 ) -> None:
@@ -1071,6 +1223,9 @@ def router() -> Router:
     r.callback_query.register(on_edit, StateFilter(ApplyStates.wizard), EditField.filter())
     r.callback_query.register(
         on_send_button, StateFilter(ApplyStates.wizard), ApplyAction.filter(F.action == "send")
+    )
+    r.callback_query.register(
+        on_change_birth, StateFilter(ApplyStates.wizard), ApplyAction.filter(F.action == "birth")
     )
     r.message.register(on_wizard_message, StateFilter(ApplyStates.wizard), FreeText())
     return r

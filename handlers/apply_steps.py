@@ -18,7 +18,17 @@ from aiogram.utils.i18n import I18n
 
 from bot.i18n import N_, _
 from bot.usecases.applications import RELATIONS
-from bot.usecases.drafts import INDEFINITE, Answers, Draft, FileRecord, Indefinite, Relation, Value
+from bot.usecases.drafts import (
+    BIRTH,
+    BIRTH_FROM,
+    INDEFINITE,
+    Answers,
+    Draft,
+    FileRecord,
+    Indefinite,
+    Relation,
+    Value,
+)
 from bot.views.formatting import day
 from bot.views.ui import RELATION_LABELS, matches
 from core.consistency import Problem, applicant_too_young, relation_sex_mismatch
@@ -83,6 +93,11 @@ def _is_guardian(answers: Answers) -> bool:
     return answers.relation is Relation.GUARDIAN
 
 
+def _iin_without_birth(answers: Answers) -> bool:
+    """The child's IIN was assigned before the IIN rules: it gives no date of birth."""
+    return answers.child_iin is not None and answers.child_iin.known_birth is None
+
+
 STEPS: tuple[Step, ...] = (
     # First and not numbered: the answer decides how many steps follow (a guardian's
     # document), so "step N of M" is right from step 1 on every path.
@@ -128,6 +143,20 @@ STEPS: tuple[Step, ...] = (
         N_("Child's IIN"),
         N_("The child's IIN (12 digits); the date of birth is taken from it:"),
         "iin",
+    ),
+    # Asked only when the IIN cannot give the date (assigned before the IIN rules), or to
+    # change it («Change the date of birth»), or when /estimate gave another date; not
+    # numbered: a follow-up of the IIN step, so "step N of M" stays right on every path.
+    Step(
+        "child_birth",
+        N_("Child's date of birth"),
+        N_(
+            "The child's date of birth as day.month.year, for example 02.03.2015. It is checked "
+            "against the child's IIN."
+        ),
+        "date",
+        numbered=False,
+        only_if=_iin_without_birth,
     ),
     Step(
         "disability_until",
@@ -279,6 +308,10 @@ ERRORS = {
         "This date does not match the child's IIN: its first six digits give {date}. Please check the "
         "date, or press «Back» to correct the IIN."
     ),
+    "birth_iin_digits": N_(
+        "This date does not match the child's IIN: its first six digits ({digits}) are the date of "
+        "birth as year, month, day. Please check the date, or press «Back» to correct the IIN."
+    ),
     "child_iin_same": N_("This is your own IIN. Please enter the child's IIN."),
     "applicant_too_young": N_(
         "By this IIN the applicant is younger than 16. The application is made by a parent or "
@@ -288,6 +321,10 @@ ERRORS = {
     "cert_parts": N_(
         "Please send all three: the certificate's number, its date and the term of home education, "
         "for example: № 15/2025, 01.09.2025, 09.2025–05.2026."
+    ),
+    "cert_parts_known": N_(
+        "Please send the certificate's number and its date, for example: № 15/2025, 01.09.2025 "
+        "(and the term of home education if it is not the one shown, for example 09.2025–05.2026)."
     ),
     "contact_other": N_(
         "This is the contact of another person. Please press «Share my number» to send your own "
@@ -403,18 +440,14 @@ def name_parts(full: str) -> tuple[str, str, str]:
 
 def echo(code: str, draft: Draft) -> str | None:
     """An accepted answer shown back as it was understood (not escaped): the parts of a full
-    name, the date of birth the child's IIN gives, the certificate's details."""
+    name, the certificate's details (the date of birth the child's IIN gives has its own
+    message, handlers/apply.birth_from_iin)."""
     answers = draft.answers
     if code == "full_name" and answers.surname and answers.name:
         parts = (answers.surname, answers.name, answers.patronymic or "—")
     elif code == "child_name" and answers.child_name:
         parts = name_parts(answers.child_name)
         parts = (parts[0], parts[1], parts[2] or "—")
-    elif code == "child_iin" and answers.child_birth is not None:
-        return _(
-            "The child's date of birth by the IIN: {date}. If it is wrong, the IIN has a typo: "
-            "press «Back» to correct it."
-        ).format(date=day(answers.child_birth))
     elif code == "cert" and has_value("cert", draft):
         return _("Recorded: certificate № {number} of {date}, term {first}–{last}.").format(
             number=answers.cert_number,
@@ -461,9 +494,11 @@ def parse_answer(
     if step.kind == "full_name":
         return _valid(parse_full_name(text))
     if step.kind == "cert":
-        return parse_certificate(text, today)
+        first, last = answers.cert_from, answers.cert_to
+        term = (first, last) if first is not None and last is not None else None
+        return parse_certificate(text, today, term)
     if step.kind == "iin":
-        iin = Iin.parse(text)
+        iin = Iin.parse(text, pre_rules=code == "child_iin")
         if isinstance(iin, Invalid):
             return Rejected(iin.code)
         if iin == (answers.iin if code == "child_iin" else answers.child_iin):
@@ -496,8 +531,10 @@ def parse_answer(
         if code == "disability_until" and parsed < today:
             return Rejected("date_past")
         child_iin = answers.child_iin
-        if code == "child_birth" and child_iin is not None and child_iin.birth != parsed:
-            return Rejected("birth_iin_mismatch", {"date": day(child_iin.birth)})
+        if code == "child_birth" and child_iin is not None and not child_iin.agrees_with(parsed):
+            if child_iin.known_birth is None:
+                return Rejected("birth_iin_digits", {"digits": str(child_iin)[:6]})
+            return Rejected("birth_iin_mismatch", {"date": day(child_iin.known_birth)})
         return parsed
     if step.kind == "month":
         month = parse_month(text)
@@ -513,21 +550,26 @@ def parse_answer(
     return Rejected("unknown")
 
 
-def parse_certificate(text: str, today: dt.date) -> Value | Rejected:
+def parse_certificate(
+    text: str, today: dt.date, term: tuple[Month, Month] | None = None
+) -> Value | Rejected:
     """The certificate's number, date and term in one answer ("№ 15/2025, 01.09.2025,
     09.2025–05.2026"), each part checked as it was when asked alone; kept as a canonical
-    text that store_answer splits again."""
+    text that store_answer splits again. With a known `term` (from /estimate, or the answer
+    being corrected) the number and the date are enough; a term given replaces it."""
     dates = _CERT_DATE.findall(text)
     rest = _CERT_DATE.sub(" ", text)
     months = _CERT_MONTH.findall(rest)
     rest = _CERT_MONTH.sub(" ", rest)
-    if len(dates) != 1 or len(months) != 2:
-        return Rejected("cert_parts")
+    if len(dates) != 1 or len(months) not in ((0, 2) if term is not None else (2,)):
+        return Rejected("cert_parts_known" if term is not None else "cert_parts")
     issued = parse_date(dates[0])
     if isinstance(issued, Invalid):
         return Rejected(issued.code)
     if issued > today:
         return Rejected("date_future")
+    if not months and term is not None:
+        months = [term[0].display(), term[1].display()]
     first, last = parse_month(months[0]), parse_month(months[1])
     if isinstance(first, Invalid):
         return Rejected(first.code)
@@ -571,7 +613,12 @@ def store_answer(code: str, value: Value, draft: Draft) -> None:
         return
     answers.set(code, value)
     if code == "child_iin" and isinstance(value, Iin):
-        answers.child_birth = value.birth  # domain.md §5: the IIN's first six digits
+        # domain.md §5: the IIN's first six digits and century; an IIN assigned before the
+        # IIN rules gives none, the date is asked (the child_birth step)
+        answers.child_birth = value.known_birth
+    if code == "child_birth":
+        draft.facts.pop(BIRTH, None)  # the date now agrees with the IIN: nothing to compare
+        draft.facts.pop(BIRTH_FROM, None)
     if code == "relation" and value is not Relation.GUARDIAN:
         draft.files = [item for item in draft.files if item.kind != "guardianship"]
 

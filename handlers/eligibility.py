@@ -26,7 +26,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.context import AppContext
-from bot.i18n import _, current
+from bot.i18n import N_, _, current
 from bot.views import eligibility as svc
 from bot.views.ui import (
     BACK,
@@ -39,7 +39,13 @@ from bot.views.ui import (
     main_menu,
     matches,
 )
+from core.eligibility import Verdict
 from handlers import _dialog as dialog
+
+KEPT_FOR_APPLY = N_(
+    "Your answers are kept for the application: /apply offers them, you only confirm. "
+    "/deletedata deletes them."
+)
 
 
 class FreeText(Filter):
@@ -74,6 +80,8 @@ def keyboard(question: str, first: bool) -> InlineKeyboardMarkup:
         for value, label in svc.choices(question)
     ]
     rows = [[button] for button in buttons] if len(buttons) > 3 else [buttons]
+    if question == svc.REPRESENTATIVE:  # «Mother» and «Father» side by side
+        rows = [buttons[:2], *rows[2:]]
     rows.append(dialog.navigation_row(first, lambda value: CheckAnswer(q=question, v=value).pack()))
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -126,8 +134,11 @@ async def record(
     following = None if early is not None else svc.next_question(answers, question)
     if following is None:
         result = early if early is not None else svc.final_screening(answers, today)
-        await dialog.leave(state, "check")
-        await message.answer(svc.render_result(current(), result), reply_markup=main_menu())
+        await dialog.leave(state, "check", keep=answers)
+        text = svc.render_result(current(), result)
+        if result.result is not Verdict.NOT_ELIGIBLE:
+            text = f"{text}\n\n{_(KEPT_FOR_APPLY)}"
+        await message.answer(text, reply_markup=main_menu())
         return
     progress = {"q": following, "answers": answers, "history": history}
     await _save(state, progress)

@@ -27,7 +27,7 @@ from bot.views.eligibility import Parsed, invalid_text
 from bot.views.status import split_blocks
 from bot.views.ui import BACK, BACK_WORDS, CANCEL, CANCEL_WORDS, MENU_ESTIMATE, Said, main_menu
 from handlers import _dialog as dialog
-from handlers.eligibility import FreeText, NotText
+from handlers.eligibility import KEPT_FOR_APPLY, FreeText, NotText
 
 
 class EstimateForm(StatesGroup):
@@ -112,14 +112,14 @@ async def handle(
         await state.update_data(estimate=progress)
         await ask(message, app, i18n, progress)
         return
-    await dialog.leave(state, "estimate")
+    await dialog.leave(state, "estimate", keep=answers)
     today = app.clock.today()
     request = svc.build_request(answers, today)
     result = svc.compute(request)
     if result is None:
         await message.answer(svc.mrp_missing_text(tr), reply_markup=main_menu())
         return
-    chunks = split_blocks(svc.render(tr, result, request, answers))
+    chunks = split_blocks([*svc.render(tr, result, request, answers), _(KEPT_FOR_APPLY)])
     for number, chunk in enumerate(chunks):
         last = number == len(chunks) - 1
         await message.answer(chunk, reply_markup=main_menu() if last else None)

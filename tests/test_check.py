@@ -17,7 +17,8 @@ WORDS = {
         "back": "⬅️ Назад",
         "cancel": "✖️ Отмена",
         "indefinite": "Бессрочно",
-        "parent": "Родитель",
+        "parent": "Мать",
+        "father": "Отец",
         "adoptive": "Усыновитель",
         "guardian": "Опекун или попечитель",
         "other": "Другое",
@@ -66,7 +67,8 @@ WORDS = {
         "back": "⬅️ Артқа",
         "cancel": "✖️ Болдырмау",
         "indefinite": "Мерзімсіз",
-        "parent": "Ата-ана",
+        "parent": "Анасы",
+        "father": "Әкесі",
         "adoptive": "Бала асырап алушы",
         "guardian": "Қорғаншы немесе қамқоршы",
         "other": "Басқа",
@@ -165,7 +167,7 @@ async def test_eligible_with_buttons_one_question_at_a_time(
     replies = await user.press(w["yes"])
     assert w["step"].format(n=4) in replies[-1].text and w["q_who"] in replies[-1].text
     assert replies[-1].buttons[:5] == [
-        [w["parent"]],
+        [w["parent"], w["father"]],
         [w["adoptive"]],
         [w["guardian"]],
         [w["other"]],

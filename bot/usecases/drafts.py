@@ -29,6 +29,12 @@ log = logging.getLogger(__name__)
 
 SUMMARY = "summary"  # the step after the last question
 
+# FSM data key (default destiny) of the answers /check and /estimate keep for /apply:
+# {"check": {...}, "estimate": {...}} with the keys of bot.views.eligibility and
+# bot.views.estimates (handlers/_dialog.leave). Erased with the FSM data by /deletedata.
+KNOWN = "known"
+CHECK, ESTIMATE = "check", "estimate"
+
 
 class Relation(StrEnum):
     """The applicant's relation to the child (domain.md §5; p.3: a parent or another
@@ -123,6 +129,10 @@ class Draft:
     files: list[FileRecord] = field(default_factory=list)
     editing: bool = False
     pending: tuple[str, Value] | None = None
+    # Answers taken from /check or /estimate, not yet confirmed at their step: field → source.
+    prefilled: dict[str, str] = field(default_factory=dict)
+    # What /check and /estimate told that the wizard does not ask (FACTS): fact → value.
+    facts: dict[str, str] = field(default_factory=dict)
 
     def files_of(self, kind: str) -> list[FileRecord]:
         return [item for item in self.files if item.kind == kind]
@@ -191,7 +201,16 @@ def encode(draft: Draft) -> dict[str, Any]:
         if (value := getattr(draft.answers, code)) is not None
     }
     files = [{name: getattr(item, name) for name in _FILE_FIELDS} for item in draft.files]
-    data = {"step": draft.step, "answers": answers, "files": files, "editing": draft.editing}
+    data: dict[str, Any] = {
+        "step": draft.step,
+        "answers": answers,
+        "files": files,
+        "editing": draft.editing,
+    }
+    if draft.prefilled:
+        data["prefilled"] = dict(draft.prefilled)
+    if draft.facts:
+        data["facts"] = dict(draft.facts)
     if draft.pending is not None:
         code, value = draft.pending
         data["pending"] = {"code": code, "value": _CODECS[code].dump(value)}
@@ -214,6 +233,12 @@ def decode(data: Mapping[str, Any] | None) -> Draft:
                 setattr(draft.answers, code, codec.load(raw))
             except (TypeError, ValueError):
                 log.warning("draft answer %s dropped: unreadable", code)
+    for name in ("prefilled", "facts"):
+        kept = data.get(name)
+        if isinstance(kept, Mapping):
+            getattr(draft, name).update(
+                {k: v for k, v in kept.items() if isinstance(k, str) and isinstance(v, str)}
+            )
     pending = data.get("pending")
     if isinstance(pending, Mapping) and pending.get("code") in _CODECS:
         code = str(pending["code"])
@@ -234,3 +259,83 @@ def decode(data: Mapping[str, Any] | None) -> Draft:
 def decode_answers(data: Mapping[str, Any]) -> Answers:
     """Answers from their JSON form (as kept in the FSM; used by tests and tools)."""
     return decode({"step": SUMMARY, "answers": data}).answers
+
+
+# ------------------------------------------------------------------ /check and /estimate
+
+# Facts of /check the wizard has no step for, shown on the summary as confirmed there.
+RESIDENT, HOME_EDUCATION = "resident", "home_education"
+# The child's date of birth given in /check or /estimate (ISO), and where: checked against
+# the child's IIN when it is answered.
+BIRTH, BIRTH_FROM = "birth", "birth_from"
+
+_CHECK_RELATIONS = {
+    "mother": Relation.MOTHER,
+    "father": Relation.FATHER,
+    "guardian": Relation.GUARDIAN,
+    "other": Relation.OTHER,
+}
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _iso_month(value: Any) -> Month | None:
+    try:
+        return Month.parse_iso(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _known_term(value: Any, today: dt.date) -> dt.date | Indefinite | None:
+    if value == INDEFINITE.value:
+        return INDEFINITE
+    day = _iso_date(value)
+    return day if day is not None and day >= today else None
+
+
+def _answers_of(known: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+    kept = known.get(source)
+    return kept if isinstance(kept, Mapping) else {}
+
+
+def prefill(draft: Draft, known: Mapping[str, Any], today: dt.date) -> None:
+    """Fill a new draft with what the parent answered in /check and /estimate (kept under
+    KNOWN): the relation (a mother, a father, a guardian, another representative), the
+    end of the disability, the certificate's term — each marked in `prefilled`, to be kept
+    or changed with one tap at its step —, the date of birth and the /check facts the
+    wizard does not ask (residence in Alatau, home education) in `facts`. A value that is
+    unreadable or no longer acceptable (a disability end in the past) is not offered."""
+    check = _answers_of(known, CHECK)
+    estimate = _answers_of(known, ESTIMATE)
+    answers = draft.answers
+    relation = _CHECK_RELATIONS.get(str(check.get("relation") or check.get("representative")))
+    if relation is not None:
+        answers.relation, draft.prefilled["relation"] = relation, CHECK
+    for source, kept in ((ESTIMATE, estimate), (CHECK, check)):
+        if source == CHECK and kept.get("disability") != "yes":
+            continue
+        term = _known_term(kept.get("disability_until"), today)
+        if term is not None and answers.disability_until is None:
+            answers.disability_until, draft.prefilled["disability_until"] = term, source
+    first, last = _iso_month(estimate.get("cert_start")), _iso_month(estimate.get("cert_end"))
+    if first is not None and last is not None and first <= last:
+        answers.cert_from, answers.cert_to = first, last
+        draft.prefilled["cert_from"] = draft.prefilled["cert_to"] = ESTIMATE
+    for source, kept in ((ESTIMATE, estimate), (CHECK, check)):
+        birth = _iso_date(kept.get("birth"))
+        if birth is not None and birth <= today and BIRTH not in draft.facts:
+            draft.facts[BIRTH], draft.facts[BIRTH_FROM] = birth.isoformat(), source
+    for fact in (RESIDENT, HOME_EDUCATION):
+        if check.get(fact) == "yes":
+            draft.facts[fact] = CHECK
+
+
+def known_birth(draft: Draft) -> tuple[dt.date, str] | None:
+    """The date of birth given in /check or /estimate and where, if any."""
+    birth = _iso_date(draft.facts.get(BIRTH))
+    return None if birth is None else (birth, draft.facts.get(BIRTH_FROM, ESTIMATE))

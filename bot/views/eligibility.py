@@ -152,43 +152,39 @@ INDEFINITE = N_("Indefinite")
 INDEFINITE_WORDS = ("бессрочно", "бессрочная", "без срока", "мерзімсіз", "indefinite", "∞")
 
 PARENT = N_("Parent")
+MOTHER = N_("Mother")
+FATHER = N_("Father")
 ADOPTIVE_PARENT = N_("Adoptive parent")
 GUARDIAN = N_("Guardian or trustee")
 OTHER = N_("Other")
+# The buttons: a mother or a father answers "parent" for the screening (p.3) and the
+# relation the /apply wizard offers to keep (RELATION); "parent" itself is only typed.
 REPRESENTATIVE_CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "parent",
-        PARENT,
-        (
-            "родитель",
-            "мать",
-            "отец",
-            "мама",
-            "папа",
-            "ата-ана",
-            "ана",
-            "әке",
-            "parent",
-            "mother",
-            "father",
-            "1",
-        ),
-    ),
+    ("mother", MOTHER, ("мать", "мама", "ана", "анасы", "mother")),
+    ("father", FATHER, ("отец", "папа", "әке", "әкесі", "father")),
     (
         "adoptive_parent",
         ADOPTIVE_PARENT,
-        ("усыновитель", "удочеритель", "асырап алушы", "adoptive", "2"),
+        ("усыновитель", "удочеритель", "асырап алушы", "adoptive", "3"),
     ),
     (
         "guardian",
         GUARDIAN,
-        ("опекун", "попечитель", "қорғаншы", "қамқоршы", "guardian", "trustee", "3"),
+        ("опекун", "попечитель", "қорғаншы", "қамқоршы", "guardian", "trustee", "4"),
     ),
-    ("other", OTHER, ("другое", "другой", "басқа", "other", "4")),
-    ("unknown", NOT_SURE, (*NOT_SURE_WORDS, "5")),
+    ("other", OTHER, ("другое", "другой", "басқа", "other", "5")),
+    ("unknown", NOT_SURE, (*NOT_SURE_WORDS, "6")),
 )
+TYPED_PARENT: tuple[str, str, tuple[str, ...]] = (
+    "parent",
+    PARENT,
+    ("родитель", "ата-ана", "parent"),
+)
+# The /apply wizard's relation, kept with the /check answers (mother or father).
+RELATION = "relation"
+PARENTS = ("mother", "father")
 REPRESENTATIVE_LABELS: Mapping[str, str] = {
-    code: label for code, label, _w in REPRESENTATIVE_CHOICES
+    code: label for code, label, _w in (*REPRESENTATIVE_CHOICES, TYPED_PARENT)
 }
 YES_NO_LABELS: Mapping[str, str] = {"yes": YES, "no": NO, "unknown": NOT_SURE}
 
@@ -219,6 +215,8 @@ def stored(question: str, value: str) -> dict[str, str]:
     "unknown": all "unknown", one named: that one "yes", the others not asked)."""
     if question == DISABILITY and value not in ("yes", "no", "unknown"):
         return {DISABILITY: "yes", DISABILITY_UNTIL: value}
+    if question == REPRESENTATIVE and value in PARENTS:
+        return {REPRESENTATIVE: "parent", RELATION: value}
     if question == EXCLUSIONS:
         if value == "none":
             return dict.fromkeys(EXCLUSION_KEYS, "no")
@@ -230,6 +228,8 @@ def stored(question: str, value: str) -> dict[str, str]:
 
 def keys_of(question: str) -> tuple[str, ...]:
     """The answer keys a question fills (to forget them on "Back")."""
+    if question == REPRESENTATIVE:
+        return (REPRESENTATIVE, RELATION)
     return EXCLUSION_KEYS if question == EXCLUSIONS else (question,)
 
 
@@ -251,6 +251,8 @@ def answer_label(tr: Tr, question: str, value: str) -> str:
     for code, label in choices(question):
         if code == value:
             return tr(label)
+    if question == REPRESENTATIVE and value in REPRESENTATIVE_LABELS:
+        return tr(REPRESENTATIVE_LABELS[value])
     try:
         return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
     except ValueError:
@@ -281,7 +283,7 @@ def parse_typed(
     if not text.strip():
         return Parsed(error="empty")
     if question == REPRESENTATIVE:
-        for code, label, words in REPRESENTATIVE_CHOICES:
+        for code, label, words in (*REPRESENTATIVE_CHOICES, TYPED_PARENT):
             if matches(i18n, text, label, words):
                 return Parsed(value=code)
         return Parsed(error="choice")
