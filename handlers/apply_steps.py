@@ -624,9 +624,11 @@ def store_answer(code: str, value: Value, draft: Draft) -> None:
 
 
 def first_missing(draft: Draft) -> str | None:
-    """The first active step without an answer (optional steps count as answered when skipped)."""
+    """The first active step without an answer (optional steps count as answered when skipped),
+    or with an answer taken from /check or /estimate and not yet kept at its step."""
     for step in active_steps(draft.answers):
-        if not has_value(step.code, draft):
+        fields = FIELDS_OF.get(step.code, (step.code,))
+        if not has_value(step.code, draft) or any(item in draft.prefilled for item in fields):
             return step.code
     return None
 
