@@ -135,6 +135,15 @@ class ReminderOfficial:
     kind: ClassVar[str] = "reminder_official"
 
 
+@dataclass(frozen=True, slots=True)
+class RatingAsked:
+    """The one question for a 1–5 rating (issue 12 item 6); ``occasion`` is a
+    bot.usecases.feedback.Occasion value: "decision" or "payment"."""
+
+    kind: ClassVar[str] = "rating_asked"
+    occasion: str
+
+
 Payload = (
     Taken
     | DocumentsRequested
@@ -152,6 +161,7 @@ Payload = (
     | ReminderDisabilityEnd
     | ReminderNewSchoolYear
     | ReminderOfficial
+    | RatingAsked
 )
 
 KINDS: dict[str, type[Payload]] = {
@@ -173,6 +183,7 @@ KINDS: dict[str, type[Payload]] = {
         ReminderDisabilityEnd,
         ReminderNewSchoolYear,
         ReminderOfficial,
+        RatingAsked,
     )
 }
 
@@ -296,6 +307,8 @@ def decode(kind: str, params: Mapping[str, Any]) -> Payload:
             part=_optional_int(params.get("part")),
             parts=_optional_int(params.get("parts")),
         )
+    if cls is RatingAsked:
+        return RatingAsked(occasion=str(params.get("occasion") or ""))
     if cls in REMINDERS.values():
         return cls(event=_date(params["event"]))  # type: ignore[call-arg]
     return ReminderOfficial()

@@ -36,6 +36,7 @@ from aiogram.utils.i18n import I18n
 from bot.context import AppContext
 from bot.i18n import N_, _, current
 from bot.usecases import consent as consent_service
+from bot.usecases import funnel
 from bot.usecases.applications import (
     IncompleteDraft,
     OtherApplication,
@@ -60,6 +61,7 @@ from bot.usecases.drafts import (
     known_birth,
     prefill,
 )
+from bot.usecases.funnel import Milestone
 from bot.usecases.privacy import DRAFT_DESTINY
 from bot.views import consent as consent_view
 from bot.views import official as official_view
@@ -471,6 +473,7 @@ def typed_field(i18n: I18n, text: str | None, draft: Draft) -> str | None:
 
 
 async def show_summary(turn: Turn, draft: Draft, prefix: str | None = None) -> None:
+    await funnel.reached(turn.app, turn.user_id, Milestone.SUMMARY)
     others = await existing_claims(turn.app, draft.answers, turn.app.clock.today())
     lines = summary_lines(turn, draft, others)
     if prefix:
@@ -725,6 +728,7 @@ async def consent_refused(turn: Turn, answered: str) -> None:
 
 async def resume_or_start(turn: Turn) -> None:
     """Continue the saved draft at its step, or begin a new one."""
+    await funnel.reached(turn.app, turn.user_id, Milestone.CONSENTED)
     draft = await load_draft(turn)
     await turn.state.set_state(ApplyStates.wizard)
     if draft.step in (*BY_CODE, SUMMARY):
@@ -868,8 +872,10 @@ async def start_from(turn: Turn, application_id: int, *, renewal: bool) -> None:
     new school certificate. Only the missing answers are asked, then the summary, where
     everything kept can be corrected. It is sent as a new application (own number, card,
     audit)."""
+    await funnel.reached(turn.app, turn.user_id, Milestone.STARTED)
     if await consent_missing(turn):
         return
+    await funnel.reached(turn.app, turn.user_id, Milestone.CONSENTED)
     if (await load_draft(turn)).step:  # an unfinished application first
         await resume_or_start(turn)
         return
@@ -935,6 +941,7 @@ async def on_apply(
     message: Message, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
 ) -> None:
     turn = message_turn(message, state, app, i18n, bot)
+    await funnel.reached(app, turn.user_id, Milestone.STARTED)
     if await consent_missing(turn):
         return
     await resume_or_start(turn)

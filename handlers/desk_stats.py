@@ -1,6 +1,7 @@
 """/stats for the Department's desk (issue 13 items 1 and 4): the time to decision
 (median, 90th percentile, working days) and two PNG charts — applications per week by
-status, money paid and forecast per quarter — in the staff language. handlers/staff.py's
+status, money paid and forecast per quarter — in the staff language; the parents' ratings
+and the application funnel per ISO week (issue 12 item 6, bot/views/feedback.py). handlers/staff.py's
 /stats calls these after its counts; the numbers come from bot/usecases/desk_stats.py,
 the pictures from bot/views/charts.py."""
 
@@ -22,6 +23,7 @@ from bot.views.charts import (
     weekly_chart,
     weekly_series,
 )
+from bot.views.feedback import funnel_lines, rating_lines
 
 
 async def stats_of(app: AppContext) -> DeskStats:
@@ -32,7 +34,14 @@ def text_lines(app: AppContext, stats: DeskStats) -> list[str]:
     """The lines /stats adds to its text (HTML-safe: numbers only)."""
     _ = Tr(app.i18n, app.settings.default_locale)
     times = stats.times
-    return decision_lines(_, times.days, times.median, times.p90, times.unknown)
+    rated = stats.ratings
+    return [
+        *decision_lines(_, times.days, times.median, times.p90, times.unknown),
+        "",
+        *rating_lines(_, rated.count, rated.average, rated.comments, rated.skipped),
+        "",
+        *funnel_lines(_, stats.funnel),
+    ]
 
 
 async def send_charts(message: Message, app: AppContext, stats: DeskStats) -> None:

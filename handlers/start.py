@@ -1,9 +1,11 @@
-"""/start, /language, /help: greeting in both languages, language choice, main menu."""
+"""/start, /language, /help: greeting in both languages, language choice, main menu.
+``/start <source>`` (a deep link t.me/<bot>?start=<source>) records where the user came
+from for the funnel (bot.usecases.funnel); an invalid parameter is ignored."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -12,6 +14,7 @@ from aiogram.utils.i18n import I18n
 from bot.catalogues import LANGUAGES
 from bot.context import AppContext
 from bot.i18n import N_, Tr, _, switch, telegram_language
+from bot.usecases import funnel
 from bot.views.ui import MENU_LANGUAGE, Said, main_menu
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский"}
@@ -62,10 +65,15 @@ async def ask_language(message: Message, i18n: I18n) -> None:
     await message.answer(greeting(i18n), reply_markup=language_keyboard(telegram_language(user)))
 
 
-async def on_start(message: Message, app: AppContext, state: FSMContext, i18n: I18n) -> None:
+async def on_start(
+    message: Message, app: AppContext, state: FSMContext, i18n: I18n, command: CommandObject
+) -> None:
     user = message.from_user
     if user is None:
         return
+    source = funnel.parse_source(command.args)
+    if source is not None:
+        await funnel.came_from(app, user.id, source)
     if await app.languages.get(user.id) is None:
         await ask_language(message, i18n)
         return

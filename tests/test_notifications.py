@@ -62,6 +62,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "reminder_disability_end": {"event": "2026-03-31"},
     "reminder_new_school_year": {"event": "2026-09-01"},
     "reminder_official": {},
+    "rating_asked": {"occasion": "payment"},
     "term_digest": {
         "date": "2025-12-25",
         "due": [["ALA-2025-000007", 8, 8]],

@@ -23,6 +23,7 @@ from bot.payloads import (
     QuarterCorrected,
     QuarterLine,
     QuarterPaid,
+    RatingAsked,
     Rejected,
     ReminderAge18,
     ReminderCertificateEnd,
@@ -65,6 +66,7 @@ EXAMPLES: list[Payload] = [
     ReminderDisabilityEnd(event=dt.date(2026, 3, 31)),
     ReminderNewSchoolYear(event=dt.date(2026, 9, 1)),
     ReminderOfficial(),
+    RatingAsked(occasion="decision"),
 ]
 
 

@@ -124,7 +124,8 @@ async def test_take_approve_and_mark_paid_tell_the_parent_once(
     assert len(messages_with(tg, parent.id, TAKEN[language])) == 1
     assert len(messages_with(tg, parent.id, APPROVED[language])) == 1
     assert len(messages_with(tg, parent.id, PAID[language])) == 1
-    assert len(tg.messages(parent.id)) == 3
+    # and the rating question after the decision and after the first payment (issue 12 item 6)
+    assert len(tg.messages(parent.id)) == 3 + 2
     stored = await application(staffbot.app, application_id)
     assert stored.status == "approved" and stored.assigned_staff_id == 501
 

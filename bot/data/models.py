@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -332,3 +333,59 @@ class InboundUpdate(Base):
     owner: Mapped[str | None] = mapped_column(String(64))  # the process handling it
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Rating(Base):
+    """A parent's 1–5 rating of the service (issue 12 item 6), asked once per application
+    and occasion (after the decision, after the first paid quarter): the row is written
+    when the question is queued, so it is never asked again. ``score`` None and
+    ``skipped`` False: not answered yet. ``comment`` is the parent's own text (personal
+    data it may hold: never logged, HTML-escaped when shown, erased by /deletedata)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("application_id", "occasion"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    occasion: Mapped[str] = mapped_column(String(16))  # decision | payment
+    asked_on: Mapped[dt.date] = mapped_column(Date)  # Asia/Almaty
+    score: Mapped[int | None] = mapped_column(Integer)
+    skipped: Mapped[bool] = mapped_column(default=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class FunnelVisitor(Base):
+    """The funnel's only link to a Telegram user (issue 12 item 6): the deep-link source
+    the user first came with and the random token of the user's current journey (drafts
+    up to one sent application; a new token after each sent one). /deletedata deletes
+    the row, and the events of the current token lose it: no funnel row then leads back
+    to the user."""
+
+    __tablename__ = "funnel_visitors"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    source: Mapped[str | None] = mapped_column(String(64))
+    journey: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class FunnelEvent(Base):
+    """One milestone of one journey (started, consented, summary, sent) on an Asia/Almaty
+    day, with the source of the user — counts only: no user id, no answer. The random
+    ``journey`` token (unique with the milestone) counts a repeated /apply once; it is
+    NULL once unlinked."""
+
+    __tablename__ = "funnel_events"
+    __table_args__ = (
+        UniqueConstraint("journey", "milestone"),
+        Index("ix_funnel_events_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey: Mapped[str | None] = mapped_column(String(32))
+    milestone: Mapped[str] = mapped_column(String(16))
+    day: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(64))

@@ -23,7 +23,7 @@ from bot.data.numbers import next_number
 from bot.data.status import ApplicationView, load_views
 from bot.outbox import store as outbox
 from bot.outbox.messages import enqueue_publish
-from bot.usecases import documents
+from bot.usecases import documents, funnel
 from bot.usecases.cards import ApplicationRef
 from bot.usecases.drafts import INDEFINITE, Answers, FileRecord, Relation
 from bot.usecases.transitions import Done, StaffActionError, StaffMember, perform
@@ -217,6 +217,7 @@ async def submit(
         session.add(application)
         await session.flush()
         application_id = application.id
+        await funnel.record(session, user_id, funnel.Milestone.SENT, today)
         # The staff card is queued in the same transaction: no application without its card.
         if app.settings.staff_chat_id is not None:
             await enqueue_publish(session, app, application_id)

@@ -1,6 +1,8 @@
 """What /stats adds for the Department's desk (issue 13 items 1 and 4): the time to
 decision in working days (median and 90th percentile) and the data of its two charts —
-applications per week by status, money paid and forecast per quarter.
+applications per week by status, money paid and forecast per quarter; the parents'
+ratings and the application funnel per ISO week (issue 12 item 6: bot.usecases.feedback,
+bot.usecases.funnel).
 
 Time to decision: the working days (core.workdays, Labour Code Art. 84, 85 calendar)
 after the day of submission up to the day of the decision (Asia/Almaty), 0 for a
@@ -26,8 +28,11 @@ from decimal import Decimal
 from bot.clock import ALMATY
 from bot.context import AppContext
 from bot.data import desk
+from bot.usecases.feedback import Ratings, ratings
 from bot.usecases.forecast import budget_forecast
+from bot.usecases.funnel import funnel
 from core.forecast import Forecast
+from core.funnel import Funnel
 from core.months import Month
 from core.workdays import CalendarUnknown, working_days_between
 
@@ -86,6 +91,8 @@ class DeskStats:
     submissions: tuple[tuple[dt.date, str], ...]
     paid: tuple[tuple[tuple[Month, ...], Decimal], ...]
     forecast: Forecast
+    funnel: Funnel  # issue 12 item 6: started / consented / summary / sent per ISO week
+    ratings: Ratings  # the parents' 1–5 ratings
 
 
 async def desk_stats(app: AppContext) -> DeskStats:
@@ -100,4 +107,6 @@ async def desk_stats(app: AppContext) -> DeskStats:
         submissions=tuple(submissions),
         paid=tuple((months_of(months), amount) for months, amount in paid),
         forecast=await budget_forecast(app),
+        funnel=await funnel(app),
+        ratings=await ratings(app),
     )

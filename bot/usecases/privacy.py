@@ -28,6 +28,12 @@ What happens to what (the decision, also in README "Personal data"):
   dates and the history of status changes stay, so the Department can still show
   that an application existed and was withdrawn. Withdrawing the consent alone
   leaves a withdrawn application as it is.
+- **The funnel and the ratings** (issue 12 item 6): /deletedata deletes the user's link
+  to the funnel (``funnel_visitors``: user id, first deep-link source, the current
+  journey's token) and clears that token from the journey's events, so the counts that
+  stay lead back to nobody (bot/usecases/funnel.py); the comments of the user's ratings
+  (their own words) are erased, the scores (numbers, on applications the Department
+  keeps) stay. Withdrawing the consent alone leaves both.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ from bot.data.models import Application, Attachment, AuditEntry
 from bot.i18n import N_, Tr
 from bot.outbox import store as outbox
 from bot.outbox.messages import refresh_card_later
-from bot.usecases import documents
+from bot.usecases import documents, feedback, funnel
 from bot.usecases.consent import active_consent
 from bot.usecases.consent import withdraw as withdraw_consent
 from core.status import Actor, Status
@@ -216,6 +222,10 @@ async def carry_out(
     await drafts.forget(bot_id=bot_id, chat_id=chat_id, user_id=user_id)
     await documents.store(app).clear_drafts(user_id)  # the files kept for the draft
     sent = await sent_applications(app, user_id)
+    if reason == DELETION:  # the funnel's link to the user, the comments of the ratings
+        async with app.sessionmaker() as session, session.begin():
+            await funnel.forget(session, user_id)
+            await feedback.forget(session, user_id)
     erased = await _record(app, user_id, reason, sent, now)
     return Outcome(had_consent, tuple(sent), tuple(erased))
 

@@ -67,6 +67,7 @@ from bot.payloads import (
 from bot.payloads import Overpayment as OverpaymentNotice
 from bot.textfit import parts_of, relayed, relayed_caption
 from bot.usecases.cards import QuarterRef
+from bot.usecases.feedback import Occasion, ask_rating
 from core.months import Month
 from core.schedule import Estimate, Stop, StopReason
 from core.status import (
@@ -462,6 +463,8 @@ async def _perform_in(
         )
     if notice is not None:
         await notify(session, application, notice, link=action is Action.REQUEST_DOCUMENTS)
+        if isinstance(notice, (Approved, Rejected)):  # the rating question follows, once
+            await ask_rating(session, application, Occasion.DECISION, app.clock.today())
     if actor is Actor.PARENT:
         if action is Action.WITHDRAW:
             text = Tr(app.i18n, app.settings.default_locale)(
@@ -619,6 +622,7 @@ async def mark_quarter_paid(app: AppContext, quarter_id: int, who: StaffMember) 
             QuarterPaid(_quarter_line(quarter)),
             dedupe_key=f"paid:{quarter.id}" + (f":{corrections}" if corrections else ""),
         )
+        await ask_rating(session, application, Occasion.PAYMENT, app.clock.today())  # once
         done = Done(application.id, application.number, application.status, application.status)
     outbox.wake(app.sessionmaker)
     return done

@@ -29,6 +29,7 @@ from bot.payloads import (
     QuarterCorrected,
     QuarterLine,
     QuarterPaid,
+    RatingAsked,
     Rejected,
     ReminderAge18,
     ReminderCertificateEnd,
@@ -43,7 +44,7 @@ from bot.payloads import (
 )
 from bot.staff_payloads import STAFF_KINDS, RegisterOpen
 from bot.staff_payloads import decode as decode_staff
-from bot.views import official, term
+from bot.views import feedback, official, term
 from bot.views.context import ViewContext
 from bot.views.eligibility import paragraph
 from bot.views.fmt import Html, fmt, plain
@@ -368,6 +369,10 @@ def _reminder_official(_: Tr, number: str, p: ReminderOfficial, language: str) -
     return fmt(_(official.REMINDER), number=number, button=_(official.FILED_BUTTON))
 
 
+def _rating_asked(_: Tr, number: str, p: RatingAsked, language: str) -> str:
+    return feedback.question(_, number, p.occasion)
+
+
 def render_notice(_: Tr, number: str, p: Payload, language: str) -> str:
     """The text of one typed notification (one renderer per kind; mypy checks the match
     is exhaustive)."""
@@ -404,6 +409,8 @@ def render_notice(_: Tr, number: str, p: Payload, language: str) -> str:
             return _reminder_new_school_year(_, number, p, language)
         case ReminderOfficial():
             return _reminder_official(_, number, p, language)
+        case RatingAsked():
+            return _rating_asked(_, number, p, language)
     assert_never(p)
 
 
@@ -420,11 +427,15 @@ def renew_markup(
 ) -> dict[str, Any] | None:
     """The «Renew» button of the certificate-end and 1 September reminders (issue 12 item 3):
     handlers.apply.Renew ("renew:<application id>") starts a new draft from the application;
-    the register button of the notice a quarter opens with (issue 13 item 2)."""
+    the register button of the notice a quarter opens with (issue 13 item 2); the buttons
+    1…5 and «Skip» of the rating question (issue 12 item 6, handlers/feedback.py)."""
     if kind == RegisterOpen.kind and params is not None:
         notice = decode_staff(kind, params)
         if isinstance(notice, RegisterOpen):
             return term.register_open_markup(Tr(context.i18n, language), notice)
+    if kind == RatingAsked.kind and application_id is not None and params is not None:
+        occasion = str(params.get("occasion") or "")
+        return feedback.rating_markup(Tr(context.i18n, language), application_id, occasion)
     if kind not in RENEWABLE or application_id is None:
         return None
     label = Tr(context.i18n, language)(RENEW)

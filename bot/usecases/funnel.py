@@ -1,0 +1,128 @@
+"""The application funnel (issue 12 item 6): how far parents get with /apply — started,
+consented, reached the summary, sent — per ISO week, and where they came from (the
+deep link ``t.me/<bot>?start=<source>`` they first opened).
+
+What is stored, and why nothing identifies a parent:
+
+- ``funnel_events``: one row per milestone of a *journey* (the drafts of one user up to
+  one sent application), with the Asia/Almaty day (the injected Clock) and the source.
+  No user id, no answer, no name. The journey is a random token, unique with the
+  milestone, so a repeated /apply or a summary shown again counts once.
+- ``funnel_visitors``: the user id with the first deep-link source and the token of the
+  current journey — the only link between a user and the events. After a sent
+  application the token is replaced (the events of the sent journey are linked to
+  nobody any more); /deletedata (bot/usecases/privacy.py) deletes the row and clears
+  the token from the events of the current journey. What stays are counts.
+
+Recording costs one small transaction at a milestone only (the /apply command, the
+consent, the summary, sending; a /start with a deep link), never on other updates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.data.models import FunnelEvent, FunnelVisitor
+from core.funnel import WEEKS, Funnel, Milestone, funnel_of, monday_of, parse_source
+
+__all__ = [
+    "Funnel",
+    "Milestone",
+    "came_from",
+    "forget",
+    "funnel",
+    "parse_source",
+    "reached",
+    "record",
+]
+
+
+def _insert(session: AsyncSession, entity: type[FunnelVisitor | FunnelEvent]) -> Any:
+    """INSERT … that can take ON CONFLICT DO NOTHING, in the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(entity)
+    return sqlite_insert(entity)
+
+
+def _token() -> str:
+    return secrets.token_hex(16)
+
+
+async def _visitor(session: AsyncSession, user_id: int, source: str | None = None) -> FunnelVisitor:
+    """The user's visitor row, created if missing (with ``source`` as the first touch)."""
+    await session.execute(
+        _insert(session, FunnelVisitor)
+        .values(user_id=user_id, source=source, journey=_token())
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    visitor = await session.get(FunnelVisitor, user_id, populate_existing=True)
+    assert visitor is not None
+    return visitor
+
+
+async def came_from(app: AppContext, user_id: int, source: str) -> None:
+    """The user opened a deep link with ``source``: kept if the user has none yet (the
+    first source the user came with counts; a later link does not replace it)."""
+    async with app.sessionmaker() as session, session.begin():
+        visitor = await _visitor(session, user_id, source)
+        if visitor.source is None:
+            visitor.source = source
+
+
+async def record(session: AsyncSession, user_id: int, milestone: Milestone, day: dt.date) -> None:
+    """Count ``milestone`` for the user's current journey (once), in the caller's
+    transaction; SENT ends the journey (a new token for the next one)."""
+    visitor = await _visitor(session, user_id)
+    await session.execute(
+        _insert(session, FunnelEvent)
+        .values(journey=visitor.journey, milestone=milestone.value, day=day, source=visitor.source)
+        .on_conflict_do_nothing(index_elements=["journey", "milestone"])
+    )
+    if milestone is Milestone.SENT:
+        visitor.journey = _token()
+
+
+async def reached(app: AppContext, user_id: int, milestone: Milestone) -> None:
+    """Count ``milestone`` for the user (its own transaction; the day by the Clock)."""
+    async with app.sessionmaker() as session, session.begin():
+        await record(session, user_id, milestone, app.clock.today())
+
+
+async def forget(session: AsyncSession, user_id: int) -> None:
+    """/deletedata: the user's link to the funnel goes (the counts stay, linked to nobody)."""
+    visitor = await session.get(FunnelVisitor, user_id)
+    if visitor is None:
+        return
+    await session.execute(
+        update(FunnelEvent)
+        .where(FunnelEvent.journey == visitor.journey)
+        .values(journey=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.delete(visitor)
+
+
+# ------------------------------------------------------------------- /stats
+
+
+async def funnel(app: AppContext, weeks: int = WEEKS) -> Funnel:
+    """The funnel for /stats on the bot's today (injected Clock)."""
+    today = app.clock.today()
+    since = monday_of(today) - dt.timedelta(weeks=weeks - 1)
+    async with app.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(FunnelEvent.day, FunnelEvent.milestone, FunnelEvent.source, func.count())
+                .where(FunnelEvent.day >= since)
+                .group_by(FunnelEvent.day, FunnelEvent.milestone, FunnelEvent.source)
+            )
+        ).all()
+    return funnel_of([(d, m, s, int(c)) for d, m, s, c in rows], today, weeks)
