@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import weakref
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,6 +17,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.data import write_gate
+
+# The write gate of each SQLite engine (its FSM writer engine shares it).
+_GATES: weakref.WeakKeyDictionary[Engine, write_gate.WriteGate] = weakref.WeakKeyDictionary()
+
 
 def create_engine(
     url: str | URL,
@@ -23,8 +29,10 @@ def create_engine(
     autocommit: bool = False,
     pool_size: int | None = None,
     max_overflow: int | None = None,
+    gate: write_gate.WriteGate | None = None,
 ) -> AsyncEngine:
-    """Create the async engine; SQLite gets its folder, WAL (synchronous=NORMAL) and foreign keys.
+    """Create the async engine; SQLite gets its folder, WAL (synchronous=NORMAL), foreign
+    keys and a write gate (bot/data/write_gate.py; `gate`: share another engine's).
 
     ``autocommit=True`` (SQLite): every statement commits on its own — see
     `create_fsm_writer`.  ``pool_size``/``max_overflow`` (PostgreSQL; settings
@@ -55,6 +63,9 @@ def create_engine(
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        gate = gate or write_gate.WriteGate()
+        write_gate.install(engine.sync_engine, gate, autocommit=autocommit)
+        _GATES[engine.sync_engine] = gate
         return engine
     pool: dict[str, Any] = {}
     if pool_size is not None:
@@ -79,7 +90,7 @@ def create_fsm_writer(engine: AsyncEngine) -> AsyncEngine | None:
     database = url.database or ""
     if url.get_backend_name() != "sqlite" or not database or "memory" in database:
         return None
-    return create_engine(url, autocommit=True)
+    return create_engine(url, autocommit=True, gate=_GATES.get(engine.sync_engine))
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

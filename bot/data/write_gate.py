@@ -1,0 +1,128 @@
+"""One writer at a time, queued in the event loop (SQLite).
+
+SQLite lets one connection write at a time.  Without a gate, every pooled
+connection that wants to write while another one holds the lock sleeps in
+SQLite's busy handler (1, 2, 5 … 100 ms steps) in its driver thread: under load
+the writers convoy, a lock freed after 1 ms is taken up to 100 ms later, and a
+writer that keeps losing gives up after the busy timeout ("database is locked":
+an outbox claim or an inbox done mark failed).  The gate makes the writers of
+this process queue in the event loop instead: a connection takes the gate before
+its first INSERT/UPDATE/DELETE and gives it back when its transaction commits or
+rolls back (autocommit connections: after the statement), the next writer in
+line gets it at once (FIFO).  SQLite's own lock and busy timeout stay for other
+processes on the same file.
+
+Installed by bot/data/engine.py on SQLite engines (the FSM writer engine shares
+its main engine's gate).  It waits only inside SQLAlchemy's greenlet (the async
+engine); elsewhere it stays out of the way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections import deque
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.util.concurrency import await_, in_greenlet
+
+WAIT_LIMIT = 30.0  # seconds, like the busy timeout: then "database is locked"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+class WriteGate:
+    """A FIFO mutex owned by a DBAPI connection (re-entrant for its owner)."""
+
+    def __init__(self) -> None:
+        self.holder: object | None = None
+        self._waiters: deque[tuple[object, asyncio.Future[None]]] = deque()
+
+    def acquire(self, holder: object) -> None:
+        """Take the gate for `holder`; called inside the greenlet of an async execute."""
+        if self.holder is holder:
+            return
+        if self.holder is None and not self._waiters:
+            self.holder = holder
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((holder, future))
+        try:
+            await_(asyncio.wait_for(future, WAIT_LIMIT))
+        except BaseException as error:
+            if self.holder is holder:  # handed over just as the wait ended
+                self.release(holder)
+            if isinstance(error, TimeoutError):
+                raise sqlite3.OperationalError("database is locked (write gate)") from None
+            raise
+
+    def release(self, holder: object) -> None:
+        if self.holder is not holder:
+            return
+        self.holder = None
+        while self._waiters:
+            waiter, future = self._waiters.popleft()
+            if not future.done():
+                self.holder = waiter
+                future.set_result(None)
+                return
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for _, future in self._waiters if not future.done())
+
+
+def _owner(connection: Any) -> object:
+    """The DBAPI connection behind a pool's proxy (SQLAlchemy passes either)."""
+    return getattr(connection, "dbapi_connection", None) or connection
+
+
+def _is_write(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() in _WRITES
+
+
+def install(engine: Engine, gate: WriteGate, *, autocommit: bool) -> None:
+    """Gate the writes of `engine` (a sync Engine: AsyncEngine.sync_engine)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if _is_write(statement) and in_greenlet():
+            gate.acquire(_owner(conn.connection))
+
+    if autocommit:  # each statement is its own transaction
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _after(conn: Any, *_args: Any) -> None:
+            gate.release(_owner(conn.connection))
+
+        @event.listens_for(engine, "handle_error")
+        def _failed(context: Any) -> None:
+            connection = context.connection
+            if connection is not None and connection.connection is not None:
+                gate.release(_owner(connection.connection))
+
+    dialect: Any = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            gate.release(_owner(dbapi_connection))
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            gate.release(_owner(dbapi_connection))
+
+    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+    @event.listens_for(engine.pool, "close")
+    def _closed(dbapi_connection: Any, _record: Any) -> None:
+        gate.release(dbapi_connection)
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _invalidated(dbapi_connection: Any, _record: Any, _error: Any) -> None:
+        gate.release(dbapi_connection)
