@@ -10,11 +10,10 @@ the staff commands of handlers/staff.py.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, Filter
+from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     BufferedInputFile,
@@ -33,9 +32,7 @@ from bot.views.desk import forecast_chart, forecast_series, forecast_text
 from bot.views.fmt import b, fmt, join
 from bot.views.formatting import money
 from core.forecast import QuarterKey
-from handlers.staff import authorised, member
-
-log = logging.getLogger(__name__)
+from handlers._staff import NotAuthorised, member, not_staff, on_refused
 
 
 class RegisterAction(CallbackData, prefix="dmr"):
@@ -53,18 +50,6 @@ class RegisterOpen(CallbackData, prefix="dmo"):
     quarter: int
 
 
-class NotAuthorised(Filter):
-    async def __call__(self, query: CallbackQuery, app: AppContext) -> bool:
-        chat_id = query.message.chat.id if query.message is not None else None
-        return not authorised(app, chat_id, query.from_user)
-
-
-async def on_refused(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
-    log.info("desk button refused for user %s", query.from_user.id)
-    callback_answer.text = _("Only the Department's staff can do this, in the staff chat.")
-    callback_answer.show_alert = True
-
-
 def _staff_language(app: AppContext) -> str:
     return app.settings.default_locale
 
@@ -74,8 +59,7 @@ def _title(key: QuarterKey, school_year: str) -> str:
 
 
 async def on_register(message: Message, command: CommandObject, app: AppContext) -> None:
-    if not authorised(app, message.chat.id, message.from_user):
-        await message.reply(_("This command is for the Department's staff in the staff chat."))
+    if await not_staff(message, app):
         return
     try:
         key = registers.parse_quarter(command.args, app.clock.today())
@@ -232,8 +216,7 @@ async def on_register_button(
 
 
 async def on_forecast(message: Message, app: AppContext) -> None:
-    if not authorised(app, message.chat.id, message.from_user):
-        await message.reply(_("This command is for the Department's staff in the staff chat."))
+    if await not_staff(message, app):
         return
     result = await budget.budget_forecast(app)
     language = _staff_language(app)

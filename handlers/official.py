@@ -1,11 +1,14 @@
 """The official request number (p.6): the parent presses «I have filed officially» (after
-Send, in /status) and sends the number; it is checked and kept on the application."""
+Send, in /status) and sends the number; staff record it from the card («🏛 Official
+request No.»: the clerk who pressed is asked for it) or reply to the card with /official
+NUMBER. Every path checks it the same way (bot.views.official.parse_request_number) and
+keeps it on the application, audited, the card refreshed (bot.usecases.official)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -15,12 +18,26 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.context import AppContext
 from bot.i18n import _
-from bot.usecases.cards import replied_application
+from bot.usecases.cards import ApplicationRef, replied_application
 from bot.usecases.official import record_by_parent, record_by_staff
-from bot.usecases.transitions import StaffActionError, StaffMember
+from bot.usecases.transitions import StaffActionError
 from bot.views import official as view
+from bot.views.cards import CardAction
 from bot.views.fmt import fmt
 from bot.views.ui import CANCEL, CANCEL_WORDS, Said, main_menu
+from core.status import takes_official_request
+from handlers._staff import (
+    CardApplication,
+    InDialog,
+    StaffDialog,
+    ask_again,
+    error_text,
+    free_for_dialog,
+    member,
+    prompt,
+    refresh,
+    refuse,
+)
 from handlers.eligibility import FreeText, NotText
 
 
@@ -114,7 +131,7 @@ async def on_staff_official(message: Message, command: CommandObject, app: AppCo
             app,
             application_id=application_id,
             official_request=number,
-            who=StaffMember(user.id, user.full_name[:200] if user.full_name else None),
+            who=member(user),
         )
     except StaffActionError as error:
         await message.reply(
@@ -124,6 +141,96 @@ async def on_staff_official(message: Message, command: CommandObject, app: AppCo
     await message.reply(
         fmt(_(view.STAFF_SAVED), number=recorded.official_request, application=recorded.number)
     )
+
+
+# ------------------------------------------------------------------ the card's button
+
+
+def _question(application: ApplicationRef) -> str:
+    """The request for the number, with the number recorded now (if any)."""
+    question: str = fmt(_(view.STAFF_ASK), number=application.number)
+    if application.official_request:
+        question += " " + fmt(_(view.STAFF_REPLACES), official=application.official_request)
+    return question
+
+
+async def on_card_button(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    application: ApplicationRef,
+    app: AppContext,
+    bot: Bot,
+    state: FSMContext,
+) -> None:
+    """«🏛 Official request No.» on a card: the clerk who pressed is asked for the number;
+    a card drawn before the application was refused or withdrawn says it is not possible."""
+    if not await free_for_dialog(app, callback_answer, query.from_user, None):
+        return
+    if not takes_official_request(application.status):
+        refuse(callback_answer, StaffActionError("not_allowed"))
+        await refresh(bot, app, application.id)
+        return
+    await prompt(
+        bot,
+        app,
+        state,
+        query.from_user,
+        StaffDialog.official_number,
+        application,
+        _question(application),
+        was=application.official_request,
+    )
+
+
+async def on_card_answer(
+    message: Message,
+    app: AppContext,
+    state: FSMContext,
+    application_id: int,
+    dialog: dict[str, Any],
+) -> None:
+    """The number typed: checked as the parent's, recorded unless another number was
+    recorded since the question (then said, and asked again: nothing is lost)."""
+    user = message.from_user
+    assert user is not None
+    again = _(view.STAFF_AGAIN)
+    number = view.parse_request_number(message.text)
+    if number is None:
+        await ask_again(message, state, dialog, _(view.STAFF_BAD) + " " + again)
+        return
+    was = dialog.get("was")
+    try:
+        recorded = await record_by_staff(
+            app,
+            application_id=application_id,
+            official_request=number,
+            who=member(user),
+            expected=was if isinstance(was, str) else None,
+        )
+    except StaffActionError as error:
+        if error.code != "official_changed":
+            await state.clear()
+            await message.reply(error_text(error))
+            return
+        await ask_again(
+            message, state, dialog, error_text(error) + " " + again, was=error.params.get("current")
+        )
+        return
+    await state.clear()
+    await message.reply(
+        fmt(_(view.STAFF_SAVED), number=recorded.official_request, application=recorded.number)
+    )
+
+
+def card_router() -> Router:
+    """The card's button and its answer (included by the staff router, after its check
+    that only staff in the staff chat press staff buttons)."""
+    r = Router(name="official_card")
+    r.callback_query.register(
+        on_card_button, CardAction.filter(F.action == "official"), CardApplication()
+    )
+    r.message.register(on_card_answer, StateFilter(StaffDialog.official_number), InDialog())
+    return r
 
 
 def staff_router(settings: Any = None) -> Router:

@@ -17,12 +17,11 @@ from bot.context import AppContext
 from bot.i18n import _
 from bot.usecases import delivery
 from bot.views.fmt import fmt
-from handlers.staff import authorised
+from handlers._staff import not_staff
 
 
 async def on_requeue(message: Message, command: CommandObject, app: AppContext) -> None:
-    if not authorised(app, message.chat.id, message.from_user):
-        await message.reply(_("This command is for the Department's staff in the staff chat."))
+    if await not_staff(message, app):
         return
     target = (command.args or "").strip()
     if not target or len(target.split()) != 1:

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from bot.data.models import AuditEntry, OutboxMessage, PaymentQuarter, TerminationEvent
 from bot.views.cards import CardAction
-from handlers.staff import ApproveConfirm, GroundPick
+from handlers.staff_decisions import ApproveConfirm
+from handlers.staff_refusal import GroundPick
 from tests.chat import start_in
 from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.staff_kit import (

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.data.models import AuditEntry, PaymentQuarter
-from handlers.staff import QuarterConfirm, QuarterPick
+from handlers.staff_payments import QuarterConfirm, QuarterPick
 from tests.conftest import STAFF_CHAT_ID, RunningBot
 from tests.staff_kit import (
     card_of,

@@ -68,6 +68,12 @@ STAFF_USAGE = N_(
     "/official NUMBER (letters, digits and dashes, up to 40)."
 )
 STAFF_SAVED = N_("Official request {number} recorded for application {application}.")
+STAFF_ASK = N_(
+    "reply with the number of the official request of application {number} (eGov Mobile "
+    "or the ЦОН receipt): letters, digits and dashes, up to 40 characters."
+)
+STAFF_REPLACES = N_("Recorded now: {official}; your number replaces it.")
+STAFF_AGAIN = N_("Reply to this message with the number, or /cancel.")
 STAFF_NOT_OPEN = N_(
     "The official request number is recorded only on an application awaiting the decision "
     "or approved."
