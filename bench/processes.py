@@ -400,6 +400,15 @@ async def run_cluster(count: int, args: argparse.Namespace) -> dict[str, Any]:
                 reader.cancel()
             await tg.stop()
             files.close()
+            for index in range(count):
+                logged = Path(logs.name, f"bot{index}.log").read_text(errors="replace")
+                problems = [
+                    line for line in logged.splitlines() if " WARNING " in line or " ERROR " in line
+                ]
+                if problems:
+                    print(
+                        f"        bot process {index} logged {len(problems)} warning(s)/error(s), the first: {problems[0][:300]}"
+                    )
     logs.cleanup()
     return {
         "processes": count,

@@ -7,14 +7,29 @@ import asyncio
 import logging
 import sys
 
+from pydantic import ValidationError
+
 from bot.app import BotApp
 from bot.console import run_console
 from bot.data.instances import AnotherProcess
 from bot.settings import Settings
 
 
+def settings_problem(error: ValidationError) -> str:
+    """One line for settings the bot refuses (the validators say why and what to set)."""
+    return "; ".join(
+        str(item["msg"]).removeprefix("Value error, ")
+        + (f" ({'.'.join(map(str, item['loc'])).upper()})" if item["loc"] else "")
+        for item in error.errors()
+    )
+
+
 async def main() -> int:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"error: {settings_problem(error)}", file=sys.stderr)  # one line, nothing started
+        return 2
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -4,6 +4,10 @@ of one bot process (README: "One process, or several with PostgreSQL + Redis")."
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -80,3 +84,23 @@ async def test_a_busy_process_opens_no_more_connections_than_its_pool(
         assert 2 <= peak <= 3
     finally:
         await app.close()
+
+
+def test_python_m_bot_refuses_a_pool_too_small_in_one_line(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "BOT_TOKEN": "123456789:POOL-token",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        "DATABASE_POOL_SIZE": "1",
+        "DATABASE_MAX_OVERFLOW": "0",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == [
+        "error: DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW = 1 is too small: one connection "
+        "holds the process's locks, so at least 2 are needed"
+    ]
+    assert not (tmp_path / "bot.sqlite3").exists()  # nothing started
