@@ -18,7 +18,9 @@
   in webhook mode: CPU per update (process CPU time from /proc, all threads, of every bot
   process) is compared (target: N within 10 % of 1), and the bot's answers to every user
   must be the same in both runs (application numbers masked) and every application
-  submitted.  Peak RSS is each bot process's VmHWM.
+  submitted.  Before the measured phases every process is warmed up (10 users' dialogues
+  per process, not counted: what a fresh process builds on first use is paid once per
+  process, not per update).  Peak RSS is each bot process's VmHWM.
 
 Skips (exit code 0, one line) when PostgreSQL or Redis is unreachable: it is a bench.
 """
@@ -50,6 +52,7 @@ import dialog  # noqa: E402
 SECRET = "bench-" + "Zq8xW3vR7tK2mN9pL4sJ6hG1fD5cB0aY"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TARGET_CPU_OVERHEAD = 0.10
+WARMUP_USERS = 10  # per process, before the measured phases
 NUMBER = re.compile(r"ALA-\d{4}-\d+")
 
 
@@ -349,6 +352,13 @@ async def run_cluster(count: int, args: argparse.Namespace) -> dict[str, Any]:
                 else:
                     raise SystemExit("the bot processes did not start")
                 rss_base = [proc_peak_rss_mb(p.pid) for p in processes]
+                # Warm-up, not measured: a fresh process pays once for what it builds on first
+                # use (SQLAlchemy's compiled statements, asyncpg's prepared ones per connection,
+                # pydantic validators, lazily imported modules); N processes pay it N times.
+                if args.warmup:
+                    await dialog.run_phase(
+                        tg, recorder, dialog.wizard_steps, 30_000, args.warmup * count, None
+                    )
                 phases = {}
                 for name, first_id, think in (
                     ("throughput", 10_000, None),
@@ -452,6 +462,7 @@ def show_cluster(result: dict[str, Any]) -> None:
 def main(args: argparse.Namespace) -> int:
     """``bench/dialog.py --processes N``: one webhook process, then N; exit code 1 when a
     dialogue went wrong (or, with ``--strict``, the CPU target is missed)."""
+    args.warmup = getattr(args, "warmup", WARMUP_USERS)
     if not (args.database and args.redis):
         print("--processes needs --database postgresql+asyncpg://… and --redis redis://…")
         return 2
