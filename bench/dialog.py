@@ -65,6 +65,14 @@ Same aiogram runtime for both bots
 Peak RSS: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of each child process (bot + fake
 server + simulated users); the figure before the bot was built is printed too.
 
+Production profile and several processes (bench/processes.py): ``--database
+postgresql+asyncpg://… --redis redis://…`` runs the same bench with the full bot on a scratch
+PostgreSQL database (created and dropped on that server) and Redis (``make bench-production``);
+``--processes N`` runs the dialogue against 1, then N webhook bot processes sharing them behind
+one endpoint and compares CPU per update and every user's answers (``make bench-processes``).
+Both print one line "skipped: …" and exit 0 when PostgreSQL or Redis is unreachable.
+``--pool-size``/``--max-overflow`` set the bot's DATABASE_POOL_SIZE/DATABASE_MAX_OVERFLOW.
+
 Profiling: ``--profile FILE`` writes a cProfile of the full bot's phases (cProfile
 undercounts code behind SQLAlchemy's greenlets; ``py-spy record -f raw -o OUT --
 .venv/bin/python bench/dialog.py --worker full --users 100`` gives a truer picture).
