@@ -118,7 +118,8 @@ class BotApp:
         sql_storage = SqlAlchemyStorage(sessionmaker, writer=create_fsm_writer(engine))
         storage, isolation = _storage(settings, sql_storage)
         dispatcher = DurableDispatcher(storage=storage, events_isolation=isolation, app=context)
-        dispatcher.inbox = Inbox(sessionmaker, dispatcher)  # updates stored before confirmed
+        # updates stored before confirmed
+        dispatcher.inbox = Inbox(sessionmaker, dispatcher, writer=sql_storage.writer)
         language_middleware = UserLanguageMiddleware(i18n, languages)
         language_middleware.setup(dispatcher)
         dispatcher.callback_query.middleware(CallbackAnswerMiddleware())

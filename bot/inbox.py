@@ -36,7 +36,7 @@ from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.data import inbox as inbound
 from bot.data.instances import Deployment
@@ -56,9 +56,15 @@ class Inbox:
     """Stores updates, runs them through the dispatcher and marks them done."""
 
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], dispatcher: Dispatcher
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        dispatcher: Dispatcher,
+        writer: AsyncEngine | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        # SQLite: the autocommit engine (bot.data.engine.create_fsm_writer) for the single
+        # statement writes — one round trip each, the write lock held only inside SQLite.
+        self._writer = writer
         self._dispatcher = dispatcher
         self.owner = uuid.uuid4().hex  # this process (rows it stored)
         self._queues: dict[int | None, deque[tuple[int, Update]]] = {}
@@ -74,7 +80,7 @@ class Inbox:
     # ---------------------------------------------------------------- rows
     async def store(self, payloads: list[dict[str, Any]]) -> set[int]:
         """Insert the updates (one transaction); the ids that were not stored before."""
-        return await inbound.store(self._sessionmaker, payloads, self.owner)
+        return await inbound.store(self._sessionmaker, payloads, self.owner, self._writer)
 
     # ------------------------------------------------------------ handling
     async def handle(self, bot: Bot, update_id: int, event_: Update) -> None:
@@ -124,7 +130,7 @@ class Inbox:
                 event_ = Update.model_validate(payload, context={"bot": bot})
             except ValueError:
                 log.warning("stored update %s cannot be read: skipped", update_id)
-                await inbound.mark_done(self._sessionmaker, [update_id])
+                await inbound.mark_done(self._sessionmaker, [update_id], self._writer)
                 continue
             if concurrent:
                 self.submit(bot, update_id, event_, inbound.user_key(payload))
@@ -171,7 +177,7 @@ class Inbox:
         if not marks:
             return
         try:
-            await inbound.mark_done(self._sessionmaker, marks)
+            await inbound.mark_done(self._sessionmaker, marks, self._writer)
         except Exception as error:  # the database is down: the rows stay pending
             log.warning("could not mark %d update(s) done: %s", len(marks), type(error).__name__)
             self._marks = marks + self._marks

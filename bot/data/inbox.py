@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, event, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.clock import utcnow
@@ -119,10 +119,21 @@ def user_key(payload: dict[str, Any]) -> int | None:
     return None
 
 
+async def _autocommit(writer: AsyncEngine, statement: Any) -> Any:
+    """One statement on the SQLite autocommit engine (bot.data.engine.create_fsm_writer):
+    one round trip to the driver's thread, the write lock held only while SQLite runs it."""
+    async with writer.connect() as connection:
+        return await connection.execute(statement)
+
+
 async def store(
-    sessionmaker: async_sessionmaker[AsyncSession], payloads: list[dict[str, Any]], owner: str
+    sessionmaker: async_sessionmaker[AsyncSession],
+    payloads: list[dict[str, Any]],
+    owner: str,
+    writer: AsyncEngine | None = None,
 ) -> set[int]:
-    """Insert the updates (one transaction); the ids that were not stored before."""
+    """Insert the updates (one statement, atomic); the ids that were not stored before.
+    `writer`: SQLite's autocommit engine, else a session's transaction."""
     if not payloads:
         return set()
     now = utcnow()
@@ -137,16 +148,21 @@ async def store(
         }
         for payload in payloads
     ]
+    if writer is not None:
+        return set((await _autocommit(writer, _insert(rows, writer.dialect.name))).scalars())
     async with sessionmaker() as session, session.begin():
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(InboundUpdate)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(InboundUpdate.update_id)
-        )
+        statement = _insert(rows, session.get_bind().dialect.name)
         return set((await session.execute(statement)).scalars())
+
+
+def _insert(rows: list[dict[str, Any]], dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(InboundUpdate)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(InboundUpdate.update_id)
+    )
 
 
 async def take_over(
@@ -179,8 +195,15 @@ async def owners_of_pending(sessionmaker: async_sessionmaker[AsyncSession], me: 
         return [owner for owner in rows if owner]
 
 
-async def mark_done(sessionmaker: async_sessionmaker[AsyncSession], update_ids: list[int]) -> None:
-    """Done, and the payload (the user's text) cleared."""
+async def mark_done(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    update_ids: list[int],
+    writer: AsyncEngine | None = None,
+) -> None:
+    """Done, and the payload (the user's text) cleared (one statement; `writer` as in `store`)."""
+    if writer is not None:
+        await _autocommit(writer, _done(update_ids))
+        return
     async with sessionmaker() as session, session.begin():
         await session.execute(_done(update_ids))
 
