@@ -165,6 +165,8 @@ class BotApp:
     async def close(self) -> None:
         await self.stop_background()
         await self.dispatcher.storage.close()
+        if self.storage is not self.dispatcher.storage:
+            await self.storage.close()  # the SQL one kept for the drafts (Redis in use)
         await self.dispatcher.fsm.events_isolation.close()
         await self.bot.session.close()
         if self.deployment is not None:

@@ -123,3 +123,41 @@ async def test_redis_storage_path(redis_url: str) -> None:
         await storage.set_state(k, None)
         await storage.set_data(k, {})
         await storage.close()
+
+
+async def test_sqlite_writes_of_concurrent_updates_go_out_together(tmp_path: Path) -> None:
+    """SQLite: the upserts of updates in flight are written as one batch per column set
+    (bot.data.fsm_storage._GroupWriter); each caller returns once its row is stored."""
+    from sqlalchemy import event
+
+    from bot.data.engine import create_fsm_writer
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'storage.sqlite3'}")
+    await upgrade_to_head(engine)
+    writer = create_fsm_writer(engine)
+    assert writer is not None
+    round_trips: list[bool] = []
+    event.listen(
+        writer.sync_engine,
+        "before_cursor_execute",
+        lambda *args: round_trips.append(bool(args[-1])),  # executemany
+    )
+    storage = SqlAlchemyStorage(create_sessionmaker(engine), writer=writer)
+    try:
+
+        async def one_user(n: int) -> None:
+            await storage.set_state(key(300 + n), Wizard.iin)
+            await storage.set_data(key(300 + n), {"n": n})
+            await storage.set_data(key(300 + n), {"n": n, "again": True})
+
+        await asyncio.gather(*(one_user(n) for n in range(40)))
+        assert len(round_trips) < 40 * 3  # batched
+        assert any(round_trips)
+        fresh = SqlAlchemyStorage(create_sessionmaker(engine), cache_size=0)
+        for n in range(40):
+            assert await fresh.get_state(key(300 + n)) == Wizard.iin.state
+            assert await fresh.get_data(key(300 + n)) == {"n": n, "again": True}
+    finally:
+        await storage.close()
+        await writer.dispose()
+        await engine.dispose()
