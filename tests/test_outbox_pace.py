@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import heapq
 import itertools
 import random
@@ -20,11 +21,13 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import select
 
 from bot.app import BotApp
+from bot.data.models import OutboxMessage
 from bot.outbox import store as outbox
 from bot.outbox.hooks import render_row
-from bot.outbox.pace import SharedPace
+from bot.outbox.pace import SharedPace, Wait
 from bot.outbox.sender import OutboxSender
 from bot.settings import Settings
 from bot.telegram_emulator.limits import Limits
@@ -274,3 +277,107 @@ async def test_two_senders_on_one_database_and_redis_keep_the_limits_together(
     assert most_in_window([c.time for c in calls], 1.0) <= 10
     assert counts == {"sent": total}
     assert all(sender.sent for sender in senders), "both senders delivered rows"
+
+
+# ------------------------------------------- the sender's side, with a stand-in pace
+
+
+class StandInPace(SharedPace):
+    """The sender's view of the shared limits, without Redis: fails `failures` times
+    (Redis down), then grants every chat but `held`, which must wait `held_for` s."""
+
+    def __init__(self, *, failures: int = 0, held: int = 0, held_for: float = 0.0) -> None:
+        super().__init__(
+            Redis.from_url("redis://127.0.0.1:1/0"),  # never connected
+            1,
+            global_rate=29.0,
+            private_interval=0.0,
+            group_per_minute=20,
+        )
+        self.failures = failures
+        self.held, self.held_for = held, held_for
+        self.granted: list[str] = []
+        self.finished: list[str] = []
+
+    async def acquire(self, chat_id: int, ticket: str) -> Wait:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("Redis is down")
+        if chat_id == self.held:
+            return Wait(0.0, self.held_for)
+        self.granted.append(ticket)
+        return Wait(0.0, 0.0)
+
+    async def finish(self, chat_id: int, ticket: str) -> None:
+        self.finished.append(ticket)
+
+
+async def run_sender_until(
+    tg: FakeTelegram, settings: Settings, pace: StandInPace, rows: list[tuple[int, str]], sent: int
+) -> BotApp:
+    app = await BotApp.create(settings)
+    async with app.context.sessionmaker() as session, session.begin():
+        for chat, text in rows:
+            await outbox.enqueue(session, chat_id=chat, kind="t", payload={"text": text})
+    sender = OutboxSender(app.context, app.bot, shared=pace)
+    task = asyncio.create_task(sender.run())
+    try:
+        await tg.wait_for(lambda: len(tg.calls_of("sendMessage")) >= sent, timeout=30)
+        for _ in range(100):
+            if not (await outbox.counts(app.context.sessionmaker)).get("sending"):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return app
+
+
+async def test_while_redis_is_down_nothing_is_sent_and_nothing_lost(
+    tg: FakeTelegram, make_settings: Callable[..., Settings]
+) -> None:
+    chats = [9100 + i for i in range(6)]
+    for chat in chats:
+        tg.user(chat, language_code="ru")
+    pace = StandInPace(failures=8)
+    settings = make_settings(outbox_poll_interval=0.05)
+    app = await run_sender_until(tg, settings, pace, [(c, f"m{c}") for c in chats], len(chats))
+    try:
+        counts = await outbox.counts(app.context.sessionmaker)
+    finally:
+        await app.close()
+    assert pace.failures == 0
+    # every request was granted first (none went out while Redis failed) and ended
+    assert len(pace.granted) == len(tg.calls_of("sendMessage")) == len(chats)
+    assert sorted(pace.finished) == sorted(pace.granted)
+    assert sorted(tg.delivered) == chats and set(tg.delivered.values()) == {1}
+    assert counts == {"sent": len(chats)}
+
+
+async def test_a_chat_the_other_processes_hold_is_given_back_for_later(
+    tg: FakeTelegram, make_settings: Callable[..., Settings]
+) -> None:
+    """A chat whose turn is further away than a claimed row may wait (the group's
+    minute taken by another process): its rows go back to the queue, due then."""
+    for chat in (9201, 9202):
+        tg.user(chat, language_code="ru")
+    tg.group(GROUP, "Staff")
+    pace = StandInPace(held=GROUP, held_for=3600.0)
+    settings = make_settings(outbox_poll_interval=0.05, staff_chat_id=GROUP)
+    rows = [(GROUP, "g1"), (9201, "a"), (GROUP, "g2"), (9202, "b")]
+    started = outbox.utcnow()
+    app = await run_sender_until(tg, settings, pace, rows, 2)
+    try:
+        async with app.context.sessionmaker() as session:
+            held = (
+                await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == GROUP))
+            ).all()
+    finally:
+        await app.close()
+    assert sorted(c.chat_id for c in tg.calls_of("sendMessage")) == [9201, 9202]
+    assert [row.status for row in held] == ["pending", "pending"]
+    assert all(row.attempts == 0 for row in held)  # giving back uses up no attempt
+    assert all(
+        outbox.aware(row.next_attempt_at) > started + dt.timedelta(seconds=3000) for row in held
+    )

@@ -311,7 +311,8 @@ class OutboxSender:
             private_interval=settings.outbox_private_interval,
             group_per_minute=settings.outbox_group_per_minute,
             group_window=self.group_window,
-            request_timeout=settings.outbox_request_timeout,
+            # a granted request may first wait `outbox_send_delay` (tests), then lasts at most this
+            request_timeout=settings.outbox_request_timeout + settings.outbox_send_delay,
         )
 
     def hint(self) -> None:
