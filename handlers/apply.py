@@ -1,5 +1,13 @@
 """/apply: consent first (Art. 8 of the personal-data law), then the wizard, one
-field per step, a summary with "edit" per field, and sending (domain.md §5, §6).
+question per step, a summary with "edit" per field, and sending (domain.md §5, §6).
+
+What the parent already told /check and /estimate is offered at its step ("Already
+known from /check: Mother" — keep it with one tap, or answer anew: the relation, the end
+of the disability, the certificate's term); the date of birth given there is checked
+against the child's IIN, residence and home education are shown on the summary as
+confirmed in /check (bot.usecases.drafts.prefill). The child's date of birth comes from
+the child's IIN, shown in its own message with «Change the date of birth»; an IIN
+assigned before the IIN rules gives none, and the date is asked (checked against it).
 
 The draft (answers, files, current step) lives in the FSM data under its own
 destiny ("apply"), so other conversations that clear their state never lose

@@ -5,7 +5,9 @@ disability question answers "until when?" too, the three exclusions are one ques
 and the check stops as soon as the verdict is certain. The answers stay in the FSM
 data under "check" → "answers" with the keys of bot.views.eligibility (disability,
 disability_until, birth, home_education, representative, resident, state_support,
-parental_rights_deprived, state_institution): the /apply wizard reads them there.
+parental_rights_deprived, state_institution; "relation": mother or father): at the
+result they are kept under "known" → "check" and the /apply wizard offers them
+(bot.usecases.drafts.prefill; /deletedata erases them).
 
 Buttons or typed answers in either language; a bad answer gets a reason and the
 same question again; "⬅️ Back" returns to the previous question; /cancel stops.

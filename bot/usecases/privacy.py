@@ -9,7 +9,8 @@ do — it is shown to the parent before they confirm (handlers/privacy.py), and
 What happens to what (the decision, also in README "Personal data"):
 
 - **Unsent drafts** (FSM storage, and the files kept for the draft under
-  DOCUMENTS_DIR/drafts/<user id>) are erased at once, by both requests.
+  DOCUMENTS_DIR/drafts/<user id>) are erased at once, by both requests; so are the
+  answers /check and /estimate keep for /apply (FSM data "known", handlers/_dialog.py).
 - **The consent** is marked withdrawn by both requests (/deletedata includes the
   withdrawal: nobody asks for erasure and keeps consenting). The record of the
   answers stays as proof of what was agreed and when.

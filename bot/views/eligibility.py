@@ -160,8 +160,8 @@ OTHER = N_("Other")
 # The buttons: a mother or a father answers "parent" for the screening (p.3) and the
 # relation the /apply wizard offers to keep (RELATION); "parent" itself is only typed.
 REPRESENTATIVE_CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("mother", MOTHER, ("мать", "мама", "ана", "анасы", "mother")),
-    ("father", FATHER, ("отец", "папа", "әке", "әкесі", "father")),
+    ("mother", MOTHER, ("мать", "мама", "ана", "анасы", "mother", "1")),
+    ("father", FATHER, ("отец", "папа", "әке", "әкесі", "father", "2")),
     (
         "adoptive_parent",
         ADOPTIVE_PARENT,

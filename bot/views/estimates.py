@@ -8,7 +8,8 @@ core's (8 MRP per quarter, p.7); this module only words them, in the user's lang
 
 The answers stay in the FSM data under "estimate" → "answers" with the keys applied,
 cert_start, cert_end (YYYY-MM), birth, disability_until (ISO date, "indefinite",
-"unknown"); the /apply wizard reads them there. The IIN itself is never stored.
+"unknown"); at the result they are kept under "known" → "estimate" and the /apply wizard
+offers them (bot.usecases.drafts.prefill). The IIN itself is never stored.
 """
 
 from __future__ import annotations
