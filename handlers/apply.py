@@ -710,7 +710,7 @@ async def consent_refused(turn: Turn, answered: str) -> None:
     text = "\n\n".join(
         plain(part)
         for part in (
-            _("Understood. Nothing personal has been stored."),
+            _("Understood. Nothing of the application has been stored."),
             _(
                 "Without your consent the application cannot be sent: the Department would have to refuse "
                 "it on ground p.8(4) — no consent to the collection and processing of personal data "
@@ -718,7 +718,8 @@ async def consent_refused(turn: Turn, answered: str) -> None:
             ),
             _(
                 "You can still check the eligibility (/check) and estimate the payments (/estimate) without "
-                "giving any personal data. If you change your mind, press the button below or send /apply."
+                "giving your name, IIN or contacts. If you change your mind, press the button below or "
+                "send /apply."
             ),
         )
     )
@@ -999,7 +1000,7 @@ async def on_consent_typed(
 async def on_cancel_consent(message: Message, state: FSMContext) -> None:
     await state.set_state(None)
     await message.answer(
-        plain(_("Stopped. Nothing personal has been stored.")), reply_markup=main_menu()
+        plain(_("Stopped. Nothing of the application has been stored.")), reply_markup=main_menu()
     )
 
 

@@ -74,7 +74,8 @@ async def test_refusal_stores_nothing_personal_and_can_be_reconsidered(
     await user.send("/apply")
     replies = await user.press(LABELS["ru"]["disagree"])
     text = joined(replies)
-    assert "Никакие персональные данные не сохранены" in text
+    assert "Ничего из заявления не сохранено" in text
+    assert "не сообщая ФИО, ИИН и контактов" in text
     assert "пп. 4) п. 8" in text and "статья 8 Закона «О персональных данных и их защите»" in text
     assert replies[0].inline_buttons == [["📄 Прочитать согласие ещё раз"]]
     [record] = await consents(running, user.id)
@@ -101,7 +102,7 @@ async def test_typed_refusal_in_kazakh(running: RunningBot, tg: FakeTelegram) ->
     await user.send(LABELS["kk"]["menu_apply"])
     replies = await user.send("келіспеймін")
     text = joined(replies)
-    assert "Ешқандай дербес дерек сақталған жоқ" in text and "8-тармақтың 4) тармақшасы" in text
+    assert "Өтініштен ештеңе сақталған жоқ" in text and "8-тармақтың 4) тармақшасы" in text
     replies = await user.send("/apply")  # asked again, nothing agreed
     assert "Дербес деректерді жинауға және өңдеуге келісім" in joined(replies)
     replies = await user.send("что-то")
