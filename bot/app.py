@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -19,6 +18,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import gc_tuning
 from bot.clock import Clock
 from bot.commands import set_menu_commands
 from bot.context import AppContext
@@ -134,6 +134,11 @@ class BotApp:
         app.background.extend([run_sender, run_scheduler])
         return app
 
+    def busy(self) -> bool:
+        """Whether an update is being handled or waits in this process, or was just handled."""
+        inbox = self.dispatcher.inbox
+        return inbox is not None and inbox.busy
+
     async def start_background(self) -> None:
         """Start the outbox sender, the reminder scheduler and the like."""
         for task in self.background:
@@ -182,8 +187,12 @@ class BotApp:
             log.warning("STAFF_CHAT_ID is not set: staff features are off")
         await self.start_background()
         # Everything built so far (aiogram, pydantic models, catalogues) lives as long as
-        # the process: keep it out of the collector's full passes (~230 ms pauses under load).
-        gc.freeze()
+        # the process: frozen out of the collector's passes; full collections then run
+        # only when no update is being handled (bot/gc_tuning.py).
+        gc_tuning.tune()
+        self._tasks.append(
+            asyncio.create_task(gc_tuning.collect_when_idle(self.busy), name="gc-when-idle")
+        )
 
     async def run_polling(
         self, *, handle_signals: bool = True, handle_as_tasks: bool = True

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 10.0  # seconds between looks for updates of a process that died
 PRUNE_INTERVAL = 3600.0  # seconds between deletions of old done rows
+QUIET = 2.0  # seconds without updates that make a quiet moment (bot/gc_tuning.py)
 STOP_GRACE = 10.0  # seconds a stopping bot waits for handlers in flight
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -67,6 +69,7 @@ class Inbox:
         self._writer = writer
         self._dispatcher = dispatcher
         self.owner = uuid.uuid4().hex  # this process (rows it stored)
+        self._last_active = 0.0  # time.monotonic() of the last update handled
         self._queues: dict[int | None, deque[tuple[int, Update]]] = {}
         self._workers: dict[int | None, asyncio.Task[None]] = {}
         self._marks: list[int] = []
@@ -76,6 +79,11 @@ class Inbox:
         self._sweeper: asyncio.Task[None] | None = None
         # The processes sharing the database (bot/data/instances.py); None: this one only.
         self.deployment: Deployment | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Updates queued or being handled, or the last one handled less than `QUIET` s ago."""
+        return bool(self._workers) or time.monotonic() - self._last_active < QUIET
 
     # ---------------------------------------------------------------- rows
     async def store(self, payloads: list[dict[str, Any]]) -> set[int]:
@@ -89,6 +97,7 @@ class Inbox:
             # aiogram's own wrapper: handler errors are logged (and answered by
             # handlers/errors.py), never raised; a cancelled handler stays pending.
             await self._dispatcher._process_update(bot=bot, update=event_, **self._kwargs)
+        self._last_active = time.monotonic()
         if not current.marked:
             self._marks.append(update_id)
             if self._marks_ready is not None:
