@@ -6,6 +6,7 @@ against a button label in every language, ignoring case, emoji and spaces.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from aiogram.filters import Filter
@@ -23,24 +24,30 @@ def normalize(text: str | None) -> str:
     return _EDGES.sub("", (text or "").strip()).casefold()
 
 
+@functools.lru_cache(maxsize=4096)
+def label_forms(i18n: I18n, label: str) -> frozenset[str]:
+    """Every normalized text that says `label` (its kk and ru translations): computed
+    once per label (the catalogues do not change while the bot runs)."""
+    return frozenset(normalize(Tr(i18n, language)(label)) for language in LANGUAGES)
+
+
+@functools.lru_cache(maxsize=1024)
+def word_forms(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalize(word) for word in words)
+
+
 class Said(Filter):
     """The message text equals one of these labels in kk or ru, or one of `words`."""
 
     def __init__(self, *labels: str, words: tuple[str, ...] = ()) -> None:
         self.labels = labels
-        self.words = {normalize(word) for word in words}
+        self.words = word_forms(tuple(words))
 
     async def __call__(self, message: Message, i18n: I18n) -> bool:
         if not message.text:
             return False
         text = normalize(message.text)
-        if text in self.words:
-            return True
-        return any(
-            text == normalize(Tr(i18n, language)(label))
-            for label in self.labels
-            for language in LANGUAGES
-        )
+        return text in self.words or any(text in label_forms(i18n, label) for label in self.labels)
 
 
 def matches(i18n: I18n, text: str | None, label: str, words: tuple[str, ...] = ()) -> bool:
@@ -48,9 +55,7 @@ def matches(i18n: I18n, text: str | None, label: str, words: tuple[str, ...] = (
     value = normalize(text)
     if not value:
         return False
-    return value in {normalize(word) for word in words} or any(
-        value == normalize(Tr(i18n, language)(label)) for language in LANGUAGES
-    )
+    return value in word_forms(words) or value in label_forms(i18n, label)
 
 
 # Main menu (reply keyboard): key → label.
