@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from bot.data.models import FunnelEvent, FunnelVisitor
-from core.funnel import Counts, funnel_of, parse_source
+from bot.funnel import Counts, funnel_of, parse_source
 from tests.apply_support import LABELS, Person, answer_all
 from tests.chat import start_in
 from tests.conftest import RunningBot

@@ -28,11 +28,11 @@ from decimal import Decimal
 from bot.clock import ALMATY
 from bot.context import AppContext
 from bot.data import desk
+from bot.funnel import Funnel
 from bot.usecases.feedback import Ratings, ratings
 from bot.usecases.forecast import budget_forecast
 from bot.usecases.funnel import funnel
 from core.forecast import Forecast
-from core.funnel import Funnel
 from core.months import Month
 from core.workdays import CalendarUnknown, working_days_between
 

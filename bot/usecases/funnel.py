@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.data.models import FunnelEvent, FunnelVisitor
-from core.funnel import WEEKS, Funnel, Milestone, funnel_of, monday_of, parse_source
+from bot.funnel import WEEKS, Funnel, Milestone, funnel_of, monday_of, parse_source
 
 __all__ = [
     "Funnel",

@@ -11,9 +11,9 @@ from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.funnel import Counts, Funnel
 from bot.i18n import N_, Tr
 from bot.views.fmt import Html, b, fmt
-from core.funnel import Counts, Funnel
 
 SCORES = (1, 2, 3, 4, 5)
 SKIP = N_("⏭ Skip")

@@ -1,6 +1,9 @@
 """The application funnel as numbers (issue 12 item 6): the milestones of /apply, the
 deep-link source rule, and the counts per ISO week and per source that /stats shows
-(bot/usecases/funnel.py stores and reads the events; bot/views/feedback.py words them)."""
+(bot/usecases/funnel.py stores and reads the events; bot/views/feedback.py words them).
+
+Not in ``core/``: it is the product's own measure, no rule of the decision; like
+``bot/payloads.py`` it is plain typed data shared by the use cases and the views."""
 
 from __future__ import annotations
 
