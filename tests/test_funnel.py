@@ -15,10 +15,12 @@ from sqlalchemy import inspect, select
 
 from bot.data.models import FunnelEvent, FunnelVisitor
 from bot.funnel import Counts, funnel_of, parse_source
+from bot.usecases.transitions import StaffMember, perform
+from core.status import Action
 from tests.apply_support import LABELS, Person, answer_all
 from tests.chat import start_in
 from tests.conftest import RunningBot
-from tests.staff_kit import running_staffbot, staff
+from tests.staff_kit import running_staffbot, staff, submit_application, wait_outbox_idle
 from tests.test_privacy import WORDS
 from tests.tgfake.people import FakeUser
 from tests.tgfake.server import FakeTelegram
@@ -159,3 +161,36 @@ async def consented_summary(user: FakeUser, language: str) -> None:
         LABELS[language]["send"] in (label for row in r.inline_buttons for label in row)
         for r in replies
     )
+
+
+async def test_on_postgresql_the_funnel_and_the_rating_count_once(
+    tg: FakeTelegram, make_settings: Any, pg_url: str
+) -> None:
+    """The same upserts (ON CONFLICT DO NOTHING) on PostgreSQL: a repeated /apply and a
+    second deep link change nothing; the rating question comes once."""
+    async with running_staffbot(tg, make_settings, database_url=pg_url) as bot:
+        staff(tg)
+        user = tg.user(7401, language_code="ru")
+        await open_link(user, "school_7", "ru")
+        await user.send("/start school_9")
+        await user.send("/apply")
+        await user.press(LABELS["ru"]["agree"])
+        await user.send("/apply")
+        text = await stats_text(tg)
+        assert "• 2025-W46 (10.11–16.11): 1 / 1 / 0 / 0" in text
+        assert "• school_7: 1 / 1 / 0 / 0" in text
+
+        parent = tg.user(7402, language_code="ru")
+        application_id = await submit_application(bot.app, tg, parent, "ru")
+        member = StaffMember(501, "Гүлнар")
+        await perform(bot.app.context, application_id, Action.TAKE, member)
+        await perform(bot.app.context, application_id, Action.APPROVE, member)
+        await wait_outbox_idle(bot.app, tg)
+        question = tg.messages(parent.id)[-1]
+        await parent.press("5", message=question)
+        assert "Оценки родителей: в среднем 5 из 5 (оценок: 1" in await stats_text(tg)
+
+        [ask] = await user.send("/deletedata")
+        await user.press(WORDS["ru"]["yes_delete"], message=ask)
+        assert await visitor(bot, user.id) is None
+        assert "• school_7: 1 / 1 / 0 / 0" in await stats_text(tg)

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import utcnow
 from bot.context import AppContext
 from bot.data.models import FunnelEvent, FunnelVisitor
 from bot.funnel import WEEKS, Funnel, Milestone, funnel_of, monday_of, parse_source
@@ -58,9 +59,12 @@ def _token() -> str:
 
 async def _visitor(session: AsyncSession, user_id: int, source: str | None = None) -> FunnelVisitor:
     """The user's visitor row, created if missing (with ``source`` as the first touch)."""
+    visitor = await session.get(FunnelVisitor, user_id)
+    if visitor is not None:
+        return visitor
     await session.execute(
         _insert(session, FunnelVisitor)
-        .values(user_id=user_id, source=source, journey=_token())
+        .values(user_id=user_id, source=source, journey=_token(), created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["user_id"])
     )
     visitor = await session.get(FunnelVisitor, user_id, populate_existing=True)
@@ -81,11 +85,19 @@ async def record(session: AsyncSession, user_id: int, milestone: Milestone, day:
     """Count ``milestone`` for the user's current journey (once), in the caller's
     transaction; SENT ends the journey (a new token for the next one)."""
     visitor = await _visitor(session, user_id)
-    await session.execute(
-        _insert(session, FunnelEvent)
-        .values(journey=visitor.journey, milestone=milestone.value, day=day, source=visitor.source)
-        .on_conflict_do_nothing(index_elements=["journey", "milestone"])
+    counted = await session.scalar(
+        select(FunnelEvent.id).where(
+            FunnelEvent.journey == visitor.journey, FunnelEvent.milestone == milestone.value
+        )
     )
+    if counted is None:  # a repeated /apply or summary reads, it writes nothing
+        await session.execute(
+            _insert(session, FunnelEvent)
+            .values(
+                journey=visitor.journey, milestone=milestone.value, day=day, source=visitor.source
+            )
+            .on_conflict_do_nothing(index_elements=["journey", "milestone"])
+        )
     if milestone is Milestone.SENT:
         visitor.journey = _token()
 
