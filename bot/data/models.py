@@ -373,8 +373,9 @@ class FunnelVisitor(Base):
 
 
 class FunnelEvent(Base):
-    """One milestone of one journey (started, consented, summary, sent) on an Asia/Almaty
-    day, with the source of the user — counts only: no user id, no answer. The random
+    """One milestone of one journey (started, consented, summary, sent) in an ISO week
+    (``day``: its Monday, Asia/Almaty), with the source of the user — counts only: no
+    user id, no answer. The random
     ``journey`` token (unique with the milestone) counts a repeated /apply once; it is
     NULL once unlinked."""
 

@@ -5,8 +5,9 @@ deep link ``t.me/<bot>?start=<source>`` they first opened).
 What is stored, and why nothing identifies a parent:
 
 - ``funnel_events``: one row per milestone of a *journey* (the drafts of one user up to
-  one sent application), with the Asia/Almaty day (the injected Clock) and the source.
-  No user id, no answer, no name. The journey is a random token, unique with the
+  one sent application), with its ISO week (the Monday, by the injected Clock in
+  Asia/Almaty: no finer date, so an event cannot be matched to the day of an
+  application) and the source. No user id, no answer, no name. The journey is a random token, unique with the
   milestone, so a repeated /apply or a summary shown again counts once.
 - ``funnel_visitors``: the user id with the first deep-link source and the token of the
   current journey — the only link between a user and the events. After a sent
@@ -82,8 +83,9 @@ async def came_from(app: AppContext, user_id: int, source: str) -> None:
 
 
 async def record(session: AsyncSession, user_id: int, milestone: Milestone, day: dt.date) -> None:
-    """Count ``milestone`` for the user's current journey (once), in the caller's
-    transaction; SENT ends the journey (a new token for the next one)."""
+    """Count ``milestone`` for the user's current journey (once) in the ISO week of
+    ``day``, in the caller's transaction; SENT ends the journey (a new token for the
+    next one)."""
     visitor = await _visitor(session, user_id)
     counted = await session.scalar(
         select(FunnelEvent.id).where(
@@ -94,7 +96,10 @@ async def record(session: AsyncSession, user_id: int, milestone: Milestone, day:
         await session.execute(
             _insert(session, FunnelEvent)
             .values(
-                journey=visitor.journey, milestone=milestone.value, day=day, source=visitor.source
+                journey=visitor.journey,
+                milestone=milestone.value,
+                day=monday_of(day),
+                source=visitor.source,
             )
             .on_conflict_do_nothing(index_elements=["journey", "milestone"])
         )
