@@ -34,7 +34,7 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.context import AppContext
-from bot.i18n import _
+from bot.i18n import Tr, _
 from bot.usecases import exports as staff_export
 from bot.usecases.cards import (
     ApplicationRef,
@@ -273,7 +273,9 @@ async def on_export(message: Message, command: CommandObject, app: AppContext) -
             )
         )
         return
-    result = await staff_export.export(app.sessionmaker, flt)
+    result = await staff_export.export(
+        app.sessionmaker, flt, Tr(app.i18n, app.settings.default_locale)
+    )
     today = app.clock.today().isoformat()
     summary = _("Applications: {count}; audit entries: {audit}.").format(
         count=result.count, audit=result.audit_count
@@ -287,7 +289,10 @@ async def on_export(message: Message, command: CommandObject, app: AppContext) -
     )
     await message.answer_document(
         BufferedInputFile(result.xlsx, filename=f"export-{today}.xlsx"),
-        caption=_("The same two tables in one XLSX file (typed cells)."),
+        caption=_(
+            "The same two tables in one XLSX file (typed cells), and a third sheet: the "
+            "parents' ratings with their comments ({count})."
+        ).format(count=result.rating_count),
     )
 
 

@@ -7,7 +7,11 @@ amounts, names; the audit file holds every action with who, when, old and new
 status and the comment.
 
 The same two tables go, with typed cells (dates, money as numbers with a tenge
-format, IINs as text), into one XLSX file (issue 13 item 5, bot/usecases/sheets.py).
+format, IINs as text), into one XLSX file (issue 13 item 5, bot/usecases/sheets.py),
+with a third sheet in the staff language: the parents' ratings of those applications
+(issue 12 item 6, bot/usecases/feedback.py) — number, occasion, score, comment, the day
+of the answer (Asia/Almaty); no name, no IIN. A comment erased by /deletedata is gone
+from the database, so from the sheet too.
 
 Every cell goes through `cell()` (bot/usecases/cells.py): text that a spreadsheet would take for a
 formula (starting with =, +, -, @, a tab or a carriage return — OWASP "CSV
@@ -29,8 +33,11 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.data.models import Application, AuditEntry, Overpayment, PaymentQuarter
+from bot.clock import ALMATY
+from bot.data.models import Application, AuditEntry, Overpayment, PaymentQuarter, Rating
+from bot.i18n import N_, Tr
 from bot.usecases.cells import FORMULA_STARTS, cell
+from bot.usecases.feedback import Occasion
 from bot.usecases.sheets import Column, Kind, Sheet, Value, workbook
 from core.months import Month
 from core.status import QuarterStatus, Status
@@ -159,7 +166,8 @@ class Export:
     count: int
     audit_count: int = 0
     by_status: Counter[str] = field(default_factory=Counter)
-    xlsx: bytes = b""  # the same two tables, typed cells (issue 13 item 5)
+    xlsx: bytes = b""  # the same two tables and the ratings, typed cells (issue 13 item 5)
+    rating_count: int = 0
 
 
 __all__ = ["FORMULA_STARTS", "cell"]
@@ -197,6 +205,44 @@ AUDIT_COLUMNS = (
     ("comment", Kind.TEXT),
 )
 
+# The ratings sheet, in the staff language (gettext).
+RATINGS_SHEET = N_("Ratings")
+RATING_COLUMNS = (
+    Column(N_("Application No.")),
+    Column(N_("Occasion")),
+    Column(N_("Score (1–5)"), Kind.INTEGER),
+    Column(N_("Comment"), width=60),
+    Column(N_("Date of the rating"), Kind.DATE),
+)
+OCCASIONS = {
+    Occasion.DECISION.value: N_("after the decision"),
+    Occasion.PAYMENT.value: N_("after the first payment"),
+}
+
+
+def _almaty_day(moment: dt.datetime) -> dt.date:
+    """The Asia/Almaty day of a stored moment (SQLite gives it back naive, in UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ALMATY).date()
+
+
+def _ratings_sheet(tr: Tr, ratings: Sequence[Rating], numbers: dict[int, str]) -> Sheet:
+    """The answered ratings (a score given): the parent's comment as text, never a formula."""
+    columns = [Column(tr(c.title), c.kind, c.width) for c in RATING_COLUMNS]
+    sheet = Sheet(tr(RATINGS_SHEET), columns)
+    for rating in ratings:
+        occasion = OCCASIONS.get(rating.occasion)
+        sheet.rows.append(
+            [
+                numbers.get(rating.application_id, ""),
+                tr(occasion) if occasion else rating.occasion,
+                rating.score,
+                rating.comment or "",
+                _almaty_day(rating.answered_at) if rating.answered_at else rating.asked_on,
+            ]
+        )
+    return sheet
+
 
 def _text(value: Value) -> str:
     """A typed value as the CSV writes it: dates ISO, money with two decimals and a dot."""
@@ -226,8 +272,11 @@ def _csv(rows: list[list[str]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilter) -> Export:
-    """Applications (with status and amounts) and their audit log, as CSV."""
+async def export(
+    sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilter, tr: Tr
+) -> Export:
+    """Applications (with status and amounts) and their audit log, as CSV; both and the
+    parents' ratings of those applications (sheet titles and headers by ``tr``) as XLSX."""
     async with sessionmaker() as session:
         query = select(Application).order_by(Application.id)
         if flt.statuses:
@@ -240,6 +289,7 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
         ids = [a.id for a in applications]
         totals = await _totals(session, ids)
         audit: list[AuditEntry] = []
+        ratings: list[Rating] = []
         for chunk_start in range(0, len(ids), 500):
             chunk = ids[chunk_start : chunk_start + 500]
             audit += (
@@ -247,6 +297,13 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
                     select(AuditEntry)
                     .where(AuditEntry.application_id.in_(chunk))
                     .order_by(AuditEntry.id)
+                )
+            ).all()
+            ratings += (
+                await session.scalars(
+                    select(Rating)
+                    .where(Rating.application_id.in_(chunk), Rating.score.is_not(None))
+                    .order_by(Rating.application_id, Rating.id)
                 )
             ).all()
     numbers = {a.id: a.number for a in applications}
@@ -301,13 +358,15 @@ async def export(sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilt
         )
     applications_csv, applications_sheet = _tables(APPLICATION_COLUMNS, rows, "applications")
     audit_csv, audit_sheet = _tables(AUDIT_COLUMNS, audit_rows, "audit")
+    ratings_sheet = _ratings_sheet(tr, ratings, numbers)
     return Export(
         applications_csv,
         audit_csv,
         len(applications),
         len(audit),
         by_status,
-        workbook([applications_sheet, audit_sheet]),
+        workbook([applications_sheet, audit_sheet, ratings_sheet]),
+        len(ratings),
     )
 
 

@@ -97,7 +97,12 @@ async def rate(
         result = await session.execute(
             update(Rating)
             .where(Rating.id == rating.id, Rating.score.is_(None), Rating.skipped.is_(False))
-            .values(score=score, skipped=score is None, answered_at=app.clock.now())
+            .values(
+                score=score,
+                skipped=score is None,
+                # in UTC, as every stored moment (SQLite keeps the wall time, not the offset)
+                answered_at=app.clock.now().astimezone(dt.UTC),
+            )
             .execution_options(synchronize_session=False)
         )
         recorded = result.rowcount == 1  # type: ignore[attr-defined]
