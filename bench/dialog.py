@@ -74,8 +74,12 @@ Both print one line "skipped: …" and exit 0 when PostgreSQL or Redis is unreac
 ``--pool-size``/``--max-overflow`` set the bot's DATABASE_POOL_SIZE/DATABASE_MAX_OVERFLOW.
 
 Profiling: ``--profile FILE`` writes a cProfile of the full bot's phases (cProfile
-undercounts code behind SQLAlchemy's greenlets; ``py-spy record -f raw -o OUT --
-.venv/bin/python bench/dialog.py --worker full --users 100`` gives a truer picture).
+undercounts code behind SQLAlchemy's greenlets; ``.venv/bin/pip install py-spy`` then
+``.venv/bin/py-spy record -r 200 --nonblocking -f raw -o OUT -- .venv/bin/python
+bench/dialog.py --worker full --users 200`` gives a truer picture: collapsed stacks, one
+line per stack with its sample count.  Samples of aiosqlite's worker threads waiting in
+``tx.get()`` (core.py, the ``_connection_worker_thread`` line that takes the next call) are
+idle time that py-spy counts as active; the line that runs ``function()`` is SQLite's work).
 """
 
 from __future__ import annotations
