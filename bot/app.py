@@ -162,7 +162,10 @@ class BotApp:
         inbox = self.dispatcher.inbox
         assert inbox is not None
         deployment = Deployment(
-            self.engine, shared=self.settings.redis_url is not None, owner=inbox.owner
+            self.engine,
+            shared=self.settings.redis_url is not None,
+            owner=inbox.owner,
+            connections=self.settings.database_pool_size + self.settings.database_max_overflow,
         )
         await deployment.join()
         self.deployment = self.context.deployment = inbox.deployment = deployment

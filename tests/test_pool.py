@@ -104,3 +104,40 @@ def test_python_m_bot_refuses_a_pool_too_small_in_one_line(tmp_path: Path) -> No
         "holds the process's locks, so at least 2 are needed"
     ]
     assert not (tmp_path / "bot.sqlite3").exists()  # nothing started
+
+
+async def test_processes_that_may_open_more_connections_than_postgresql_allows_are_warned(
+    tg: FakeTelegram, pg_url: str, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        allowed = int(await admin.fetchval("SHOW max_connections")) - int(
+            await admin.fetchval("SHOW superuser_reserved_connections")
+        )
+    finally:
+        await admin.close()
+
+    def settings(overflow: int) -> Settings:
+        return Settings(
+            _env_file=None,
+            bot_token="123456789:POOL-token",
+            bot_api_url=tg.base_url,
+            database_url=pg_url,
+            redis_url=redis_url,
+            database_pool_size=2,
+            database_max_overflow=overflow,
+        )
+
+    first = await BotApp.create(settings(allowed // 2 - 1))  # alone it fits
+    second = await BotApp.create(settings(allowed // 2 - 1), migrate=False)
+    try:
+        with caplog.at_level("WARNING", logger="bot.data.instances"):
+            await first.join()
+            assert "connections" not in caplog.text
+            await second.join()  # two of them may not
+        [warning] = [r.getMessage() for r in caplog.records if "max_connections" in r.getMessage()]
+        assert warning.startswith(f"2 bot processes × {allowed // 2 + 1} connections")
+        assert f"may exceed PostgreSQL's {allowed}" in warning
+    finally:
+        await second.close()
+        await first.close()

@@ -53,8 +53,11 @@ def owner_key(owner: str) -> int:
 class Deployment:
     """This process among the bot processes sharing one database."""
 
-    def __init__(self, engine: AsyncEngine, *, shared: bool, owner: str) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, shared: bool, owner: str, connections: int | None = None
+    ) -> None:
         self._engine = engine
+        self._connections = connections  # the most this process opens (pool size + overflow)
         self._postgresql = engine.dialect.name == "postgresql"
         self.shared = shared and self._postgresql
         self.owner = owner
@@ -98,6 +101,35 @@ class Deployment:
             text("SELECT pg_advisory_lock(:key)"), {"key": owner_key(self.owner)}
         )
         self._connection = connection
+        await self._check_connections(connection)
+
+    async def _check_connections(self, connection: AsyncConnection) -> None:
+        """Warn when the processes now sharing the database may together open more
+        connections than PostgreSQL allows (README: "several processes")."""
+        if self._connections is None:
+            return
+        row = (
+            await connection.execute(
+                text(
+                    "SELECT current_setting('max_connections')::int"
+                    " - current_setting('superuser_reserved_connections')::int,"
+                    " (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND classid = 0 AND objid = :key AND granted AND database ="
+                    " (SELECT oid FROM pg_database WHERE datname = current_database()))"
+                ),
+                {"key": PROCESSES_KEY},
+            )
+        ).one()
+        allowed, processes = int(row[0]), int(row[1])
+        if processes * self._connections > allowed:
+            log.warning(
+                "%d bot processes × %d connections (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW) "
+                "may exceed PostgreSQL's %d: under load requests would fail; lower "
+                "DATABASE_MAX_OVERFLOW or raise max_connections",
+                processes,
+                self._connections,
+                allowed,
+            )
 
     def _lock_sqlite_file(self) -> None:
         database = self._engine.url.database or ""
