@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import random
 import re
@@ -163,7 +164,13 @@ def bot_process() -> None:
     out = sys.stdout
 
     async def serve() -> None:
-        app = await BotApp.create(Settings(_env_file=None), clock=Clock(fixed=dialog.TODAY))
+        settings = Settings(_env_file=None)
+        logging.basicConfig(  # as python -m bot does
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        app = await BotApp.create(settings, clock=Clock(fixed=dialog.TODAY))
         dispatcher = app.dispatcher
         original = dispatcher.feed_update
 
@@ -231,6 +238,8 @@ class ClusterTelegram(dialog.BenchTelegram):
         return update_id, done
 
     async def _post(self, index: int, pending: Any) -> None:
+        import aiohttp
+
         while True:
             try:
                 async with self.http.post(
@@ -238,7 +247,7 @@ class ClusterTelegram(dialog.BenchTelegram):
                 ) as response:
                     if response.status == 200:
                         break
-            except OSError:
+            except (OSError, aiohttp.ClientError):
                 pass
             await asyncio.sleep(0.05)
         if not pending.done.done():
@@ -406,10 +415,11 @@ async def run_cluster(count: int, args: argparse.Namespace) -> dict[str, Any]:
             for process in processes:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(process.wait(), 10)
-            for reader in readers:
-                reader.cancel()
+            for task in [*readers, *tg._posts]:
+                task.cancel()
             await tg.stop()
             files.close()
+            failed = sys.exc_info()[0] is not None
             for index in range(count):
                 logged = Path(logs.name, f"bot{index}.log").read_text(errors="replace")
                 problems = [
@@ -419,6 +429,11 @@ async def run_cluster(count: int, args: argparse.Namespace) -> dict[str, Any]:
                     print(
                         f"        bot process {index} logged {len(problems)} warning(s)/error(s), the first: {problems[0][:300]}"
                     )
+            if failed:  # keep the bot processes' logs for a look
+                kept = Path(tempfile.mkdtemp(prefix="bench-processes-logs-"))
+                for index in range(count):
+                    Path(logs.name, f"bot{index}.log").replace(kept / f"bot{index}.log")
+                print(f"        the bot processes' logs: {kept}")
     logs.cleanup()
     return {
         "processes": count,
@@ -492,13 +507,21 @@ def main(args: argparse.Namespace) -> int:
         f"{'OK' if correct else 'WRONG'}; {time.perf_counter() - started:.0f} s in all"
     )
     if not correct:
+        shown = 0
         for uid, said in one["answers"].items():
-            if said != many["answers"][uid]:
-                print(
-                    f"  first difference, user {uid}:\n    1: {said}\n    {many['processes']}: "
-                    f"{many['answers'][uid]}"
+            other = many["answers"][uid]
+            if said != other and shown < 5:
+                shown += 1
+                at = next(
+                    (i for i, (a, b) in enumerate(zip(said, other, strict=False)) if a != b),
+                    min(len(said), len(other)),
                 )
-                break
+                first = said[at][:120] if at < len(said) else "(nothing)"
+                second = other[at][:120] if at < len(other) else "(nothing)"
+                print(
+                    f"  user {uid}, message {at + 1}: 1 process said {first!r}; "
+                    f"{many['processes']} processes said {second!r}"
+                )
     print("RESULT " + json.dumps([{k: v for k, v in r.items() if k != "answers"} for r in results]))
     if not correct:
         return 1
