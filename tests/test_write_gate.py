@@ -23,13 +23,14 @@ async def test_a_writer_waits_for_the_open_write_transaction(tmp_path: Path) -> 
             await connection.execute(text("CREATE TABLE t (n INTEGER)"))
         async with engine.connect() as first:
             await first.execute(text("INSERT INTO t VALUES (1)"))  # holds the gate
-            async with writer.connect() as second:
+            async with engine.connect() as second:
                 waiting = asyncio.create_task(second.execute(text("INSERT INTO t VALUES (2)")))
                 await asyncio.sleep(0.1)
                 assert not waiting.done()
                 assert gate.waiting == 1
                 await first.commit()  # gives the gate to the waiting writer at once
                 await asyncio.wait_for(waiting, 5)
+                await second.commit()
         assert gate.holder is None
         async with engine.connect() as connection:
             rows = (await connection.execute(text("SELECT n FROM t ORDER BY rowid"))).all()

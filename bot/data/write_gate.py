@@ -8,12 +8,11 @@ writer that keeps losing gives up after the busy timeout ("database is locked":
 an outbox claim or an inbox done mark failed).  The gate makes the writers of
 this process queue in the event loop instead: a connection takes the gate before
 its first INSERT/UPDATE/DELETE and gives it back when its transaction commits or
-rolls back (autocommit connections: after the statement), the next writer in
-line gets it at once (FIFO).  SQLite's own lock and busy timeout stay for other
+rolls back, the next writer in line gets it at once (FIFO).  SQLite's own lock and busy timeout stay for other
 processes on the same file.
 
-Installed by bot/data/engine.py on SQLite engines (the FSM writer engine shares
-its main engine's gate).  It waits only inside SQLAlchemy's greenlet (the async
+Installed by bot/data/engine.py on SQLite engines; the autocommit engine of the
+single-statement writes (FSM, inbox) stays ungated, see `install`.  It waits only inside SQLAlchemy's greenlet (the async
 engine); elsewhere it stays out of the way.
 """
 
@@ -83,24 +82,19 @@ def _is_write(statement: str) -> bool:
 
 
 def install(engine: Engine, gate: WriteGate, *, autocommit: bool) -> None:
-    """Gate the writes of `engine` (a sync Engine: AsyncEngine.sync_engine)."""
+    """Gate the write transactions of `engine` (a sync Engine: AsyncEngine.sync_engine).
+
+    An autocommit engine (one statement, one round trip: SQLite holds its lock only
+    while it runs the statement) is left ungated: the gate is given back only when the
+    event loop sees the statement's result, a turn of the loop later — under load longer
+    than SQLite's own lock, which its busy handler waits out in 1–2 ms steps."""
+    if autocommit:
+        return
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if _is_write(statement) and in_greenlet():
             gate.acquire(_owner(conn.connection))
-
-    if autocommit:  # each statement is its own transaction
-
-        @event.listens_for(engine, "after_cursor_execute")
-        def _after(conn: Any, *_args: Any) -> None:
-            gate.release(_owner(conn.connection))
-
-        @event.listens_for(engine, "handle_error")
-        def _failed(context: Any) -> None:
-            connection = context.connection
-            if connection is not None and connection.connection is not None:
-                gate.release(_owner(connection.connection))
 
     dialect: Any = engine.dialect
     commit, rollback = dialect.do_commit, dialect.do_rollback
