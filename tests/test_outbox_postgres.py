@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -55,12 +56,18 @@ async def test_concurrent_claims_skip_locked_rows(
     assert sum(1 for claim in claims if claim) >= 5
 
 
+def own_token() -> str:
+    """A bot token of its own: the processes' shared pacing in Redis is keyed by the bot id
+    (bot/outbox/pace.py), so concurrent runs on the same Redis never share (and slow) it."""
+    return f"{random.randrange(10**9, 10**10)}:TEST-outbox-pg"
+
+
 def bot_process(
-    tg: FakeTelegram, database_url: str, log: Path, **env: str
+    tg: FakeTelegram, database_url: str, log: Path, token: str = BOT_TOKEN, **env: str
 ) -> subprocess.Popen[bytes]:
     environment = {
         **os.environ,
-        "BOT_TOKEN": BOT_TOKEN,
+        "BOT_TOKEN": token,
         "BOT_API_URL": tg.base_url,
         "DATABASE_URL": database_url,
         "STAFF_CHAT_ID": "",
@@ -108,11 +115,13 @@ async def test_two_processes_share_the_outbox_exactly_once(
     for chat in chats:
         tg.user(chat, language_code="ru")
     env_path = os.environ.get("PYTHONPATH", "")
+    token = own_token()  # both processes are one bot: the same token, unlike other runs'
     processes = [
         bot_process(
             tg,
             pg_url,
             tmp_path / f"bot{i}.log",
+            token,
             PYTHONPATH=f"{REPO}{os.pathsep}{env_path}",
             REDIS_URL=redis_url,  # several processes need Redis (bot/data/instances.py)
         )
