@@ -80,6 +80,9 @@ bench/dialog.py --worker full --users 200`` gives a truer picture: collapsed sta
 line per stack with its sample count.  Samples of aiosqlite's worker threads waiting in
 ``tx.get()`` (core.py, the ``_connection_worker_thread`` line that takes the next call) are
 idle time that py-spy counts as active; the line that runs ``function()`` is SQLite's work).
+``--tail`` (full bot) prints, per phase, where the slowest 1 % of the updates spent their
+time against the median ones: the FSM lock, the write gate, pool, SQLite's thread, the
+batched FSM upsert, Bot API calls, GC pauses and event-loop lag (bench/tail.py).
 """
 
 from __future__ import annotations
@@ -116,6 +119,7 @@ STAFF_IDS = "501,502"
 TODAY = dt.date(2025, 11, 15)
 BOT_TOKEN = "123456789:BENCH-token"
 ACTION_TIMEOUT = 120.0
+TAIL: Any = None  # bench/tail.py with --tail
 
 
 # --------------------------------------------------------------------------- measuring
@@ -192,6 +196,8 @@ class BenchTelegram(FakeTelegram):
         update_id, _confirmed = self.push_update(kind, payload)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.recorder.expect(update_id, done)  # no await since push_update: cannot be late
+        if TAIL is not None:
+            TAIL.remember_step(update_id)
         try:
             await asyncio.wait_for(done, ACTION_TIMEOUT if timeout is None else timeout)
         except TimeoutError:
@@ -277,7 +283,9 @@ async def press(user: FakeUser, data: str) -> list[FakeMessage]:
 
 async def walk(user: FakeUser, steps: list[Step], think: Callable[[], float] | None) -> int:
     done = 0
-    for step in steps:
+    for index, step in enumerate(steps):
+        if TAIL is not None:
+            TAIL.STEP.set(index)
         if think is not None:
             await asyncio.sleep(think())
         if step.kind == "text":
@@ -416,6 +424,12 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         )
         app = await BotApp.create(settings, clock=Clock(fixed=TODAY))
         dispatcher = app.dispatcher
+        if args.tail:
+            global TAIL
+            import tail as TAIL
+
+            TAIL.install(app)
+            store.callback(asyncio.create_task(TAIL.ticker()).cancel)
         instrument(dispatcher, recorder)
         runner: Awaitable[None] = app.run_polling(
             handle_signals=False, handle_as_tasks=handle_as_tasks
@@ -443,15 +457,21 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
 
             profiler = cProfile.Profile()
             profiler.enable()
+        since = time.perf_counter()
         throughput = await run_phase(tg, recorder, make_steps, 10_000, args.users, None)
+        if TAIL is not None:
+            print("\n".join(TAIL.report(since, "throughput phase")), file=sys.stderr)
         verified = True
         if app is not None:
             verified = await submitted_count(app, 10_000, args.users) == args.users
         rng = random.Random(7)
+        since = time.perf_counter()
         mean_think = args.users / args.rate  # every user, one step per mean_think ± 50 %
         latency = await run_phase(
             tg, recorder, make_steps, 20_000, args.users, lambda: mean_think * rng.uniform(0.5, 1.5)
         )
+        if TAIL is not None:
+            print("\n".join(TAIL.report(since, "latency phase")), file=sys.stderr)
         if app is not None:
             verified = verified and await submitted_count(app, 20_000, args.users) == args.users
         if profiler is not None:
@@ -492,6 +512,8 @@ def child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         command.append("--echo-as-shipped")
     if args.profile:
         command += ["--profile", args.profile]
+    if args.tail:
+        command.append("--tail")
     for option in ("database", "redis", "pool_size", "max_overflow"):
         if getattr(args, option) is not None:
             command += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
@@ -557,6 +579,11 @@ def main() -> int:
     )
     parser.add_argument("--pool-size", type=int, help="DATABASE_POOL_SIZE of the bot")
     parser.add_argument("--max-overflow", type=int, help="DATABASE_MAX_OVERFLOW of the bot")
+    parser.add_argument(
+        "--tail",
+        action="store_true",
+        help="full bot: print where the slowest 1%% of updates spend their time (bench/tail.py)",
+    )
     parser.add_argument("--worker", choices=("full", "echo"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.processes or args.database or args.redis:
