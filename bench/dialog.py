@@ -58,7 +58,7 @@ Two phases per bot, new users each time
 Same aiogram runtime for both bots
     The full bot applies bot/speedups.py in ``BotApp.create`` (aiogram's
     ``Response[T]`` models kept alive, magic filters evaluated in place instead of in a
-    thread); the echo bot gets the same two calls so that the ratio measures the bot's
+    thread, routers without handlers for an update's type skipped); the echo bot gets the same two calls so that the ratio measures the bot's
     own work (``--echo-as-shipped`` runs it without them).  The fake server's call log is
     cleared every second in both runs (harness memory, not the bot's).
 
@@ -439,10 +439,11 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         dispatcher = build_echo_dispatcher()
         bot = tg.make_bot(BOT_TOKEN)
         if not args.echo_as_shipped:  # the full bot does this in BotApp.create
-            from bot.speedups import inline_magic_filters, keep_response_models
+            from bot.speedups import inline_magic_filters, keep_response_models, skip_idle_routers
 
             keep_response_models(bot)
             inline_magic_filters(dispatcher)
+            skip_idle_routers(dispatcher)
         instrument(dispatcher, recorder)
         runner = dispatcher.start_polling(
             bot, handle_as_tasks=handle_as_tasks, handle_signals=False, polling_timeout=10

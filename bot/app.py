@@ -32,7 +32,7 @@ from bot.inbox import DurableDispatcher, Inbox
 from bot.outbox.sender import run_sender
 from bot.outbox.session import TracedSession
 from bot.settings import Settings
-from bot.speedups import inline_magic_filters, keep_response_models
+from bot.speedups import inline_magic_filters, keep_response_models, skip_idle_routers
 from bot.usecases.privacy import DRAFT_DESTINY, quiet_data_loggers
 from bot.usecases.reminders import run_scheduler
 from handlers import build_routers
@@ -125,6 +125,7 @@ class BotApp:
         dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
         dispatcher.include_routers(*build_routers(settings))
         inline_magic_filters(dispatcher)  # F filters: no thread-pool hop per check
+        skip_idle_routers(dispatcher)  # an update enters only routers that may handle it
         app = cls(settings, engine, context, bot, dispatcher, sql_storage)
         dispatcher["application"] = app
         # Unsent drafts live in the FSM storages: the privacy use case erases them there.

@@ -15,6 +15,15 @@
    each a thread-pool round trip.  Magic filters of the routers are evaluated in
    place instead (same result, same exceptions); other sync callables are left
    to aiogram.
+
+3. ``skip_idle_routers(router)``: aiogram passes every update through every router
+   of the tree (17 top-level routers, ~25 in all): per router a copy of the
+   handler data, a middleware wrapper, the root filters and an empty trigger, even
+   when no router of that subtree has a handler for the update's type (a message
+   through routers that only take buttons).  A subtree without handlers and without
+   outer middlewares for an event type can only answer UNHANDLED: it is skipped
+   for that type; a router without outer middlewares on the event is entered
+   without aiogram's wrapper (the same call the wrapper would make).
 """
 
 from __future__ import annotations
@@ -23,12 +32,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.dispatcher.event.bases import REJECTED, UNHANDLED
 from aiogram.methods.base import Response, TelegramType
 
 if TYPE_CHECKING:
     from aiogram import Bot, Router
     from aiogram.dispatcher.event.handler import FilterObject
+    from aiogram.dispatcher.event.telegram import TelegramEventObserver
     from aiogram.methods import TelegramMethod
+    from aiogram.types import TelegramObject
 
 # Result type → Response[result type]; process-wide like pydantic's own cache.
 _KEPT: dict[Any, type[Response[Any]]] = {}
@@ -78,4 +90,73 @@ def inline_magic_filters(router: Router) -> int:
             handlers = [observer._handler, *observer.handlers]
             for handler in handlers:
                 changed += sum(_inline(f) for f in handler.filters or ())
+    return changed
+
+
+def _busy(router: Router, event_name: str) -> bool:
+    """Whether ``router`` or a router below it may act on ``event_name``: a handler,
+    or an outer middleware (outer middlewares run before any handler matches)."""
+    for each in router.chain_tail:
+        observer = each.observers.get(event_name)
+        if observer is not None and (observer.handlers or len(observer.outer_middleware)):
+            return True
+    return False
+
+
+def _fast_propagation(router: Router) -> None:
+    # per event type: the sub-routers that may handle it, in aiogram's order
+    busy = {
+        name: tuple(sub for sub in router.sub_routers if _busy(sub, name))
+        for name in router.observers
+    }
+
+    async def propagate_event(update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
+        kwargs["event_router"] = router
+        observer = router.observers.get(update_type)
+        if observer is not None and len(observer.outer_middleware):
+
+            async def _wrapped(telegram_event: TelegramObject, **data: Any) -> Any:
+                return await _propagate_event(observer, update_type, telegram_event, data)
+
+            return await observer.wrap_outer_middleware(_wrapped, event=event, data=kwargs)
+        return await _propagate_event(observer, update_type, event, kwargs)
+
+    async def _propagate_event(
+        observer: TelegramEventObserver | None,
+        update_type: str,
+        event: TelegramObject,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        response = UNHANDLED
+        if observer is not None:
+            if observer._handler.filters:
+                result, data = await observer.check_root_filters(event, **kwargs)
+                if not result:
+                    return UNHANDLED
+                kwargs.update(data)
+            if observer.handlers:
+                response = await observer.trigger(event, **kwargs)
+                if response is REJECTED:  # pragma: no cover - as aiogram
+                    return UNHANDLED
+                if response is not UNHANDLED:
+                    return response
+        subs = busy.get(update_type)
+        for sub in router.sub_routers if subs is None else subs:
+            response = await sub.propagate_event(update_type=update_type, event=event, **kwargs)
+            if response is not UNHANDLED:
+                break
+        return response
+
+    router.propagate_event = propagate_event  # type: ignore[method-assign]
+
+
+def skip_idle_routers(router: Router) -> int:
+    """Propagate events only into the subtrees of ``router`` that may handle them (call
+    after every router is included and every handler and middleware is registered);
+    returns how many routers were changed (idempotent)."""
+    changed = 0
+    for each in router.chain_tail:
+        if "propagate_event" not in vars(each):
+            _fast_propagation(each)
+            changed += 1
     return changed

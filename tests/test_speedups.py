@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.handler import FilterObject
@@ -10,7 +11,7 @@ from aiogram.filters import Command
 from aiogram.methods import SendMessage
 from aiogram.methods.base import Response
 
-from bot.speedups import _KEPT, inline_magic_filters, keep_response_models
+from bot.speedups import _KEPT, inline_magic_filters, keep_response_models, skip_idle_routers
 
 
 def test_magic_filters_of_every_router_run_in_place_with_the_same_result() -> None:
@@ -59,3 +60,84 @@ def test_response_models_survive_garbage_collection() -> None:
     _KEPT.setdefault(returning, Response[returning])
     gc.collect()
     assert Response[returning] is _KEPT[returning]  # not rebuilt
+
+
+def _tree(log: list[str]) -> Router:
+    """root → buttons (callback only) → nested (message, root-filtered);
+    root → watched (no handler; an outer middleware on messages); root → texts."""
+    root, buttons, nested, watched, texts = (
+        Router(name=n) for n in ("root", "buttons", "nested", "watched", "texts")
+    )
+    root.include_routers(buttons, watched, texts)
+    buttons.include_router(nested)
+
+    async def on_button(event: Any) -> str:
+        return "button"
+
+    async def on_nested(event: Any, event_router: Router, tag: str) -> str:
+        return f"nested:{event_router.name}:{tag}"
+
+    async def on_text(event: Any, event_router: Router) -> str:
+        return f"text:{event_router.name}"
+
+    async def tagged(event: Any) -> dict[str, str]:
+        return {"tag": "t"}
+
+    async def outer(handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        log.append(f"outer:{data['event_router'].name}")
+        return await handler(event, data)
+
+    buttons.callback_query.register(on_button)
+    nested.message.filter(tagged)
+    nested.message.register(on_nested, F.text == "nested")
+    watched.message.outer_middleware(outer)
+    texts.message.register(on_text, F.text)
+    return root
+
+
+async def test_idle_routers_are_skipped_with_the_same_answers() -> None:
+    plain_log: list[str] = []
+    fast_log: list[str] = []
+    plain, fast = _tree(plain_log), _tree(fast_log)
+    assert skip_idle_routers(fast) == 5
+    assert skip_idle_routers(fast) == 0  # idempotent
+
+    class Message:
+        def __init__(self, text: str | None) -> None:
+            self.text = text
+
+    for update_type, event in [
+        ("message", Message("nested")),
+        ("message", Message("hello")),
+        ("message", Message(None)),
+        ("callback_query", Message(None)),
+        ("inline_query", Message("x")),
+    ]:
+        expected = await plain.propagate_event(update_type, event)
+        got = await fast.propagate_event(update_type, event)
+        assert got == expected, update_type
+        assert fast_log == plain_log
+    assert plain_log == ["outer:watched", "outer:watched"]  # the outer middleware still runs
+
+
+async def test_an_idle_router_is_not_entered() -> None:
+    root, idle, busy = Router(name="root"), Router(name="idle"), Router(name="busy")
+    root.include_routers(idle, busy)
+    entered: list[str] = []
+
+    async def root_filter(event: Any) -> bool:
+        entered.append("idle")
+        return True
+
+    async def handler(event: Any) -> str:
+        return "ok"
+
+    idle.message.filter(root_filter)
+    idle.callback_query.filter(root_filter)
+    idle.callback_query.register(handler)
+    busy.message.register(handler)
+    skip_idle_routers(root)
+    assert await root.propagate_event("message", object()) == "ok"
+    assert entered == []  # no handler for messages below "idle": its filters were not run
+    assert await root.propagate_event("callback_query", object()) == "ok"
+    assert entered == ["idle"]
