@@ -2,7 +2,7 @@
 
 A message in the private chat is taken here only when
 * it replies to a message the Department sent about an application (relay_links):
-  `reply_router()`, included early by the staff router, so the reply is relayed
+  `reply_router()`, included early (right after the staff routers), so the reply is relayed
   even in the middle of another dialog (the dialog's state is left as it is); or
 * the parent is in no dialog (no FSM state) and has an application with an open
   staff question (documents requested, or a staff message in the last days):
@@ -157,7 +157,7 @@ async def _number(app: AppContext, application_id: int) -> str:
 
 
 def reply_router() -> Router:
-    """Replies to the Department's messages: included early (by the staff router), so a
+    """Replies to the Department's messages: included early (after the staff routers), so a
     reply quoting the Department reaches it even in the middle of another dialog."""
     r = Router(name="relay-replies")
     r.message.register(on_answer, F.chat.type == "private", ReplyToDepartment())

@@ -65,7 +65,6 @@ from handlers._staff import (
     on_refused,
     refuse,
 )
-from handlers.relay import reply_router
 
 log = logging.getLogger(__name__)
 
@@ -370,6 +369,4 @@ def router(settings: Any = None) -> Router:
         card.message.register(on_unknown_dialog, F.chat.id == staff_chat, InDialog())
         card.message.register(on_staff_message, F.chat.id == staff_chat)
     r.include_router(card)
-    if staff_chat is not None:
-        r.include_router(reply_router())
     return r
