@@ -141,3 +141,62 @@ async def test_an_idle_router_is_not_entered() -> None:
     assert entered == []  # no handler for messages below "idle": its filters were not run
     assert await root.propagate_event("callback_query", object()) == "ok"
     assert entered == ["idle"]
+
+
+def _filtered(seen: list[Any]) -> Router:
+    """Filters that give data, a later filter that refuses, a handler that skips,
+    an inner middleware, and a sub-router that must not see the handlers' data."""
+    from aiogram.dispatcher.event.bases import SkipHandler
+
+    root, child = Router(name="root"), Router(name="child")
+    root.include_router(child)
+
+    async def gives_a(event: Any) -> dict[str, str]:
+        return {"a": "1"}
+
+    async def needs_a_refuses(event: Any, a: str) -> bool:
+        seen.append(("refuses saw", a))
+        return False
+
+    async def gives_b(event: Any, a: str = "-") -> dict[str, str]:
+        return {"b": a + "2"}
+
+    async def skipping(event: Any, b: str) -> str:
+        seen.append(("skipped with", b))
+        raise SkipHandler
+
+    async def answering(event: Any, b: str, handler: Any, **rest: Any) -> str:
+        return f"root:{b}:{'a' in rest}"
+
+    async def in_child(event: Any, **data: Any) -> str:
+        return f"child:{sorted(k for k in data if k in {'a', 'b', 'handler', 'mw'})}"
+
+    async def inner(handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        data["mw"] = True
+        seen.append(("inner", data.get("b")))
+        return await handler(event, data)
+
+    root.message.middleware(inner)
+    root.message.register(answering, gives_a, needs_a_refuses)
+    root.message.register(skipping, gives_b)
+    root.message.register(answering, F.text == "root", gives_b)
+    child.message.register(in_child, F.text)
+    return root
+
+
+async def test_handlers_are_checked_with_the_same_data_as_aiogram() -> None:
+    class Message:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    for text in ("root", "child"):
+        plain_seen: list[Any] = []
+        fast_seen: list[Any] = []
+        plain, fast = _filtered(plain_seen), _filtered(fast_seen)
+        inline_magic_filters(plain)
+        inline_magic_filters(fast)
+        skip_idle_routers(fast)
+        expected = await plain.propagate_event("message", Message(text), x=1)
+        assert await fast.propagate_event("message", Message(text), x=1) == expected
+        assert fast_seen == plain_seen
+    assert expected.startswith("child:")  # the last case reached the sub-router
