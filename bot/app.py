@@ -22,6 +22,7 @@ from bot import gc_tuning
 from bot.clock import Clock
 from bot.commands import set_menu_commands
 from bot.context import AppContext
+from bot.data import redis_keys
 from bot.data.engine import create_engine, create_fsm_writer, create_sessionmaker
 from bot.data.fsm_storage import FsmDrafts, SqlAlchemyStorage
 from bot.data.instances import AnotherProcess, Deployment
@@ -49,14 +50,13 @@ def _storage(
     settings: Settings, app_storage: SqlAlchemyStorage
 ) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
-        from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-        # with_destiny: the apply wizard keeps its draft under its own destiny (handlers/apply.py)
-        redis_storage = RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
-        )
-        return redis_storage, RedisEventIsolation(redis=redis_storage.redis)
+        # the bot id in every key (bot/data/redis_keys.py); the destiny: the apply wizard
+        # keeps its draft under its own (handlers/apply.py)
+        keys = redis_keys.key_builder()
+        redis_storage = RedisStorage.from_url(settings.redis_url, key_builder=keys)
+        return redis_storage, RedisEventIsolation(redis=redis_storage.redis, key_builder=keys)
     return app_storage, SimpleEventIsolation()
 
 
@@ -186,6 +186,11 @@ class BotApp:
             await self.storage.writer.dispose()
 
     async def on_startup(self) -> None:
+        if self.settings.redis_url:  # the keys the version before wrote, renamed
+            from aiogram.fsm.storage.redis import RedisStorage
+
+            assert isinstance(self.dispatcher.storage, RedisStorage)
+            await redis_keys.adopt_legacy_keys(self.dispatcher.storage.redis, self.bot.id)
         await set_menu_commands(self.bot, self.context.i18n)
         if not self.settings.staff_enabled:
             log.warning("STAFF_CHAT_ID is not set: staff features are off")

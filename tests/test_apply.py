@@ -398,28 +398,29 @@ async def test_wizard_on_redis_storage_resumes_and_is_erased(
     user_id = random.randint(10**9, 2 * 10**9)
     running = RunningBot(tg, make_settings(redis_url=redis_url), Clock(fixed=FIXED_TODAY))
     await running.start()
+    bot_id = running.app.bot.id
     client = Redis.from_url(redis_url)
     try:
         user = tg.user(user_id, language_code="ru")
         await begin(user, "ru")
         for answer in (LABELS["ru"]["mother"], "Иванова Мария", APPLICANT_IIN):
             await user.send(answer)
-        keys = [key.decode() for key in await client.keys(f"fsm:{user_id}:{user_id}:*")]
+        keys = [key.decode() for key in await client.keys(f"fsm:{bot_id}:{user_id}:{user_id}:*")]
         assert any(key.endswith(":apply:data") for key in keys)
         await running.restart()
         replies = await user.send("/apply")
         assert "продолжаем с шага 3 из 11" in joined(replies)
         [question] = await user.send("/deletedata")
-        assert await client.keys(f"fsm:{user_id}:{user_id}:*") != []  # asked, not done yet
+        assert await client.keys(f"fsm:{bot_id}:{user_id}:{user_id}:*") != []  # asked, not done yet
         await user.press("✅ Да, удалить мои данные", message=question)
-        assert await client.keys(f"fsm:{user_id}:{user_id}:*") == []
+        assert await client.keys(f"fsm:{bot_id}:{user_id}:{user_id}:*") == []
         await user.send("/apply")  # the consent was withdrawn with the data: asked again
         replies = await user.press(LABELS["ru"]["agree"])
         text = joined(replies)
         assert "Кем вы приходитесь ребёнку?" in text and "незавершённое" not in text
     finally:
         await running.stop()
-        for key in await client.keys(f"fsm:{user_id}:{user_id}:*"):
+        for key in await client.keys(f"fsm:{bot_id}:{user_id}:{user_id}:*"):
             await client.delete(key)
         await client.aclose()
 
