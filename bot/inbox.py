@@ -5,9 +5,13 @@ after a crash — never lost because its offset was confirmed too early.
   id is the primary key, INSERT … ON CONFLICT DO NOTHING) *before* the next
   getUpdates confirms it through its offset. Webhook: the POST is answered 200
   only after the insert (a failed insert answers 503 and Telegram retries).
-* Only newly inserted updates are handled (a re-delivered id is ignored): the
-  updates of one user one after another in update-id order, different users
-  concurrently.
+* Only newly inserted updates are handled (a re-delivered id is ignored, also
+  while its first delivery is still being handled: the insert waits for the first
+  one's commit): the updates of one user one after another in the order they were
+  stored, different users concurrently. Across processes the user's updates are
+  kept apart by aiogram's Redis event isolation (keys per bot: bot/data/redis_keys.py);
+  a process takes over only the pending updates of a process whose PostgreSQL
+  session lock is free (it died), never of a slow one (bot/data/instances.py).
 * An update is marked done in the same transaction as its handler's first write
   to the audit log or the outbox (the effects staff and parents see), so such an
   action is never repeated and an action that did not commit is redone; an update

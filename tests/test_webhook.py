@@ -239,3 +239,56 @@ async def test_run_webhook_refuses_to_serve_without_a_secret(
         assert not tg.calls_of("setWebhook")
     finally:
         await app.close()
+
+
+async def test_a_repeated_post_while_the_update_is_handled_runs_it_once_and_in_order(
+    tg: FakeTelegram, make_settings: Callable[..., Settings]
+) -> None:
+    """Telegram POSTs an update again when our 200 came late; meanwhile the first POST's
+    update may still be in its handler, and the user's next update may arrive too. The
+    update is handled once, the next one only after it (per user, in update-id order)."""
+    port = free_port()
+    settings = make_settings(
+        webhook_url=f"https://bot.example.kz:{port}/webhook",
+        webhook_secret=SECRET,
+        webhook_port=port,
+    )
+    user = tg.user(3003, first_name="Асель", language_code="kk")
+    app = await BotApp.create(settings)
+    release, entered = asyncio.Event(), asyncio.Event()
+    started: list[int] = []
+    in_flight: set[int] = set()
+    overlaps: list[tuple[int, set[int]]] = []
+
+    async def slow_first(handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        if in_flight:
+            overlaps.append((event.update_id, set(in_flight)))
+        started.append(event.update_id)
+        in_flight.add(event.update_id)
+        try:
+            if event.update_id == 21:
+                entered.set()
+                await release.wait()  # the handler of the first POST is still running
+            return await handler(event, data)
+        finally:
+            in_flight.discard(event.update_id)
+
+    app.dispatcher.update.outer_middleware(slow_first)
+    task = asyncio.create_task(app.run_webhook())
+    try:
+        await tg.wait_for(lambda: bool(tg.calls_of("setWebhook")) or task.done(), timeout=10)
+        url, headers = f"http://127.0.0.1:{port}/webhook", {SECRET_HEADER: SECRET}
+        assert await post(url, start_update(21, user.id), headers) == 200
+        await asyncio.wait_for(entered.wait(), 10)
+        assert await post(url, start_update(21, user.id), headers) == 200  # Telegram's retry
+        assert await post(url, start_update(22, user.id), headers) == 200  # the next update
+        assert await post(url, start_update(21, user.id), headers) == 200
+        release.set()
+        await app.dispatcher.inbox.wait_idle()  # type: ignore[union-attr]
+        assert started == [21, 22]
+        assert overlaps == []
+        assert len(tg.messages(user.id)) == 2  # one greeting per update
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -171,16 +171,12 @@ class Deployment:
             yield True
             return
         key = owner_key(owner)
-        free = bool(
-            await self._connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
-        )
+        free = await self._ask("SELECT pg_try_advisory_lock(:key)", key)
         try:
             yield free
         finally:
             if free:
-                await self._connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": key}
-                )
+                await self._ask("SELECT pg_advisory_unlock(:key)", key)
 
     async def leave(self) -> None:
         """Release every lock (a dead process releases them anyway)."""
