@@ -102,20 +102,22 @@ class BotApp:
         sessionmaker = create_sessionmaker(engine)
         i18n = create_i18n(settings.default_locale)
         # several processes (REDIS_URL): no per-process cache of the users' languages
-        languages = UserLanguages(sessionmaker, cache=settings.redis_url is None)
+        writer = create_fsm_writer(engine)  # disposed with the SQL storage that gets it
+        languages = UserLanguages(sessionmaker, cache=settings.redis_url is None, writer=writer)
         context = AppContext(
             settings=settings,
             sessionmaker=sessionmaker,
             i18n=i18n,
             languages=languages,
             clock=clock or Clock(),
+            writer=writer,
         )
         if session is None:
             session = TracedSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
         token = settings.bot_token.get_secret_value() if settings.bot_token else CONSOLE_TOKEN
         bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         keep_response_models(bot)  # pydantic would rebuild Response[T] after every GC
-        sql_storage = SqlAlchemyStorage(sessionmaker, writer=create_fsm_writer(engine))
+        sql_storage = SqlAlchemyStorage(sessionmaker, writer=writer)
         storage, isolation = _storage(settings, sql_storage)
         dispatcher = DurableDispatcher(storage=storage, events_isolation=isolation, app=context)
         # updates stored before confirmed

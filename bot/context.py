@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import LanguageStore
@@ -32,6 +32,9 @@ class AppContext:
     clock: Clock
     # The bot processes sharing the database (set when the bot runs; None in the console).
     deployment: Leadership | None = None
+    # SQLite's autocommit engine of single-statement writes (bot/data/engine.py write_now);
+    # None on PostgreSQL and in-memory SQLite.
+    writer: AsyncEngine | None = None
 
     def is_staff(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.staff_user_ids

@@ -18,6 +18,7 @@ continues where they stopped.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -688,6 +689,7 @@ async def consent_given(turn: Turn, answered: str) -> None:
         agreed=True,
         answered_text=answered,
         now=turn.app.clock.now(),
+        writer=turn.app.writer,
     )
     await turn.say(
         plain(
@@ -705,6 +707,7 @@ async def consent_refused(turn: Turn, answered: str) -> None:
         agreed=False,
         answered_text=answered,
         now=turn.app.clock.now(),
+        writer=turn.app.writer,
     )
     await turn.state.set_state(None)
     text = "\n\n".join(
@@ -836,10 +839,14 @@ async def send_application(turn: Turn) -> None:
     except IncompleteDraft as error:
         await ask_missing(turn, draft, error.missing[0])
         return
-    # The draft's personal data now live in the application only.
-    await turn.draft.set_data({})
-    await turn.draft.set_state(None)
-    await turn.state.clear()
+    # The draft's personal data now live in the application only.  The FSM rows are
+    # cleared together (one batch of upserts, bot/data/fsm_storage.py), not one after another.
+    await asyncio.gather(
+        turn.draft.set_data({}),
+        turn.draft.set_state(None),
+        turn.state.set_state(None),
+        turn.state.set_data({}),
+    )
     department = consent_view.department_name(turn.language)
     lines: list[str] = [
         fmt(_("✅ Your application is sent. Its number is {number}."), number=b(result.number)),

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.ext.asyncio import (
@@ -91,6 +93,38 @@ def create_fsm_writer(engine: AsyncEngine) -> AsyncEngine | None:
     if url.get_backend_name() != "sqlite" or not database or "memory" in database:
         return None
     return create_engine(url, autocommit=True, gate=_GATES.get(engine.sync_engine))
+
+
+def insert_for(dialect_name: str, entity: Any) -> Any:
+    """INSERT … that can take ON CONFLICT DO NOTHING/UPDATE, in the engine's dialect."""
+    if dialect_name == "postgresql":
+        return pg_insert(entity)
+    return sqlite_insert(entity)
+
+
+async def write_now(
+    writer: AsyncEngine | None,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *statements: Any,
+) -> list[Any]:
+    """Run each write statement committed on its own, one round trip each, on the
+    autocommit `writer` (SQLite, `create_fsm_writer`): SQLite's write lock is then held
+    only while SQLite runs the statement, never across a turn of the event loop
+    (a transaction through the pool holds it from its first write to COMMIT, while
+    the FSM upserts and inbox marks of other updates sleep in SQLite's busy handler).
+    Without a writer (PostgreSQL, in-memory SQLite): one transaction for all of them.
+    Returns the results (use only what a result holds without a cursor: rowcount,
+    inserted_primary_key)."""
+    results: list[Any] = []
+    if writer is not None:
+        async with writer.connect() as connection:
+            for statement in statements:
+                results.append(await connection.execute(statement))
+        return results
+    async with sessionmaker() as session, session.begin():
+        for statement in statements:
+            results.append(await session.execute(statement))
+    return results
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.clock import utcnow
+from bot.data.engine import insert_for, write_now
 from bot.data.models import User
 
 
@@ -14,9 +16,14 @@ class UserLanguages:
     language chosen through another process must be seen at the next update."""
 
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], *, cache: bool = True
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        cache: bool = True,
+        writer: AsyncEngine | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._writer = writer
         self._caching = cache
         self._cache: dict[int, str | None] = {}
 
@@ -31,12 +38,16 @@ class UserLanguages:
         return language
 
     async def set(self, user_id: int, language: str) -> None:
-        async with self._sessionmaker() as session:
-            user = await session.get(User, user_id)
-            if user is None:
-                session.add(User(id=user_id, language=language))
-            else:
-                user.language = language
-            await session.commit()
+        """One upsert (bot/data/engine.py write_now: one round trip on SQLite)."""
+        now = utcnow()
+        dialect = (self._writer or self._sessionmaker.kw["bind"]).dialect.name
+        statement = (
+            insert_for(dialect, User)
+            .values(id=user_id, language=language, created_at=now, updated_at=now)
+            .on_conflict_do_update(
+                index_elements=[User.id], set_={"language": language, "updated_at": now}
+            )
+        )
+        await write_now(self._writer, self._sessionmaker, statement)
         if self._caching:
             self._cache[user_id] = language

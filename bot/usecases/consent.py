@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.data.engine import write_now
 from bot.data.models import Consent
 
 CONSENT_VERSION = "2025-11-v1"
@@ -34,20 +35,21 @@ async def record_answer(
     agreed: bool,
     answered_text: str,
     now: dt.datetime,
+    writer: AsyncEngine | None = None,
 ) -> Consent:
-    """Store one answer to the consent question (agree or disagree)."""
-    record = Consent(
-        user_id=user_id,
-        text_version=CONSENT_VERSION,
-        language=language,
-        answer=AGREE if agreed else DISAGREE,
-        answered_text=(answered_text or "")[:200],
-        created_at=_utc(now),
-    )
-    async with sessionmaker() as session:
-        session.add(record)
-        await session.commit()
-    return record
+    """Store one answer to the consent question (agree or disagree): one INSERT
+    committed on its own (on `writer`, the SQLite autocommit engine, one round trip:
+    bot/data/engine.py write_now)."""
+    values = {
+        "user_id": user_id,
+        "text_version": CONSENT_VERSION,
+        "language": language,
+        "answer": AGREE if agreed else DISAGREE,
+        "answered_text": (answered_text or "")[:200],
+        "created_at": _utc(now),
+    }
+    (result,) = await write_now(writer, sessionmaker, insert(Consent).values(**values))
+    return Consent(id=result.inserted_primary_key[0], withdrawn_at=None, **values)
 
 
 async def latest_answer(

@@ -15,8 +15,9 @@ What is stored, and why nothing identifies a parent:
   nobody any more); /deletedata (bot/usecases/privacy.py) deletes the row and clears
   the token from the events of the current journey. What stays are counts.
 
-Recording costs one small transaction at a milestone only (the /apply command, the
-consent, the summary, sending; a /start with a deep link), never on other updates.
+Recording costs one read and, the first time only, one or two single-statement writes at a
+milestone (the /apply command, the consent, the summary; sending is part of the
+application's transaction; a /start with a deep link), never on other updates.
 """
 
 from __future__ import annotations
@@ -25,13 +26,12 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Date, String, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import utcnow
 from bot.context import AppContext
+from bot.data.engine import insert_for, write_now
 from bot.data.models import FunnelEvent, FunnelVisitor
 from bot.funnel import WEEKS, Funnel, Milestone, funnel_of, monday_of, parse_source
 
@@ -49,9 +49,7 @@ __all__ = [
 
 def _insert(session: AsyncSession, entity: type[FunnelVisitor | FunnelEvent]) -> Any:
     """INSERT … that can take ON CONFLICT DO NOTHING, in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_insert(entity)
-    return sqlite_insert(entity)
+    return insert_for(session.get_bind().dialect.name, entity)
 
 
 def _token() -> str:
@@ -82,35 +80,95 @@ async def came_from(app: AppContext, user_id: int, source: str) -> None:
             visitor.source = source
 
 
-async def record(session: AsyncSession, user_id: int, milestone: Milestone, day: dt.date) -> None:
-    """Count ``milestone`` for the user's current journey (once) in the ISO week of
-    ``day``, in the caller's transaction; SENT ends the journey (a new token for the
-    next one)."""
-    visitor = await _visitor(session, user_id)
-    counted = await session.scalar(
-        select(FunnelEvent.id).where(
-            FunnelEvent.journey == visitor.journey, FunnelEvent.milestone == milestone.value
+async def known(app: AppContext, user_id: int) -> bool:
+    """Whether the user has a visitor row (read before a write transaction, so that
+    `record` can skip creating it)."""
+    async with app.sessionmaker() as session:
+        return await session.get(FunnelVisitor, user_id) is not None
+
+
+def _count(dialect: str, user_id: int, milestone: Milestone, day: dt.date) -> Any:
+    """INSERT the event of the user's current journey from the visitor row (nothing
+    without one; once per journey: ON CONFLICT DO NOTHING)."""
+    return (
+        insert_for(dialect, FunnelEvent)
+        .from_select(
+            ["journey", "milestone", "day", "source"],
+            select(
+                FunnelVisitor.journey,
+                literal(milestone.value, String),
+                literal(monday_of(day), Date),
+                FunnelVisitor.source,
+            ).where(FunnelVisitor.user_id == user_id),
         )
+        .on_conflict_do_nothing(index_elements=["journey", "milestone"])
     )
-    if counted is None:  # a repeated /apply or summary reads, it writes nothing
-        await session.execute(
-            _insert(session, FunnelEvent)
-            .values(
-                journey=visitor.journey,
-                milestone=milestone.value,
-                day=monday_of(day),
-                source=visitor.source,
-            )
-            .on_conflict_do_nothing(index_elements=["journey", "milestone"])
-        )
+
+
+def _new_visitor(dialect: str, user_id: int) -> Any:
+    return (
+        insert_for(dialect, FunnelVisitor)
+        .values(user_id=user_id, source=None, journey=_token(), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+
+
+async def record(
+    session: AsyncSession,
+    user_id: int,
+    milestone: Milestone,
+    day: dt.date,
+    *,
+    visitor_known: bool = False,
+) -> None:
+    """Count ``milestone`` for the user's current journey (once) in the ISO week of
+    ``day``, in the caller's transaction, in as few statements as can be (a write
+    transaction holds SQLite's lock across each of them): the visitor row unless
+    ``visitor_known`` (`known`), the event, and for SENT, which ends the journey, a
+    new token for the next one."""
+    dialect = session.get_bind().dialect.name
+    if not visitor_known:
+        await session.execute(_new_visitor(dialect, user_id))
+    await session.execute(_count(dialect, user_id, milestone, day))
     if milestone is Milestone.SENT:
-        visitor.journey = _token()
+        await session.execute(
+            update(FunnelVisitor)
+            .where(FunnelVisitor.user_id == user_id)
+            .values(journey=_token())
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def reached(app: AppContext, user_id: int, milestone: Milestone) -> None:
-    """Count ``milestone`` for the user (its own transaction; the day by the Clock)."""
-    async with app.sessionmaker() as session, session.begin():
-        await record(session, user_id, milestone, app.clock.today())
+    """Count ``milestone`` for the user (the day by the Clock), outside any transaction:
+    one read; when it is not counted yet, the event is inserted from the visitor row
+    (created first if missing), each a single statement committed on its own
+    (bot/data/engine.py write_now: on SQLite the write lock is never held across a turn
+    of the event loop).  A repeated milestone only reads."""
+    if milestone is Milestone.SENT:  # ends the journey: with the application (submit)
+        async with app.sessionmaker() as session, session.begin():
+            await record(session, user_id, milestone, app.clock.today())
+        return
+    async with app.sessionmaker() as session:
+        found = (
+            await session.execute(
+                select(
+                    FunnelVisitor.journey,
+                    select(FunnelEvent.id)
+                    .where(
+                        FunnelEvent.journey == FunnelVisitor.journey,
+                        FunnelEvent.milestone == milestone.value,
+                    )
+                    .exists(),
+                ).where(FunnelVisitor.user_id == user_id)
+            )
+        ).first()
+    if found is not None and found[1]:
+        return
+    dialect = (app.writer or app.sessionmaker.kw["bind"]).dialect.name
+    statements: list[Any] = [] if found is not None else [_new_visitor(dialect, user_id)]
+    statements.append(_count(dialect, user_id, milestone, app.clock.today()))
+    await write_now(app.writer, app.sessionmaker, *statements)
 
 
 async def forget(session: AsyncSession, user_id: int) -> None:
