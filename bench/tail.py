@@ -58,6 +58,7 @@ TRACES: list[Trace] = []
 GC_PAUSES: list[tuple[float, float, int]] = []
 LAGS: list[tuple[float, float]] = []
 HOLDS: list[tuple[float, int, int, float]] = []  # duration, step, api calls while held, end
+UNTRACED: list[tuple[str, float, float, float]] = []  # statement, thread, total, end
 STEP: ContextVar[int] = ContextVar("bench_step", default=-1)
 _STEPS: dict[int, int] = {}
 
@@ -170,9 +171,22 @@ def install(app: Any) -> None:
 
     async def a_execute(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
         trace = CURRENT.get()
-        if trace is None:
-            return await execute(self, fn, *args, **kwargs)
         spent = [0.0]
+        if trace is None:  # the FSM writer, the inbox, the outbox: by statement
+            what = str(args[0])[:28] if args else getattr(fn, "__name__", "?")
+
+            def alone(*a: Any, **k: Any) -> Any:
+                t0 = perf()
+                try:
+                    return fn(*a, **k)
+                finally:
+                    spent[0] = perf() - t0
+
+            t0 = perf()
+            try:
+                return await execute(self, alone, *args, **kwargs)
+            finally:
+                UNTRACED.append((what, spent[0], perf() - t0, perf()))
 
         def run(*a: Any, **k: Any) -> Any:
             t0 = perf()
@@ -331,6 +345,18 @@ def report(since: float, label: str) -> list[str]:
             f"  gate holds: {len(d)}, p50 {statistics.median(d) * 1000:.1f} ms, p99 "
             f"{d[int(len(d) * 0.99)] * 1000:.1f} ms, max {d[-1] * 1000:.1f} ms; "
             f"{with_api} with a Bot API call inside; by step (count): " + str(_by_step(holds))
+        )
+    calls: dict[str, list[tuple[float, float]]] = {}
+    for what, thread, total, end in UNTRACED:
+        if end >= since:
+            calls.setdefault(what, []).append((thread, total))
+    for what, values in sorted(calls.items(), key=lambda kv: -sum(v[1] for v in kv[1]))[:6]:
+        threads = sorted(v[0] for v in values)
+        totals = sorted(v[1] for v in values)
+        lines.append(
+            f"  untraced {what!r}: {len(values)}×, in SQLite's thread mean "
+            f"{statistics.mean(threads) * 1000:.1f} max {threads[-1] * 1000:.1f} ms; awaited mean "
+            f"{statistics.mean(totals) * 1000:.1f} p99 {totals[int(len(totals) * 0.99)] * 1000:.1f} ms"
         )
     return lines
 
