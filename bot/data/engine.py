@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.data import write_gate
+from bot.data import sqlite_driver, write_gate
 
 # The write gate of each SQLite engine (its FSM writer engine shares it).
 _GATES: weakref.WeakKeyDictionary[Engine, write_gate.WriteGate] = weakref.WeakKeyDictionary()
@@ -34,7 +34,8 @@ def create_engine(
     gate: write_gate.WriteGate | None = None,
 ) -> AsyncEngine:
     """Create the async engine; SQLite gets its folder, WAL (synchronous=NORMAL), foreign
-    keys and a write gate (bot/data/write_gate.py; `gate`: share another engine's).
+    keys and a write gate (bot/data/write_gate.py; `gate`: share another engine's), and
+    ``sqlite+aiosqlite`` URLs the one-hop driver (bot/data/sqlite_driver.py).
 
     ``autocommit=True`` (SQLite): every statement commits on its own — see
     `create_fsm_writer`.  ``pool_size``/``max_overflow`` (PostgreSQL; settings
@@ -51,6 +52,8 @@ def create_engine(
             options["isolation_level"] = "AUTOCOMMIT"
             if "skip_autocommit_rollback" in inspect.signature(DefaultDialect.__init__).parameters:
                 options["skip_autocommit_rollback"] = True  # SQLAlchemy ≥ 2.0.43
+        if parsed.get_driver_name() == "aiosqlite":
+            parsed = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
         engine = create_async_engine(parsed, connect_args={"timeout": 30}, **options)
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -1,0 +1,144 @@
+"""The one-hop SQLite driver (bot/data/sqlite_driver.py) gives what SQLAlchemy's stock
+aiosqlite driver gives — rows, rowcount, lastrowid, RETURNING, executemany, the same
+errors, rollback — in one hop to aiosqlite's thread per statement, none for a ROLLBACK
+or COMMIT with no open transaction.  Each check runs on both drivers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import exc, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from bot.data import sqlite_driver
+from bot.data.engine import create_engine
+
+STOCK, ONEHOP = "aiosqlite", sqlite_driver.DRIVER
+
+
+@pytest.fixture(params=[STOCK, ONEHOP])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(f"sqlite+{request.param}:///{tmp_path / 'driver.sqlite3'}")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, n INTEGER)")
+        )
+    yield engine
+    await engine.dispose()
+
+
+class Hops:
+    """Calls queued to aiosqlite's connection threads (aiosqlite.Connection._execute)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hops]:
+    counter = Hops()
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        counter.count += 1
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    yield counter
+
+
+async def test_rows_rowcount_lastrowid_returning_executemany(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        first = await connection.execute(text("INSERT INTO t (name, n) VALUES ('a', 1)"))
+        assert first.lastrowid == 1
+        assert first.rowcount == 1
+        many = await connection.execute(
+            text("INSERT INTO t (name, n) VALUES (:name, :n)"),
+            [{"name": "b", "n": 2}, {"name": "c", "n": 2}, {"name": "d", "n": 3}],
+        )
+        assert many.rowcount == 3
+        returned = await connection.execute(
+            text("INSERT INTO t (name, n) VALUES ('e', 5) RETURNING id, name")
+        )
+        assert returned.all() == [(5, "e")]
+        updated = await connection.execute(text("UPDATE t SET n = 0 WHERE n = 2"))
+        assert updated.rowcount == 2
+    async with engine.connect() as connection:
+        result = await connection.execute(text("SELECT id, name, n FROM t ORDER BY id"))
+        assert result.keys() == ["id", "name", "n"]
+        assert result.fetchone() == (1, "a", 1)
+        assert result.fetchmany(2) == [(2, "b", 0), (3, "c", 0)]
+        assert result.fetchall() == [(4, "d", 3), (5, "e", 5)]
+        nothing = await connection.execute(text("SELECT id FROM t WHERE n = 99"))
+        assert nothing.all() == []
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 5
+
+
+async def test_errors_are_the_stock_ones(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO t (name) VALUES ('a')"))
+    async with engine.connect() as connection:
+        with pytest.raises(exc.IntegrityError) as duplicate:
+            await connection.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        assert type(duplicate.value.orig).__name__ == "IntegrityError"
+        assert "UNIQUE constraint failed: t.name" in str(duplicate.value.orig)
+        await connection.rollback()
+        with pytest.raises(exc.OperationalError) as missing:
+            await connection.execute(text("SELECT * FROM no_such_table"))
+        assert "no such table: no_such_table" in str(missing.value.orig)
+        await connection.rollback()
+        # The connection still works after the errors.
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
+
+
+async def test_a_rolled_back_transaction_leaves_nothing(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("INSERT INTO t (name) VALUES ('x')"))
+        await connection.execute(text("UPDATE t SET n = 7"))
+        await connection.rollback()
+    sessionmaker = async_sessionmaker(engine)
+    with pytest.raises(RuntimeError):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(text("INSERT INTO t (name) VALUES ('y')"))
+            raise RuntimeError("abandon the transaction")
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+
+
+async def test_one_hop_per_statement_none_for_an_idle_rollback(tmp_path: Path, hops: Hops) -> None:
+    engine = create_async_engine(f"sqlite+{ONEHOP}:///{tmp_path / 'hops.sqlite3'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+        hops.count = 0
+        async with engine.connect() as connection:  # a read: SELECT, then the pool's ROLLBACK
+            assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+        assert hops.count == 1
+        hops.count = 0
+        async with engine.begin() as connection:  # a write: INSERT, COMMIT
+            await connection.execute(text("INSERT INTO t VALUES (1)"))
+        assert hops.count == 2
+        hops.count = 0
+        async with engine.connect() as connection:  # a write abandoned: INSERT, ROLLBACK
+            await connection.execute(text("INSERT INTO t VALUES (2)"))
+        assert hops.count == 2
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT n FROM t"))).scalars().all() == [1]
+    finally:
+        await engine.dispose()
+
+
+async def test_the_bot_engine_uses_it_for_aiosqlite_urls(tmp_path: Path, hops: Hops) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    try:
+        assert engine.url.drivername == f"sqlite+{ONEHOP}"
+        async with engine.connect() as connection:
+            hops.count = 0
+            assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
+            assert hops.count == 1
+    finally:
+        await engine.dispose()
