@@ -4,9 +4,12 @@ of one bot process (README: "One process, or several with PostgreSQL + Redis")."
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -15,8 +18,10 @@ from pydantic import ValidationError
 from sqlalchemy import text
 
 from bot.app import BotApp
+from bot.clock import Clock
 from bot.settings import Settings
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import FIXED_TODAY, PG_ADMIN_URL, RunningBot
+from tests.test_redis_keys import random_token
 from tests.tgfake.server import FakeTelegram
 
 
@@ -141,3 +146,86 @@ async def test_processes_that_may_open_more_connections_than_postgresql_allows_a
     finally:
         await second.close()
         await first.close()
+
+
+async def test_the_next_update_is_handled_after_postgresql_ended_the_pooled_connections(
+    tg: FakeTelegram,
+    make_settings: Callable[..., Settings],
+    pg_url: str,
+    redis_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What a PostgreSQL restart does to the pool: the server ends every backend. The
+    bot no longer pings a connection at each checkout (bot/data/engine.py): a connection
+    the server closed must still never be handed out — the next update is stored and
+    answered as usual, no error on the way (handed out, it failed the inbox's insert:
+    "Failed to fetch or store updates", the update came only with the retry)."""
+    running = RunningBot(
+        tg,
+        make_settings(database_url=pg_url, redis_url=redis_url, bot_token=random_token()),
+        Clock(fixed=FIXED_TODAY),
+    )
+    await running.start()
+    try:
+        user = tg.user(random.randint(10**9, 2 * 10**9), language_code="ru")
+        first = await user.send("/start")
+        assert first
+        database = pg_url.rsplit("/", 1)[1]
+        admin = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+        try:
+            # every pooled connection (the deployment's lock connection, outside the pool,
+            # holds advisory locks and is left alone)
+            ended = await admin.fetch(
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = $1 AND pid <> pg_backend_pid() AND pid NOT IN "
+                "(SELECT pid FROM pg_locks WHERE locktype = 'advisory')",
+                database,
+            )
+            assert ended and all(row[1] for row in ended)
+            pids = [row[0] for row in ended]
+            for _ in range(500):  # until those backends have exited
+                if not await admin.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", pids
+                ):
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            await admin.close()
+        with caplog.at_level(logging.WARNING):
+            again = await user.send("/start")
+        assert [m.text for m in again] == [m.text for m in first]
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    finally:
+        await running.stop()
+
+
+async def test_a_connection_idle_longer_than_ping_idle_is_pinged_and_replaced_when_dead(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer gone without a word (no goodbye reached the socket: a proxy's idle timeout,
+    a vanished host) is found by the ping of a connection idle longer than PING_IDLE."""
+    from asyncpg.connection import Connection
+
+    from bot.data import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "PING_IDLE", 0.0)
+    engine = engine_module.create_engine(pg_url)
+    try:
+        async with engine.connect() as connection:
+            first = await connection.scalar(text("SELECT pg_backend_pid()"))
+        admin = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+        try:
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", first)
+            while await admin.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", first
+            ):
+                await asyncio.sleep(0.01)
+        finally:
+            await admin.close()
+        monkeypatch.setattr(Connection, "is_closed", lambda self: False)  # the end not seen
+        async with engine.connect() as connection:
+            second = await connection.scalar(text("SELECT pg_backend_pid()"))
+        assert second != first
+    finally:
+        monkeypatch.undo()
+        await engine.dispose()
