@@ -101,7 +101,7 @@ class BotApp:
             await upgrade_to_head(engine)
         sessionmaker = create_sessionmaker(engine)
         i18n = create_i18n(settings.default_locale)
-        # several processes (REDIS_URL): no per-process cache of the users' languages
+        # several processes (REDIS_URL): no per-process cache of the users' languages, consents
         writer = create_fsm_writer(engine)  # disposed with the SQL storage that gets it
         languages = UserLanguages(sessionmaker, cache=settings.redis_url is None, writer=writer)
         context = AppContext(
@@ -111,6 +111,7 @@ class BotApp:
             languages=languages,
             clock=clock or Clock(),
             writer=writer,
+            consent_cache={} if settings.redis_url is None else None,
         )
         if session is None:
             session = TracedSession(api=TelegramAPIServer.from_base(settings.bot_api_url))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -35,6 +35,10 @@ class AppContext:
     # SQLite's autocommit engine of single-statement writes (bot/data/engine.py write_now);
     # None on PostgreSQL and in-memory SQLite.
     writer: AsyncEngine | None = None
+    # Each user's latest consent answer as this process last read or wrote it
+    # (bot/usecases/consent.py); None, no cache, when several processes share the database
+    # (REDIS_URL): an answer given or withdrawn through another one must be seen at once.
+    consent_cache: dict[int, Any] | None = None
 
     def is_staff(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.staff_user_ids

@@ -255,8 +255,9 @@ def query_turn(
     return Turn(bot, chat_id, query.from_user.id, app, i18n, state)
 
 
-def new_draft() -> Draft:
-    return Draft(step=STEPS[0].code)
+def new_draft(counted: set[str]) -> Draft:
+    """A draft at the first step, in the journey whose milestones ``counted`` were counted."""
+    return Draft(step=STEPS[0].code, counted=counted)
 
 
 async def load_draft(turn: Turn) -> Draft:
@@ -481,8 +482,16 @@ def typed_field(i18n: I18n, text: str | None, draft: Draft) -> str | None:
     return None
 
 
+async def count_milestone(turn: Turn, draft: Draft, milestone: Milestone) -> None:
+    """The funnel's milestone, unless this draft counted it already (bot/usecases/funnel.py):
+    remembered in the draft, saved with it by the caller."""
+    if milestone.value not in draft.counted:
+        await funnel.reached(turn.app, turn.user_id, milestone)
+        draft.counted.add(milestone.value)
+
+
 async def show_summary(turn: Turn, draft: Draft, prefix: str | None = None) -> None:
-    await funnel.reached(turn.app, turn.user_id, Milestone.SUMMARY)
+    await count_milestone(turn, draft, Milestone.SUMMARY)
     others = await existing_claims(turn.app, draft.answers, turn.app.clock.today())
     lines = summary_lines(turn, draft, others)
     if prefix:
@@ -510,6 +519,8 @@ async def ask_again(turn: Turn, code: str, draft: Draft, rejected: Rejected) -> 
 
 async def save_and_ask(turn: Turn, draft: Draft, code: str, prefix: str | None = None) -> None:
     draft.step = code
+    if code == SUMMARY:  # counted before the draft is saved: it remembers that
+        await count_milestone(turn, draft, Milestone.SUMMARY)
     await save_draft(turn, draft)
     await ask(turn, code, draft, prefix)
 
@@ -675,7 +686,7 @@ async def ask_consent(turn: Turn) -> None:
 
 async def consent_missing(turn: Turn) -> bool:
     """Whether the user has no active consent; if so, it is asked for."""
-    if await consent_service.active_consent(turn.app.sessionmaker, turn.user_id) is None:
+    if await consent_service.active_consent(turn.app, turn.user_id) is None:
         await ask_consent(turn)
         return True
     return False
@@ -683,13 +694,12 @@ async def consent_missing(turn: Turn) -> bool:
 
 async def consent_given(turn: Turn, answered: str) -> None:
     await consent_service.record_answer(
-        turn.app.sessionmaker,
+        turn.app,
         user_id=turn.user_id,
         language=turn.language,
         agreed=True,
         answered_text=answered,
         now=turn.app.clock.now(),
-        writer=turn.app.writer,
     )
     await turn.say(
         plain(
@@ -701,13 +711,12 @@ async def consent_given(turn: Turn, answered: str) -> None:
 
 async def consent_refused(turn: Turn, answered: str) -> None:
     await consent_service.record_answer(
-        turn.app.sessionmaker,
+        turn.app,
         user_id=turn.user_id,
         language=turn.language,
         agreed=False,
         answered_text=answered,
         now=turn.app.clock.now(),
-        writer=turn.app.writer,
     )
     await turn.state.set_state(None)
     text = "\n\n".join(
@@ -738,10 +747,12 @@ async def consent_refused(turn: Turn, answered: str) -> None:
     await turn.say(text, reply_markup=keyboard)
 
 
-async def resume_or_start(turn: Turn) -> None:
-    """Continue the saved draft at its step, or begin a new one."""
-    await funnel.reached(turn.app, turn.user_id, Milestone.CONSENTED)
-    draft = await load_draft(turn)
+async def resume_or_start(turn: Turn, draft: Draft | None = None) -> None:
+    """Continue the saved draft (``draft`` when the caller has loaded it) at its step, or
+    begin a new one."""
+    if draft is None:
+        draft = await load_draft(turn)
+    await count_milestone(turn, draft, Milestone.CONSENTED)
     await turn.state.set_state(ApplyStates.wizard)
     if draft.step in (*BY_CODE, SUMMARY):
         draft.editing, draft.pending = False, None
@@ -774,7 +785,7 @@ async def resume_or_start(turn: Turn) -> None:
         )
         await save_and_ask(turn, draft, code)
         return
-    draft = new_draft()
+    draft = new_draft(draft.counted)
     prefill(draft, (await turn.state.get_data()).get(KNOWN) or {}, turn.app.clock.today())
     parent = step_number(STEPS[0].code, Answers(relation=Relation.MOTHER))[1]
     guardian = step_number(STEPS[0].code, Answers(relation=Relation.GUARDIAN))[1]
@@ -791,11 +802,12 @@ async def resume_or_start(turn: Turn) -> None:
 
 
 async def start_over(turn: Turn) -> None:
+    counted = (await load_draft(turn)).counted  # the same journey: its milestones stay counted
     await turn.draft.set_data({})
     await clear_draft_files(turn.app, turn.user_id)  # the kept copies of its files too
     await turn.state.set_state(ApplyStates.wizard)
     prefix = plain(_("The previous answers are deleted. Let us begin again."))
-    await save_and_ask(turn, new_draft(), STEPS[0].code, prefix=prefix)
+    await save_and_ask(turn, new_draft(counted), STEPS[0].code, prefix=prefix)
 
 
 # ---------------------------------------------------------------- sending
@@ -888,20 +900,21 @@ async def start_from(turn: Turn, application_id: int, *, renewal: bool) -> None:
     new school certificate. Only the missing answers are asked, then the summary, where
     everything kept can be corrected. It is sent as a new application (own number, card,
     audit)."""
-    await funnel.reached(turn.app, turn.user_id, Milestone.STARTED)
+    current_draft = await load_draft(turn)
+    await count_milestone(turn, current_draft, Milestone.STARTED)
     if await consent_missing(turn):
         return
-    await funnel.reached(turn.app, turn.user_id, Milestone.CONSENTED)
-    if (await load_draft(turn)).step:  # an unfinished application first
-        await resume_or_start(turn)
+    if current_draft.step:  # an unfinished application first
+        await resume_or_start(turn, current_draft)
         return
+    await count_milestone(turn, current_draft, Milestone.CONSENTED)
     carried = await carried_answers(
         turn.app, application_id=application_id, user_id=turn.user_id, renewal=renewal
     )
     if carried is None:
         await no_application_in_progress(turn)
         return
-    draft = Draft(answers=carried.answers, editing=True)
+    draft = Draft(answers=carried.answers, editing=True, counted=current_draft.counted)
     await turn.state.set_state(ApplyStates.wizard)
     if renewal:
         intro = fmt(
@@ -957,10 +970,11 @@ async def on_apply(
     message: Message, state: FSMContext, app: AppContext, i18n: I18n, bot: Bot
 ) -> None:
     turn = message_turn(message, state, app, i18n, bot)
-    await funnel.reached(app, turn.user_id, Milestone.STARTED)
+    draft = await load_draft(turn)
+    await count_milestone(turn, draft, Milestone.STARTED)
     if await consent_missing(turn):
         return
-    await resume_or_start(turn)
+    await resume_or_start(turn, draft)
 
 
 async def on_consent_button(

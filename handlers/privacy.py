@@ -119,7 +119,7 @@ async def on_consent(message: Message, app: AppContext, i18n: I18n) -> None:
     user = message.from_user
     if user is None:
         return
-    record = await consent_service.latest_answer(app.sessionmaker, user.id)
+    record = await consent_service.latest_answer(app, user.id)
     active = consent_service.is_active(record)
     if record is not None and active:
         status = fmt(

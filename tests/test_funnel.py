@@ -209,3 +209,27 @@ async def test_on_postgresql_the_funnel_and_the_rating_count_once(
         await user.press(WORDS["ru"]["yes_delete"], message=ask)
         assert await visitor(bot, user.id) is None
         assert "• school_7: 1 / 1 / 0 / 0" in await stats_text(bot, tg)
+
+
+async def test_a_milestone_after_the_visitor_row_is_gone_creates_it_again(
+    staffbot: RunningBot, tg: FakeTelegram
+) -> None:
+    """A milestone is counted without a read (bot/usecases/funnel.py): when the visitor row
+    is missing — /deletedata between the consent question and its answer — the consent
+    creates it and is counted in a new journey, linked to nothing of the old one."""
+    user = tg.user(7501, language_code="ru")
+    await start_in(user, "ru")
+    replies = await user.send("/apply")
+    [question] = [r for r in replies if LABELS["ru"]["agree"] in str(r.inline_buttons)]
+    first = await visitor(staffbot, user.id)
+    assert first is not None
+    [ask] = await user.send("/deletedata")
+    await user.press(WORDS["ru"]["yes_delete"], message=ask)
+    assert await visitor(staffbot, user.id) is None
+
+    await user.press(LABELS["ru"]["agree"], message=question)  # the old question answered
+    again = await visitor(staffbot, user.id)
+    assert again is not None and again.journey != first.journey
+    journeys = [(e.journey, e.milestone) for e in await events(staffbot)]
+    assert (again.journey, "consented") in journeys and (again.journey, "started") not in journeys
+    assert not any(journey == first.journey for journey, _ in journeys)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from bot.data.models import Application, Attachment, AuditEntry, Consent, FsmRecord, OutboxMessage
 from bot.usecases import documents
@@ -163,6 +163,44 @@ async def test_consent_command_shows_what_was_agreed_and_withdrawal_asks_first(
     replies = await user.press(LABELS["kk"]["agree"])
     text = joined(replies)
     assert "Сіз балаға кім боласыз?" in text and "аяқталмаған өтініш" not in text
+
+
+async def test_the_consent_is_remembered_until_a_withdrawal_or_deletedata(
+    running: RunningBot, tg: FakeTelegram
+) -> None:
+    """One process without REDIS_URL remembers each user's consent answer
+    (bot/usecases/consent.py): /apply reads the consents table once, and a withdrawal and
+    /deletedata are seen at the very next /apply, which asks for the consent again."""
+    reads: list[str] = []
+
+    def counted(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        if statement.startswith("SELECT") and "FROM consents" in statement:
+            reads.append(statement)
+
+    engine = running.app.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        user = tg.user(2211, language_code="ru")
+        await begin(user, "ru")
+        for _ in range(2):
+            replies = await user.send("/apply")  # the draft goes on: no question
+            assert "продолжаем с шага 1" in joined(replies), joined(replies)
+        assert len(reads) == 1  # the first /apply; the answer and the rest: remembered
+
+        await user.send("/consent")
+        [question] = await user.press(LABELS["ru"]["withdraw"])
+        await user.press(WORDS["ru"]["yes_withdraw"], message=question)
+        replies = await user.send("/apply")
+        assert "Вы согласны на сбор" in joined(replies) and "продолжаем" not in joined(replies)
+        replies = await user.press(LABELS["ru"]["agree"])
+        assert "Кем вы приходитесь ребёнку?" in joined(replies)
+
+        [question] = await user.send("/deletedata")
+        await user.press(WORDS["ru"]["yes_delete"], message=question)
+        replies = await user.send("/apply")
+        assert "Вы согласны на сбор" in joined(replies) and "продолжаем" not in joined(replies)
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
 
 
 async def test_deletedata_asks_first_then_erases_the_draft(
@@ -435,7 +473,7 @@ async def consent_to(bot: RunningBot, user_id: int) -> None:
     from bot.usecases.consent import record_answer
 
     await record_answer(
-        bot.app.context.sessionmaker,
+        bot.app.context,
         user_id=user_id,
         language="kk",
         agreed=True,

@@ -161,7 +161,6 @@ async def submit(
     assert a.relation is not None and a.iin is not None and a.child_iin is not None
     assert a.cert_from is not None and a.cert_to is not None and a.iban is not None
     kept = await _keep_drafts(app, files)
-    visitor_known = await funnel.known(app, user_id)  # read before the write transaction
     async with app.sessionmaker() as session, session.begin():
         # The counter first: on SQLite the transaction starts as a writer.
         number = await next_number(session, today.year)
@@ -218,9 +217,7 @@ async def submit(
         session.add(application)
         await session.flush()
         application_id = application.id
-        await funnel.record(
-            session, user_id, funnel.Milestone.SENT, today, visitor_known=visitor_known
-        )
+        await funnel.record(session, user_id, funnel.Milestone.SENT, today)
         # The staff card is queued in the same transaction: no application without its card.
         if app.settings.staff_chat_id is not None:
             await enqueue_publish(session, app, application_id)

@@ -5,6 +5,10 @@ The consent text (bot.views.consent) is versioned: CONSENT_VERSION changes whene
 part of its CONSENT_PARTS changes, and a consent to an older version is asked again.
 Every answer (agree or disagree) is recorded with the user, the text version,
 the language, the time and the exact words or button the user sent.
+
+The latest answer is asked for at every /apply and before sending: a process that is
+the only one using the database (no REDIS_URL) keeps it in memory (AppContext.consent_cache),
+updated by every answer and dropped by a withdrawal (and /deletedata, which withdraws).
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.context import AppContext
 from bot.data.engine import write_now
 from bot.data.models import Consent
 
@@ -27,19 +31,22 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def _cache(app: AppContext) -> dict[int, Consent | None] | None:
+    return app.consent_cache
+
+
 async def record_answer(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    app: AppContext,
     *,
     user_id: int,
     language: str,
     agreed: bool,
     answered_text: str,
     now: dt.datetime,
-    writer: AsyncEngine | None = None,
 ) -> Consent:
     """Store one answer to the consent question (agree or disagree): one INSERT
-    committed on its own (on `writer`, the SQLite autocommit engine, one round trip:
-    bot/data/engine.py write_now)."""
+    committed on its own (on the SQLite autocommit engine, one round trip:
+    bot/data/engine.py write_now); it is the user's latest answer from now on."""
     values = {
         "user_id": user_id,
         "text_version": CONSENT_VERSION,
@@ -48,18 +55,29 @@ async def record_answer(
         "answered_text": (answered_text or "")[:200],
         "created_at": _utc(now),
     }
-    (result,) = await write_now(writer, sessionmaker, insert(Consent).values(**values))
-    return Consent(id=result.inserted_primary_key[0], withdrawn_at=None, **values)
+    (result,) = await write_now(app.writer, app.sessionmaker, insert(Consent).values(**values))
+    record = Consent(id=result.inserted_primary_key[0], withdrawn_at=None, **values)
+    if (cache := _cache(app)) is not None:
+        cache[user_id] = record
+    return record
 
 
-async def latest_answer(
-    sessionmaker: async_sessionmaker[AsyncSession], user_id: int
-) -> Consent | None:
-    """The user's most recent answer, whatever it was."""
-    async with sessionmaker() as session:
-        return await session.scalar(
+async def latest_answer(app: AppContext, user_id: int) -> Consent | None:
+    """The user's most recent answer, whatever it was: read once per process (and user)
+    when the process has the cache (no REDIS_URL: the only process using the database;
+    every change of a consent goes through this module, which keeps the cache right; one
+    user's updates are handled one at a time, so a read never races a write of the same
+    user), from the database every time otherwise."""
+    cache = _cache(app)
+    if cache is not None and user_id in cache:
+        return cache[user_id]
+    async with app.sessionmaker() as session:
+        record = await session.scalar(
             select(Consent).where(Consent.user_id == user_id).order_by(Consent.id.desc()).limit(1)
         )
+    if cache is not None:
+        cache[user_id] = record
+    return record
 
 
 def is_active(record: Consent | None) -> bool:
@@ -72,24 +90,27 @@ def is_active(record: Consent | None) -> bool:
     )
 
 
-async def active_consent(
-    sessionmaker: async_sessionmaker[AsyncSession], user_id: int
-) -> Consent | None:
-    record = await latest_answer(sessionmaker, user_id)
+async def active_consent(app: AppContext, user_id: int) -> Consent | None:
+    record = await latest_answer(app, user_id)
     return record if is_active(record) else None
 
 
-async def withdraw(
-    sessionmaker: async_sessionmaker[AsyncSession], user_id: int, now: dt.datetime
-) -> bool:
-    """Mark every agreement of the user withdrawn; False when there was none."""
-    async with sessionmaker() as session:
-        result = await session.execute(
-            update(Consent)
-            .where(
-                Consent.user_id == user_id, Consent.answer == AGREE, Consent.withdrawn_at.is_(None)
+async def withdraw(app: AppContext, user_id: int, now: dt.datetime) -> bool:
+    """Mark every agreement of the user withdrawn (withdrawal and /deletedata); False when
+    there was none. The cached answer is dropped: the next one is read again."""
+    try:
+        async with app.sessionmaker() as session:
+            result = await session.execute(
+                update(Consent)
+                .where(
+                    Consent.user_id == user_id,
+                    Consent.answer == AGREE,
+                    Consent.withdrawn_at.is_(None),
+                )
+                .values(withdrawn_at=_utc(now))
             )
-            .values(withdrawn_at=_utc(now))
-        )
-        await session.commit()
-        return bool(getattr(result, "rowcount", 0))
+            await session.commit()
+    finally:  # whatever the outcome, read again
+        if (cache := _cache(app)) is not None:
+            cache.pop(user_id, None)
+    return bool(getattr(result, "rowcount", 0))

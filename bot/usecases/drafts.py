@@ -133,6 +133,9 @@ class Draft:
     prefilled: dict[str, str] = field(default_factory=dict)
     # What /check and /estimate told that the wizard does not ask (FACTS): fact → value.
     facts: dict[str, str] = field(default_factory=dict)
+    # The funnel's milestones counted for this draft (bot/usecases/funnel.py), by name: not
+    # counted again while the draft lives (no statement). Names only, no journey token.
+    counted: set[str] = field(default_factory=set)
 
     def files_of(self, kind: str) -> list[FileRecord]:
         return [item for item in self.files if item.kind == kind]
@@ -211,6 +214,8 @@ def encode(draft: Draft) -> dict[str, Any]:
         data["prefilled"] = dict(draft.prefilled)
     if draft.facts:
         data["facts"] = dict(draft.facts)
+    if draft.counted:
+        data["counted"] = sorted(draft.counted)
     if draft.pending is not None:
         code, value = draft.pending
         data["pending"] = {"code": code, "value": _CODECS[code].dump(value)}
@@ -239,6 +244,9 @@ def decode(data: Mapping[str, Any] | None) -> Draft:
             getattr(draft, name).update(
                 {k: v for k, v in kept.items() if isinstance(k, str) and isinstance(v, str)}
             )
+    counted = data.get("counted")
+    if isinstance(counted, list):
+        draft.counted.update(name for name in counted if isinstance(name, str))
     pending = data.get("pending")
     if isinstance(pending, Mapping) and pending.get("code") in _CODECS:
         code = str(pending["code"])

@@ -15,9 +15,14 @@ What is stored, and why nothing identifies a parent:
   nobody any more); /deletedata (bot/usecases/privacy.py) deletes the row and clears
   the token from the events of the current journey. What stays are counts.
 
-Recording costs one read and, the first time only, one or two single-statement writes at a
-milestone (the /apply command, the consent, the summary; sending is part of the
-application's transaction; a /start with a deep link), never on other updates.
+Recording reads nothing: a milestone is one INSERT … SELECT of the event from the visitor
+row (ON CONFLICT DO NOTHING: once per journey); only when it inserts nothing (no visitor row
+yet, or counted already) is the visitor row created if missing and the event inserted again.
+/apply, the first milestone of a journey, creates the visitor row first (two statements, one
+round trip). The wizard keeps in its draft which milestones it has counted (names only:
+the draft holds no token, so it adds no link to the events) and does not count them again:
+a resumed draft or a summary shown again costs no statement. Sending is part of the
+application's transaction; a /start with a deep link costs one upsert.
 """
 
 from __future__ import annotations
@@ -47,44 +52,17 @@ __all__ = [
 ]
 
 
-def _insert(session: AsyncSession, entity: type[FunnelVisitor | FunnelEvent]) -> Any:
-    """INSERT … that can take ON CONFLICT DO NOTHING, in the session's dialect."""
-    return insert_for(session.get_bind().dialect.name, entity)
-
-
 def _token() -> str:
     return secrets.token_hex(16)
 
 
-async def _visitor(session: AsyncSession, user_id: int, source: str | None = None) -> FunnelVisitor:
-    """The user's visitor row, created if missing (with ``source`` as the first touch)."""
-    visitor = await session.get(FunnelVisitor, user_id)
-    if visitor is not None:
-        return visitor
-    await session.execute(
-        _insert(session, FunnelVisitor)
-        .values(user_id=user_id, source=source, journey=_token(), created_at=utcnow())
+def _new_visitor(dialect: str, user_id: int) -> Any:
+    """The user's visitor row if missing."""
+    return (
+        insert_for(dialect, FunnelVisitor)
+        .values(user_id=user_id, source=None, journey=_token(), created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["user_id"])
     )
-    visitor = await session.get(FunnelVisitor, user_id, populate_existing=True)
-    assert visitor is not None
-    return visitor
-
-
-async def came_from(app: AppContext, user_id: int, source: str) -> None:
-    """The user opened a deep link with ``source``: kept if the user has none yet (the
-    first source the user came with counts; a later link does not replace it)."""
-    async with app.sessionmaker() as session, session.begin():
-        visitor = await _visitor(session, user_id, source)
-        if visitor.source is None:
-            visitor.source = source
-
-
-async def known(app: AppContext, user_id: int) -> bool:
-    """Whether the user has a visitor row (read before a write transaction, so that
-    `record` can skip creating it)."""
-    async with app.sessionmaker() as session:
-        return await session.get(FunnelVisitor, user_id) is not None
 
 
 def _count(dialect: str, user_id: int, milestone: Milestone, day: dt.date) -> Any:
@@ -105,31 +83,40 @@ def _count(dialect: str, user_id: int, milestone: Milestone, day: dt.date) -> An
     )
 
 
-def _new_visitor(dialect: str, user_id: int) -> Any:
-    return (
-        insert_for(dialect, FunnelVisitor)
-        .values(user_id=user_id, source=None, journey=_token(), created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["user_id"])
+def _inserted(result: Any) -> bool:
+    return bool(getattr(result, "rowcount", 0))
+
+
+def _dialect(app: AppContext) -> str:
+    return str((app.writer or app.sessionmaker.kw["bind"]).dialect.name)
+
+
+async def came_from(app: AppContext, user_id: int, source: str) -> None:
+    """The user opened a deep link with ``source``: kept if the user has none yet (the
+    first source the user came with counts; a later link does not replace it)."""
+    statement = insert_for(_dialect(app), FunnelVisitor).values(
+        user_id=user_id, source=source, journey=_token(), created_at=utcnow()
+    )
+    await write_now(
+        app.writer,
+        app.sessionmaker,
+        statement.on_conflict_do_update(
+            index_elements=["user_id"],
+            set_={"source": statement.excluded.source},
+            where=FunnelVisitor.source.is_(None),
+        ),
     )
 
 
-async def record(
-    session: AsyncSession,
-    user_id: int,
-    milestone: Milestone,
-    day: dt.date,
-    *,
-    visitor_known: bool = False,
-) -> None:
+async def record(session: AsyncSession, user_id: int, milestone: Milestone, day: dt.date) -> None:
     """Count ``milestone`` for the user's current journey (once) in the ISO week of
-    ``day``, in the caller's transaction, in as few statements as can be (a write
-    transaction holds SQLite's lock across each of them): the visitor row unless
-    ``visitor_known`` (`known`), the event, and for SENT, which ends the journey, a
-    new token for the next one."""
+    ``day``, in the caller's transaction; for SENT, which ends the journey, a new token
+    for the next one."""
     dialect = session.get_bind().dialect.name
-    if not visitor_known:
+    count = _count(dialect, user_id, milestone, day)
+    if not _inserted(await session.execute(count)):  # no visitor row (or counted already)
         await session.execute(_new_visitor(dialect, user_id))
-    await session.execute(_count(dialect, user_id, milestone, day))
+        await session.execute(count)
     if milestone is Milestone.SENT:
         await session.execute(
             update(FunnelVisitor)
@@ -140,35 +127,24 @@ async def record(
 
 
 async def reached(app: AppContext, user_id: int, milestone: Milestone) -> None:
-    """Count ``milestone`` for the user (the day by the Clock), outside any transaction:
-    one read; when it is not counted yet, the event is inserted from the visitor row
-    (created first if missing), each a single statement committed on its own
-    (bot/data/engine.py write_now: on SQLite the write lock is never held across a turn
-    of the event loop).  A repeated milestone only reads."""
+    """Count ``milestone`` for the user (the day by the Clock), outside any transaction,
+    without reading first: each statement committed on its own (bot/data/engine.py
+    write_now: on SQLite the write lock is never held across a turn of the event loop).
+    STARTED, which begins a journey, creates the visitor row if missing first (two
+    statements); any other milestone is one statement, and two more only when it inserted
+    nothing (no visitor row yet, or counted already: the caller remembers what it counted,
+    handlers/apply.py, so that this is rare)."""
     if milestone is Milestone.SENT:  # ends the journey: with the application (submit)
         async with app.sessionmaker() as session, session.begin():
             await record(session, user_id, milestone, app.clock.today())
         return
-    async with app.sessionmaker() as session:
-        found = (
-            await session.execute(
-                select(
-                    FunnelVisitor.journey,
-                    select(FunnelEvent.id)
-                    .where(
-                        FunnelEvent.journey == FunnelVisitor.journey,
-                        FunnelEvent.milestone == milestone.value,
-                    )
-                    .exists(),
-                ).where(FunnelVisitor.user_id == user_id)
-            )
-        ).first()
-    if found is not None and found[1]:
-        return
-    dialect = (app.writer or app.sessionmaker.kw["bind"]).dialect.name
-    statements: list[Any] = [] if found is not None else [_new_visitor(dialect, user_id)]
-    statements.append(_count(dialect, user_id, milestone, app.clock.today()))
-    await write_now(app.writer, app.sessionmaker, *statements)
+    dialect = _dialect(app)
+    count = _count(dialect, user_id, milestone, app.clock.today())
+    if milestone is not Milestone.STARTED:
+        (counted,) = await write_now(app.writer, app.sessionmaker, count)
+        if _inserted(counted):
+            return
+    await write_now(app.writer, app.sessionmaker, _new_visitor(dialect, user_id), count)
 
 
 async def forget(session: AsyncSession, user_id: int) -> None:

@@ -209,7 +209,7 @@ async def sent_applications(app: AppContext, user_id: int) -> list[SentApplicati
 
 async def plan(app: AppContext, user_id: int, reason: str) -> Plan:
     """What WITHDRAWAL or DELETION would do for this user now."""
-    consent = await active_consent(app.sessionmaker, user_id)
+    consent = await active_consent(app, user_id)
     sent = await sent_applications(app, user_id)
     return Plan(reason, consent is not None, tuple(sent))
 
@@ -219,7 +219,7 @@ async def carry_out(
 ) -> Outcome:
     """Do what `plan(reason)` says: drafts, consent, then each sent application."""
     now = app.clock.now()
-    had_consent = await withdraw_consent(app.sessionmaker, user_id, now)
+    had_consent = await withdraw_consent(app, user_id, now)
     await drafts.forget(bot_id=bot_id, chat_id=chat_id, user_id=user_id)
     await documents.store(app).clear_drafts(user_id)  # the files kept for the draft
     sent = await sent_applications(app, user_id)
