@@ -12,7 +12,8 @@ update starts inherit it):
 - ``pool``: checking a connection out of the pool;
 - ``sqlite``: SQLite's own work in aiosqlite's thread (the function it runs);
 - ``sqlwait``: the rest of an aiosqlite call (queue + the event loop resuming the caller);
-- ``fsm``: waiting for the batched FSM upsert (bot/data/fsm_storage.py _GroupWriter);
+- ``fsm``: waiting for the batched FSM upsert (bot/data/autocommit.py, executemany);
+- ``single``: waiting for the update's other single-statement writes there (write_now);
 - ``api``: Bot API requests (fake server, same process);
 - ``gc``: GC pauses overlapping the update (all of them, not only inside ``own``);
 - ``lag``: event-loop lag (a 2 ms ticker) overlapping the update;
@@ -128,7 +129,7 @@ def install(app: Any) -> None:
     from aiogram.fsm.storage.memory import SimpleEventIsolation
     from sqlalchemy.pool import Pool
 
-    from bot.data import fsm_storage, write_gate
+    from bot.data import autocommit, write_gate
 
     # --- write gate: wait and hold
     gate_cls = write_gate.WriteGate
@@ -204,14 +205,20 @@ def install(app: Any) -> None:
 
     aiosqlite.Connection._execute = a_execute  # type: ignore[method-assign]
 
-    # --- FSM batched writes
-    write = fsm_storage._GroupWriter.write
+    # --- batched autocommit writes: FSM upserts, and the update's other single statements
+    writer_cls = autocommit.AutocommitWriter
+    execute_many, execute_ = writer_cls.execute_many, writer_cls.execute
 
     async def f_write(self: Any, *args: Any) -> None:
         with timed("fsm"):
-            await write(self, *args)
+            await execute_many(self, *args)
 
-    fsm_storage._GroupWriter.write = f_write  # type: ignore[method-assign]
+    async def s_write(self: Any, *args: Any) -> Any:
+        with timed("single"):
+            return await execute_(self, *args)
+
+    writer_cls.execute_many = f_write  # type: ignore[method-assign]
+    writer_cls.execute = s_write  # type: ignore[method-assign]
 
     # --- Bot API
     make_request = AiohttpSession.make_request
@@ -269,7 +276,7 @@ def _overlap(intervals: list[tuple[float, float]], start: float, end: float) -> 
     return sum(max(0.0, min(b, end) - max(a, start)) for a, b in intervals)
 
 
-PARTS = ("own", "lock", "gate", "pool", "sqlite", "sqlwait", "fsm", "api", "ready")
+PARTS = ("own", "lock", "gate", "pool", "sqlite", "sqlwait", "fsm", "single", "api", "ready")
 
 
 def report(since: float, label: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram.fsm.state import State, StatesGroup
@@ -127,8 +128,9 @@ async def test_redis_storage_path(redis_url: str) -> None:
 
 async def test_sqlite_writes_of_concurrent_updates_go_out_together(tmp_path: Path) -> None:
     """SQLite: the upserts of updates in flight are written as one batch per column set
-    (bot.data.fsm_storage._GroupWriter); each caller returns once its row is stored."""
+    (bot/data/autocommit.py); each caller returns once its row is stored."""
     from sqlalchemy import event
+    from sqlalchemy.engine import Engine
 
     from bot.data.engine import create_fsm_writer
 
@@ -137,11 +139,13 @@ async def test_sqlite_writes_of_concurrent_updates_go_out_together(tmp_path: Pat
     writer = create_fsm_writer(engine)
     assert writer is not None
     round_trips: list[bool] = []
-    event.listen(
-        writer.sync_engine,
-        "before_cursor_execute",
-        lambda *args: round_trips.append(bool(args[-1])),  # executemany
-    )
+
+    def count(_conn: Any, _cursor: Any, statement: str, *args: Any) -> None:
+        if "fsm_records" in statement:
+            round_trips.append(bool(args[-1]))  # executemany
+
+    # the writer's own engine (its thread's) is not the caller's: every engine's statements
+    event.listen(Engine, "before_cursor_execute", count)
     storage = SqlAlchemyStorage(create_sessionmaker(engine), writer=writer)
     try:
 
@@ -158,6 +162,7 @@ async def test_sqlite_writes_of_concurrent_updates_go_out_together(tmp_path: Pat
             assert await fresh.get_state(key(300 + n)) == Wizard.iin.state
             assert await fresh.get_data(key(300 + n)) == {"n": n, "again": True}
     finally:
+        event.remove(Engine, "before_cursor_execute", count)
         await storage.close()
         await writer.dispose()
         await engine.dispose()

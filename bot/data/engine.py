@@ -8,6 +8,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event, exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,8 +20,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import StaticPool
 
-from bot.data import sqlite_driver, write_gate
+from bot.data import autocommit, sqlite_driver, write_gate
 
 # The write gate of each SQLite engine (its FSM writer engine shares it).
 _GATES: weakref.WeakKeyDictionary[Engine, write_gate.WriteGate] = weakref.WeakKeyDictionary()
@@ -58,16 +60,8 @@ def create_engine(
         engine = create_async_engine(parsed, connect_args={"timeout": 30}, **options)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            if database and database != ":memory:":
-                cursor.execute("PRAGMA journal_mode=WAL")
-                # WAL + NORMAL: commits no longer wait for an fsync (only checkpoints do);
-                # still atomic and consistent, a power cut may lose the last commits.
-                cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
+        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            _sqlite_pragmas(dbapi_connection, database, busy_timeout=30000)
 
         gate = gate or write_gate.WriteGate()
         write_gate.install(engine.sync_engine, gate, autocommit=autocommit)
@@ -125,10 +119,23 @@ def _check_on_checkout(engine: Engine) -> None:
             raise exc.InvalidatePoolError(f"ping failed: {type(error).__name__}") from error
 
 
+def _sqlite_pragmas(dbapi_connection: Any, database: str | None, *, busy_timeout: int) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    if database and database != ":memory:":
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: commits no longer wait for an fsync (only checkpoints do);
+        # still atomic and consistent, a power cut may lose the last commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
+    cursor.close()
+
+
 def create_fsm_writer(engine: AsyncEngine) -> AsyncEngine | None:
     """A second engine on the same SQLite file whose connections autocommit, for
-    the FSM storage's single-statement upserts (bot/data/fsm_storage.py); None for
-    PostgreSQL and in-memory SQLite.  The caller disposes it.
+    the single-statement writes (FSM upserts, inbox, `write_now`); None for
+    PostgreSQL and in-memory SQLite.  The caller disposes it.  Those writes go through
+    `autocommit_writer` (bot/data/autocommit.py: one task, one thread, a batch per hop).
 
     Why: SQLite has one writer at a time.  Through the shared pool an upsert is
     two round trips to the driver's thread (INSERT, then COMMIT) and holds the
@@ -143,6 +150,34 @@ def create_fsm_writer(engine: AsyncEngine) -> AsyncEngine | None:
     return create_engine(url, autocommit=True, gate=_GATES.get(engine.sync_engine))
 
 
+def gate_of(engine: AsyncEngine) -> write_gate.WriteGate | None:
+    """The write gate of a SQLite engine (shared by its autocommit writer)."""
+    return _GATES.get(engine.sync_engine)
+
+
+def autocommit_writer(writer: AsyncEngine) -> autocommit.AutocommitWriter:
+    """The one task writing the single statements of `writer` (`create_fsm_writer`):
+    bot/data/autocommit.py.  It writes in its own thread through a sync engine on the
+    same file (pysqlite, autocommit, busy timeout 0: it waits in the event loop)."""
+    url = writer.url.set(drivername="sqlite+pysqlite")
+
+    def connect() -> Engine:
+        engine = create_sync_engine(
+            url,
+            isolation_level="AUTOCOMMIT",
+            poolclass=StaticPool,  # one connection, used by the writer's thread only
+            connect_args={"timeout": 0, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            _sqlite_pragmas(dbapi_connection, url.database, busy_timeout=0)
+
+        return engine
+
+    return autocommit.writer_of(writer.sync_engine, connect, gate_of(writer))
+
+
 def insert_for(dialect_name: str, entity: Any) -> Any:
     """INSERT … that can take ON CONFLICT DO NOTHING/UPDATE, in the engine's dialect."""
     if dialect_name == "postgresql":
@@ -155,8 +190,9 @@ async def write_now(
     sessionmaker: async_sessionmaker[AsyncSession],
     *statements: Any,
 ) -> list[Any]:
-    """Run each write statement committed on its own, one round trip each, on the
-    autocommit `writer` (SQLite, `create_fsm_writer`): SQLite's write lock is then held
+    """Run each write statement committed on its own, in order, on the autocommit `writer`
+    (SQLite, `create_fsm_writer`; with the other single-statement writes of the process,
+    bot/data/autocommit.py): SQLite's write lock is then held
     only while SQLite runs the statement, never across a turn of the event loop
     (a transaction through the pool holds it from its first write to COMMIT, while
     the FSM upserts and inbox marks of other updates sleep in SQLite's busy handler).
@@ -165,10 +201,7 @@ async def write_now(
     inserted_primary_key)."""
     results: list[Any] = []
     if writer is not None:
-        async with writer.connect() as connection:
-            for statement in statements:
-                results.append(await connection.execute(statement))
-        return results
+        return await autocommit_writer(writer).execute(*statements)
     async with sessionmaker() as session, session.begin():
         for statement in statements:
             results.append(await session.execute(statement))

@@ -17,8 +17,6 @@ as after a database read.  `cache_size=0` turns the cache off.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import json
 from collections import OrderedDict
@@ -32,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import utcnow
+from bot.data.engine import autocommit_writer
 from bot.data.models import FsmRecord
 
 DEFAULT_CACHE_SIZE = 10_000
@@ -89,71 +88,6 @@ class _Pending:
         self.valid = True
 
 
-class _GroupWriter:
-    """The upserts of every update in flight, written together (SQLite).
-
-    One task writes: the upserts queued while the previous batch ran go out as one
-    executemany per column set on the autocommit engine — one round trip to the
-    driver's thread for the whole batch instead of one pool checkout, greenlet and
-    thread hop per write (each row still commits on its own inside SQLite).  A
-    caller's `write` returns once its row is committed, as before; a failed batch
-    fails every write in it."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._queue: list[tuple[tuple[str, ...], dict[str, Any], asyncio.Future[None]]] = []
-        self._ready: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    async def write(self, columns: tuple[str, ...], params: dict[str, Any]) -> None:
-        task = self._task
-        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
-            self._ready = asyncio.Event()
-            self._task = asyncio.create_task(self._run(self._ready), name="fsm-writes")
-        assert self._ready is not None
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((columns, params, future))
-        self._ready.set()
-        await future
-
-    async def _run(self, ready: asyncio.Event) -> None:
-        while True:
-            await ready.wait()
-            ready.clear()
-            batch, self._queue = self._queue, []
-            if not batch:
-                continue
-            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            for columns, params, _future in batch:
-                groups.setdefault(columns, []).append(params)
-            error: BaseException | None = None
-            try:
-                async with self.engine.connect() as connection:
-                    for columns, rows in groups.items():
-                        statement = _upsert_statement(self.engine.dialect.name, columns)
-                        await connection.execute(statement, rows)
-            except asyncio.CancelledError as cancelled:
-                error = cancelled
-            except Exception as failed:
-                error = failed
-            for _columns, _params, future in batch:
-                if future.done():
-                    continue
-                if error is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(error)
-            if isinstance(error, asyncio.CancelledError):
-                raise error
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-
 class SqlAlchemyStorage(BaseStorage):
     """FSM state and data in the `fsm_records` table (write-through cached)."""
 
@@ -169,7 +103,8 @@ class SqlAlchemyStorage(BaseStorage):
         # trip, the write lock held only inside SQLite): bot.data.engine.create_fsm_writer.
         # Owned by the caller (bot/app.py disposes it).
         self.writer = writer
-        self._group = _GroupWriter(writer) if writer is not None else None
+        # The upserts of every update in flight go out together: bot/data/autocommit.py.
+        self._group = autocommit_writer(writer) if writer is not None else None
         self._cache_size = cache_size
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         # Reads and writes in flight per key: a read or write that overlapped
@@ -230,7 +165,7 @@ class SqlAlchemyStorage(BaseStorage):
             row = {"key": row_key, "user_id": key.user_id, "state": None, "data": {}}
             params = {**row, **values, "updated_at": utcnow()}
             if self._group is not None:  # with the other updates' writes, autocommitted
-                await self._group.write(tuple(values), params)
+                await self._group.execute_many(_upsert_statement("sqlite", tuple(values)), params)
             else:
                 async with self._sessionmaker() as session:
                     statement = _upsert_statement(session.get_bind().dialect.name, tuple(values))

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.clock import utcnow
+from bot.data.engine import autocommit_writer
 from bot.data.models import InboundUpdate
 
 KEEP_DONE = dt.timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 h
@@ -120,10 +121,11 @@ def user_key(payload: dict[str, Any]) -> int | None:
 
 
 async def _autocommit(writer: AsyncEngine, statement: Any) -> Any:
-    """One statement on the SQLite autocommit engine (bot.data.engine.create_fsm_writer):
-    one round trip to the driver's thread, the write lock held only while SQLite runs it."""
-    async with writer.connect() as connection:
-        return await connection.execute(statement)
+    """One statement on the SQLite autocommit engine (bot.data.engine.create_fsm_writer),
+    with the FSM upserts and the other single statements of the process (bot/data/autocommit.py):
+    the write lock held only while SQLite runs it, never two of ours colliding."""
+    (result,) = await autocommit_writer(writer).execute(statement)
+    return result
 
 
 async def store(

@@ -11,8 +11,9 @@ its first INSERT/UPDATE/DELETE and gives it back when its transaction commits or
 rolls back, the next writer in line gets it at once (FIFO).  SQLite's own lock and busy timeout stay for other
 processes on the same file.
 
-Installed by bot/data/engine.py on SQLite engines; the autocommit engine of the
-single-statement writes (FSM, inbox) stays ungated, see `install`.  It waits only inside SQLAlchemy's greenlet (the async
+Installed by bot/data/engine.py on SQLite engines; the single-statement writes (FSM,
+inbox, write_now) do not take the gate: they wait for it to be given back (`released`)
+and go, bot/data/autocommit.py.  It waits only inside SQLAlchemy's greenlet (the async
 engine); elsewhere it stays out of the way.
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
 WAIT_LIMIT = 30.0  # seconds, like the busy timeout: then "database is locked"
@@ -37,6 +39,7 @@ class WriteGate:
     def __init__(self) -> None:
         self.holder: object | None = None
         self._waiters: deque[tuple[object, asyncio.Future[None]]] = deque()
+        self._watchers: list[asyncio.Future[None]] = []  # `released` callers
 
     def acquire(self, holder: object) -> None:
         """Take the gate for `holder`; called inside the greenlet of an async execute."""
@@ -60,6 +63,10 @@ class WriteGate:
         if self.holder is not holder:
             return
         self.holder = None
+        watchers, self._watchers = self._watchers, []
+        for watcher in watchers:  # woken first: their statements go before the next holder's
+            if not watcher.done():
+                watcher.set_result(None)
         while self._waiters:
             waiter, future = self._waiters.popleft()
             if not future.done():
@@ -67,9 +74,24 @@ class WriteGate:
                 future.set_result(None)
                 return
 
+    async def released(self) -> None:
+        """Return when the holder gives the gate back (at once when nobody holds it)."""
+        if self.holder is None:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._watchers.append(future)
+        await future
+
     @property
     def waiting(self) -> int:
         return sum(1 for _, future in self._waiters if not future.done())
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLITE_BUSY (any extended code): another connection holds SQLite's write lock."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    code = getattr(original, "sqlite_errorcode", None)
+    return isinstance(original, sqlite3.OperationalError) and code is not None and code & 0xFF == 5
 
 
 def _owner(connection: Any) -> object:

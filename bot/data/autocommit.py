@@ -1,0 +1,228 @@
+"""The single-statement writes of a process on SQLite, written together in one thread
+hop (the autocommit writer of bot/data/engine.py `create_fsm_writer`).
+
+Every write that commits on its own goes through here: the FSM upserts
+(bot/data/fsm_storage.py), the inbox's store and done marks (bot/data/inbox.py) and
+`write_now` (funnel milestones, consent, language).  One task takes the writes queued
+while the previous batch ran and hands the whole batch to one thread, which runs it on
+its own sync SQLAlchemy connection (pysqlite, autocommit) in the order the writes were
+queued: the FSM upserts of a batch as one executemany per statement (at the place of the
+first), every other statement on its own.  Why:
+
+* one hop to a thread per batch instead of three or four per statement (aiosqlite:
+  cursor, execute, fetch, close), each waiting for a turn of a busy event loop on the
+  way back;
+* the single-statement writes of the process never collide with each other in SQLite
+  (two at once: one sleeps in SQLite's busy handler, 1, 2, 5 … 100 ms steps, while every
+  update waiting for it waits too);
+* a batch waits for a gated transaction of this process in the event loop, not in
+  SQLite's busy handler (busy timeout 0: on SQLITE_BUSY the thread returns at once; the
+  batch goes on from the write that met it once the gate is given back,
+  bot/data/write_gate.py).
+
+A caller's write returns once its statements committed (or raises the error of the
+first that failed; the later ones of that caller do not run): the same durability as a
+statement executed on its own.  A failed statement fails only its own caller.  The order
+between the writes of different callers within a batch is not kept for the FSM upserts
+(moved to the first of them); a caller that needs an order awaits its first write before
+the next (the inbox marks an update done only after its handler's FSM writes returned).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import Executable
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from bot.data import write_gate
+
+_BACKOFF = (0.001, 0.05)  # seconds: first and longest pause when another process writes
+
+
+class _Job:
+    """One caller's statements (run in order), or one row of an executemany."""
+
+    __slots__ = ("future", "many", "params", "statements")
+
+    def __init__(
+        self, statements: tuple[Executable, ...], params: dict[str, Any] | None, many: bool
+    ) -> None:
+        self.statements = statements
+        self.params = params
+        self.many = many
+        self.future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+
+
+class _Unit:
+    """What the thread runs as one step: one job's statements, or the rows of one
+    executemany; `results` grows as its statements commit (a retry goes on from there)."""
+
+    __slots__ = ("error", "jobs", "results")
+
+    def __init__(self, jobs: list[_Job]) -> None:
+        self.jobs = jobs
+        self.results: list[Any] = []
+        self.error: BaseException | None = None
+
+    def run(self, connection: Connection) -> None:
+        first = self.jobs[0]
+        if first.many:
+            connection.execute(first.statements[0], [job.params or {} for job in self.jobs])
+            return
+        for statement in first.statements[len(self.results) :]:
+            result = connection.execute(statement)
+            # RETURNING rows read here; otherwise rowcount, inserted_primary_key stay
+            self.results.append(result.freeze()() if result.returns_rows else result)
+
+
+class AutocommitWriter:
+    """The one task (and thread) that writes a SQLite file's single statements."""
+
+    def __init__(self, connect: Callable[[], Engine], gate: write_gate.WriteGate | None) -> None:
+        self._connect = connect  # a sync autocommit engine with busy timeout 0
+        self.gate = gate
+        self._engine: Engine | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._queue: list[_Job] = []
+        self._ready: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def execute(self, *statements: Executable) -> list[Any]:
+        """Run the statements in order, each committed on its own; their results
+        (buffered: rowcount, inserted_primary_key, RETURNING rows)."""
+        return await self._submit(_Job(statements, None, many=False))
+
+    async def execute_many(self, statement: Executable, params: dict[str, Any]) -> None:
+        """One row of `statement`, which the batch runs as one executemany with the other
+        rows queued for the same statement object (an upsert: repeated after SQLITE_BUSY)."""
+        await self._submit(_Job((statement,), params, many=True))
+
+    async def _submit(self, job: _Job) -> list[Any]:
+        task = self._task
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+            loop = asyncio.get_running_loop()  # writes left by a closed loop are dropped
+            self._queue = [j for j in self._queue if j.future.get_loop() is loop]
+            self._ready = asyncio.Event()
+            self._task = asyncio.create_task(self._run(self._ready), name="autocommit-writes")
+        assert self._ready is not None
+        self._queue.append(job)
+        self._ready.set()
+        return await job.future
+
+    async def _run(self, ready: asyncio.Event) -> None:
+        while True:
+            await ready.wait()
+            ready.clear()
+            batch, self._queue = self._queue, []
+            if batch:
+                try:
+                    await self._write(_units(batch))
+                except asyncio.CancelledError:
+                    for job in batch:
+                        job.future.cancel()
+                    raise
+
+    async def _write(self, units: list[_Unit]) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + write_gate.WAIT_LIMIT
+        pause = _BACKOFF[0]
+        if self.gate is not None:
+            await self.gate.released()  # not behind a transaction already writing: after it
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-autocommit")
+        while units:
+            try:
+                done, busy = await loop.run_in_executor(self._thread, self._in_thread, units)
+            except Exception as error:  # no connection: every write of the batch fails
+                for unit in units:
+                    unit.error = error
+                done, busy = len(units), None
+            for unit in units[:done]:
+                _settle(unit)
+            units = units[done:]
+            if busy is None:
+                continue
+            if loop.time() > deadline:
+                for unit in units:
+                    unit.error = busy
+                    _settle(unit)
+                return
+            if self.gate is not None and self.gate.holder is not None:
+                await self.gate.released()
+            else:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _BACKOFF[1])
+
+    def _in_thread(self, units: list[_Unit]) -> tuple[int, BaseException | None]:
+        """Run the units in order; (how many were settled, the SQLITE_BUSY that stopped it)."""
+        if self._engine is None:
+            self._engine = self._connect()
+        with self._engine.connect() as connection:
+            for index, unit in enumerate(units):
+                try:
+                    unit.run(connection)
+                except DBAPIError as error:
+                    if write_gate.is_busy(error):
+                        return index, error
+                    unit.error = error
+                except Exception as error:
+                    unit.error = error
+        return len(units), None
+
+    async def close(self) -> None:
+        """Stop the task and the thread, close the connection; a later write starts again."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        thread, engine, self._thread, self._engine = self._thread, self._engine, None, None
+        if thread is not None:
+            if engine is not None:
+                await asyncio.get_running_loop().run_in_executor(thread, engine.dispose)
+            thread.shutdown(wait=False)
+
+
+def _units(batch: list[_Job]) -> list[_Unit]:
+    units: list[_Unit] = []
+    many: dict[int, _Unit] = {}
+    for job in batch:
+        if not job.many:
+            units.append(_Unit([job]))
+        elif (unit := many.get(id(job.statements[0]))) is not None:
+            unit.jobs.append(job)
+        else:
+            many[id(job.statements[0])] = unit = _Unit([job])
+            units.append(unit)
+    return units
+
+
+def _settle(unit: _Unit) -> None:
+    for job in unit.jobs:
+        if job.future.done():
+            continue
+        if unit.error is None:
+            job.future.set_result(unit.results)
+        else:
+            job.future.set_exception(unit.error)
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, AutocommitWriter] = weakref.WeakKeyDictionary()
+
+
+def writer_of(
+    key: Engine, connect: Callable[[], Engine], gate: write_gate.WriteGate | None
+) -> AutocommitWriter:
+    """The writer of an autocommit engine (`key`: its sync_engine; one writer per engine:
+    one task, one thread, one queue)."""
+    writer = _WRITERS.get(key)
+    if writer is None:
+        writer = _WRITERS[key] = AutocommitWriter(connect, gate)
+    return writer
