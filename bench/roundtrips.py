@@ -142,13 +142,13 @@ def main() -> int:
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--json", action="store_true", help="one JSON line instead of a table")
-    args = parser.parse_args()
+    args, rest = parser.parse_known_args()  # the rest: bench/dialog.py's (--pool-size …)
     patch_asyncpg()
     patch_redis()
     patch_sqlalchemy()
     patch_dispatcher()
     sys.argv = ["bench/dialog.py", "--worker", "full", "--users", str(args.users)]
-    sys.argv += ["--database", args.database, "--redis", args.redis]
+    sys.argv += ["--database", args.database, "--redis", args.redis, *rest]
     sys.path.insert(0, str(ROOT / "bench"))
     stdout = sys.stdout
     sys.stdout = sys.stderr  # the worker's JSON line: not ours

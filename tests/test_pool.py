@@ -194,7 +194,10 @@ async def test_the_next_update_is_handled_after_postgresql_ended_the_pooled_conn
         with caplog.at_level(logging.WARNING):
             again = await user.send("/start")
         assert [m.text for m in again] == [m.text for m in first]
-        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+        # (the outbox sender's poll may have been running a statement on an ended backend:
+        # it fails that poll, says so and polls again — in use, not handed out)
+        problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert [r.getMessage() for r in problems if r.name != "bot.outbox.sender"] == []
     finally:
         await running.stop()
 

@@ -131,6 +131,16 @@ def _sqlite_pragmas(dbapi_connection: Any, database: str | None, *, busy_timeout
     cursor.close()
 
 
+def create_reader(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for a read of one statement, which needs no transaction of its own (it
+    sees committed rows either way): on PostgreSQL the same pool in AUTOCOMMIT — one round
+    trip instead of three (BEGIN, the SELECT, ROLLBACK at the session's end); the engine
+    itself elsewhere."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def create_fsm_writer(engine: AsyncEngine) -> AsyncEngine | None:
     """A second engine on the same SQLite file whose connections autocommit, for
     the single-statement writes (FSM upserts, inbox, `write_now`); None for

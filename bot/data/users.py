@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import utcnow
-from bot.data.engine import insert_for, write_now
+from bot.data.engine import create_reader, insert_for, write_now
 from bot.data.models import User
 
 
@@ -24,15 +25,16 @@ class UserLanguages:
     ) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
+        # read on every update without the cache (REDIS_URL): one round trip on PostgreSQL
+        self._reader = create_reader(sessionmaker.kw["bind"])
         self._caching = cache
         self._cache: dict[int, str | None] = {}
 
     async def get(self, user_id: int) -> str | None:
         if user_id in self._cache:
             return self._cache[user_id]
-        async with self._sessionmaker() as session:
-            user = await session.get(User, user_id)
-            language = user.language if user else None
+        async with self._reader.connect() as connection:
+            language = await connection.scalar(select(User.language).where(User.id == user_id))
         if self._caching:
             self._cache[user_id] = language
         return language
