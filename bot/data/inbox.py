@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.clock import utcnow
-from bot.data.engine import autocommit_writer
+from bot.data.engine import autocommit_writer, create_autocommit, is_postgresql
 from bot.data.models import InboundUpdate
 
 KEEP_DONE = dt.timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 h
@@ -135,7 +135,8 @@ async def store(
     writer: AsyncEngine | None = None,
 ) -> set[int]:
     """Insert the updates (one statement, atomic); the ids that were not stored before.
-    `writer`: SQLite's autocommit engine, else a session's transaction."""
+    `writer`: SQLite's autocommit engine; PostgreSQL: in AUTOCOMMIT (one round trip);
+    else a session's transaction."""
     if not payloads:
         return set()
     now = utcnow()
@@ -152,6 +153,10 @@ async def store(
     ]
     if writer is not None:
         return set((await _autocommit(writer, _insert(rows, writer.dialect.name))).scalars())
+    bind = sessionmaker.kw["bind"]
+    if is_postgresql(bind):  # one round trip, not BEGIN, INSERT, COMMIT
+        async with create_autocommit(bind).connect() as connection:
+            return set((await connection.execute(_insert(rows, "postgresql"))).scalars())
     async with sessionmaker() as session, session.begin():
         statement = _insert(rows, session.get_bind().dialect.name)
         return set((await session.execute(statement)).scalars())
@@ -205,6 +210,11 @@ async def mark_done(
     """Done, and the payload (the user's text) cleared (one statement; `writer` as in `store`)."""
     if writer is not None:
         await _autocommit(writer, _done(update_ids))
+        return
+    bind = sessionmaker.kw["bind"]
+    if is_postgresql(bind):  # one round trip, not BEGIN, UPDATE, COMMIT
+        async with create_autocommit(bind).connect() as connection:
+            await connection.execute(_done(update_ids))
         return
     async with sessionmaker() as session, session.begin():
         await session.execute(_done(update_ids))

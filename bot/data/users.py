@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import utcnow
-from bot.data.engine import create_reader, insert_for, write_now
+from bot.data.engine import create_autocommit, insert_for, write_now
 from bot.data.models import User
 
 
@@ -26,7 +26,7 @@ class UserLanguages:
         self._sessionmaker = sessionmaker
         self._writer = writer
         # read on every update without the cache (REDIS_URL): one round trip on PostgreSQL
-        self._reader = create_reader(sessionmaker.kw["bind"])
+        self._reader = create_autocommit(sessionmaker.kw["bind"])
         self._caching = cache
         self._cache: dict[int, str | None] = {}
 

@@ -1,7 +1,8 @@
-"""On PostgreSQL a read of one statement runs without a transaction of its own
-(bot/data/engine.py create_reader): one round trip instead of three. The language
-is read so on every update when several processes share the database (REDIS_URL:
-no per-process cache) — and must still be the one stored, whoever stored it."""
+"""On PostgreSQL a statement that needs no transaction around it runs in AUTOCOMMIT
+(bot/data/engine.py create_autocommit): one round trip instead of three (BEGIN, it,
+COMMIT/ROLLBACK). So are the language read (on every update when several processes
+share the database: no per-process cache with REDIS_URL — it must still be the one
+stored, whoever stored it), `write_now`'s writes and the inbox's insert and done mark."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from asyncpg.connection import Connection
 from asyncpg.prepared_stmt import PreparedStatement
 from sqlalchemy import text
 
+from bot.data import inbox
 from bot.data.engine import create_engine, create_sessionmaker
 from bot.data.migrate import upgrade_to_head
+from bot.data.models import InboundUpdate
 from bot.data.users import UserLanguages
 
 T = TypeVar("T")
@@ -69,3 +72,28 @@ async def test_the_language_is_read_without_a_transaction_and_seen_across_proces
     finally:
         await here.dispose()
         await there.dispose()
+
+
+async def test_single_writes_and_the_inbox_marks_are_one_round_trip_each(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine(pg_url)
+    try:
+        await upgrade_to_head(engine)
+        sessionmaker = create_sessionmaker(engine)
+        languages = UserLanguages(sessionmaker, cache=False)
+        sent = Sent(monkeypatch)
+        assert await sent.of(lambda: languages.set(7, "kk")) == (None, ["INSERT"])
+        assert await languages.get(7) == "kk"
+        update = {"update_id": 41, "message": {"chat": {"id": 7}, "from": {"id": 7}}}
+        assert await sent.of(lambda: inbox.store(sessionmaker, [update], "me")) == (
+            {41},
+            ["INSERT"],
+        )
+        assert await inbox.store(sessionmaker, [update], "me") == set()  # stored before
+        assert await sent.of(lambda: inbox.mark_done(sessionmaker, [41])) == (None, ["UPDATE"])
+        async with sessionmaker() as session:
+            row = await session.get(InboundUpdate, 41)
+            assert row is not None and (row.status, row.payload) == ("done", None)
+    finally:
+        await engine.dispose()
