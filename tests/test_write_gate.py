@@ -63,3 +63,36 @@ async def test_many_concurrent_writers_all_commit(tmp_path: Path) -> None:
         assert _GATES[engine.sync_engine].holder is None
     finally:
         await engine.dispose()
+
+
+async def test_reads_go_on_while_many_writers_wait_for_the_gate(tmp_path: Path) -> None:
+    """A writer waiting for the gate holds its pooled connection: a burst of them must not
+    take every connection from the reads of other updates (bot/data/engine.py SQLITE_POOL)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'gate.sqlite3'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+        release = asyncio.Event()
+
+        async def write(n: int) -> None:
+            async with engine.connect() as connection:
+                await connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+                await release.wait()  # the first one holds the gate, the others queue
+                await connection.commit()
+
+        writers = [asyncio.create_task(write(n)) for n in range(25)]
+
+        async def queued() -> None:
+            while _GATES[engine.sync_engine].waiting < 24:
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(queued(), 10)
+        async with engine.connect() as connection:
+            read = connection.execute(text("SELECT count(*) FROM t"))
+            assert (await asyncio.wait_for(read, 5)).scalar() == 0
+        release.set()
+        await asyncio.gather(*writers)
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 25
+    finally:
+        await engine.dispose()

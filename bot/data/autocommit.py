@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -110,7 +111,9 @@ class AutocommitWriter:
             loop = asyncio.get_running_loop()  # writes left by a closed loop are dropped
             self._queue = [j for j in self._queue if j.future.get_loop() is loop]
             self._ready = asyncio.Event()
-            self._task = asyncio.create_task(self._run(self._ready), name="autocommit-writes")
+            self._task = asyncio.create_task(  # not in the context of the update that wrote first
+                self._run(self._ready), name="autocommit-writes", context=contextvars.Context()
+            )
         assert self._ready is not None
         self._queue.append(job)
         self._ready.set()

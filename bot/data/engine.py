@@ -24,6 +24,12 @@ from sqlalchemy.pool import StaticPool
 
 from bot.data import autocommit, sqlite_driver, write_gate
 
+# SQLite's pool: a connection is a file handle and a thread, no server's; and a write
+# transaction waiting for the write gate holds its pooled connection — with SQLAlchemy's
+# 5 + 10 a burst of writers (200 parents pressing Send) took every connection and the
+# reads of every other update waited for the pool behind them (bench/dialog.py --tail).
+SQLITE_POOL = {"pool_size": 20, "max_overflow": 30}
+
 # The write gate of each SQLite engine (its FSM writer engine shares it).
 _GATES: weakref.WeakKeyDictionary[Engine, write_gate.WriteGate] = weakref.WeakKeyDictionary()
 
@@ -44,7 +50,7 @@ def create_engine(
     `create_fsm_writer`.  ``pool_size``/``max_overflow`` (PostgreSQL; settings
     DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW): a process opens at most their sum
     of connections, the deployment lock's own one included (bot/data/instances.py);
-    None keeps SQLAlchemy's 5 + 10."""
+    None keeps SQLAlchemy's 5 + 10.  SQLite: `SQLITE_POOL`."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -57,6 +63,8 @@ def create_engine(
                 options["skip_autocommit_rollback"] = True  # SQLAlchemy ≥ 2.0.43
         if parsed.get_driver_name() == "aiosqlite":
             parsed = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+        if database and "memory" not in database:  # in memory: one connection (StaticPool)
+            options.update(SQLITE_POOL)
         engine = create_async_engine(parsed, connect_args={"timeout": 30}, **options)
 
         @event.listens_for(engine.sync_engine, "connect")
