@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from bot.context import AppContext
-from bot.data.engine import write_now
+from bot.data.engine import create_autocommit, write_now
 from bot.data.models import Consent
 
 CONSENT_VERSION = "2025-11-v1"
@@ -29,6 +29,14 @@ DISAGREE = "disagree"
 def _utc(moment: dt.datetime) -> dt.datetime:
     """Stored in UTC (SQLite keeps no time zone; bot.views.formatting.moment shows Almaty time)."""
     return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+_LATEST = (
+    select(*Consent.__table__.columns)
+    .where(Consent.user_id == bindparam("user_id"))
+    .order_by(Consent.id.desc())
+    .limit(1)
+)
 
 
 def _cache(app: AppContext) -> dict[int, Consent | None] | None:
@@ -67,14 +75,14 @@ async def latest_answer(app: AppContext, user_id: int) -> Consent | None:
     when the process has the cache (no REDIS_URL: the only process using the database;
     every change of a consent goes through this module, which keeps the cache right; one
     user's updates are handled one at a time, so a read never races a write of the same
-    user), from the database every time otherwise."""
+    user), from the database every time otherwise: one statement without a transaction
+    (bot/data/engine.py create_autocommit: one round trip on PostgreSQL), built once."""
     cache = _cache(app)
     if cache is not None and user_id in cache:
         return cache[user_id]
-    async with app.sessionmaker() as session:
-        record = await session.scalar(
-            select(Consent).where(Consent.user_id == user_id).order_by(Consent.id.desc()).limit(1)
-        )
+    async with create_autocommit(app.sessionmaker.kw["bind"]).connect() as connection:
+        row = (await connection.execute(_LATEST, {"user_id": user_id})).first()
+    record = None if row is None else Consent(**row._mapping)
     if cache is not None:
         cache[user_id] = record
     return record

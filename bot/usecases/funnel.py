@@ -18,8 +18,8 @@ What is stored, and why nothing identifies a parent:
 Recording reads nothing: a milestone is one INSERT … SELECT of the event from the visitor
 row (ON CONFLICT DO NOTHING: once per journey); only when it inserts nothing (no visitor row
 yet, or counted already) is the visitor row created if missing and the event inserted again.
-/apply, the first milestone of a journey, creates the visitor row first (two statements, one
-round trip). The wizard keeps in its draft which milestones it has counted (names only:
+/apply, the first milestone of a journey, creates the visitor row first if missing (two
+statements). The wizard keeps in its draft which milestones it has counted (names only:
 the draft holds no token, so it adds no link to the events) and does not count them again:
 a resumed draft or a summary shown again costs no statement. Sending is part of the
 application's transaction; a /start with a deep link costs one upsert.
