@@ -53,10 +53,12 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     bot_api_url: str = "https://api.telegram.org"
     database_url: str = DEFAULT_DATABASE_URL
-    # PostgreSQL connections of one process: at most pool size + overflow (SQLAlchemy: 5 + 10);
-    # N processes need N × that below the server's max_connections (README, "several processes").
-    database_pool_size: int = Field(default=5, ge=1)
-    database_max_overflow: int = Field(default=10, ge=0)
+    # PostgreSQL connections of one process: at most pool size + overflow; N processes need
+    # N × that below the server's max_connections (README, "several processes").  Unset: 20 + 0
+    # (bot/data/engine.py POSTGRESQL_POOL: a burst keeps its connections instead of opening
+    # new ones — with SQLAlchemy's 5 + 10 the ones beyond 5 were closed when returned).
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=0, ge=0)
     redis_url: str | None = None
     staff_chat_id: int | None = None
     staff_user_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)

@@ -16,9 +16,11 @@ import asyncpg
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import BotApp
 from bot.clock import Clock
+from bot.data.engine import POSTGRESQL_POOL, create_engine
 from bot.settings import Settings
 from tests.conftest import FIXED_TODAY, PG_ADMIN_URL, RunningBot
 from tests.test_redis_keys import random_token
@@ -33,7 +35,80 @@ def test_the_pool_size_is_read_from_the_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("DATABASE_POOL_SIZE")
     monkeypatch.delenv("DATABASE_MAX_OVERFLOW")
     unset = Settings(_env_file=None)
-    assert (unset.database_pool_size, unset.database_max_overflow) == (5, 10)  # SQLAlchemy's
+    assert (unset.database_pool_size, unset.database_max_overflow) == (20, 0)
+
+
+async def hold_and_return(
+    engine: AsyncEngine, count: int, database: str, keep: int
+) -> tuple[int, int]:
+    """Check out `count` connections at once (a burst), return them: the connections open
+    meanwhile and those left afterwards (waiting a moment for more than `keep` to end)."""
+    connections = [await engine.connect() for _ in range(count)]
+    try:
+        for connection in connections:
+            await connection.scalar(text("SELECT 1"))
+        during = await connections_to(database)
+    finally:
+        for connection in connections:
+            await connection.close()
+    after = await connections_to(database)
+    for _ in range(500):  # a closed connection's backend exits a moment later
+        if after <= keep:
+            break
+        await asyncio.sleep(0.01)
+        after = await connections_to(database)
+    return during, after
+
+
+@pytest.mark.parametrize(
+    ("environment", "pool", "burst"),
+    [({}, 20, 20), ({"DATABASE_POOL_SIZE": "3", "DATABASE_MAX_OVERFLOW": "1"}, 3, 4)],
+    ids=["unset", "set"],
+)
+async def test_a_postgresql_process_keeps_the_connections_of_a_burst(
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    pool: int,
+    burst: int,
+) -> None:
+    """Unset, the pool is 20 + 0 (bot/data/engine.py POSTGRESQL_POOL), not SQLAlchemy's
+    5 + 10, which closed every connection beyond 5 when a burst returned it; set, the
+    variables win.  After the burst the pool hands out the connection returned last (LIFO):
+    under light load the others stay idle instead of each being pinged in turn."""
+    for name in ("DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings(_env_file=None, database_url=pg_url)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
+    try:
+        assert engine.pool.size() == pool  # type: ignore[attr-defined]
+        assert engine.pool._max_overflow == burst - pool  # type: ignore[attr-defined]
+        database = pg_url.rsplit("/", 1)[1]
+        before = await connections_to(database)
+        during, after = await hold_and_return(engine, burst, database, before + pool)
+        assert (during - before, after - before) == (burst, pool)
+        pids = set()
+        for _ in range(3):
+            async with engine.connect() as connection:
+                pids.add(await connection.scalar(text("SELECT pg_backend_pid()")))
+        assert len(pids) == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_postgresql_engine_without_pool_arguments_gets_the_default(pg_url: str) -> None:
+    engine = create_engine(pg_url)
+    try:
+        assert engine.pool.size() == POSTGRESQL_POOL["pool_size"] == 20  # type: ignore[attr-defined]
+        assert engine.pool._max_overflow == POSTGRESQL_POOL["max_overflow"] == 0  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
 
 
 def test_a_pool_too_small_for_the_lock_and_a_session_is_refused() -> None:

@@ -125,7 +125,7 @@ class Deployment:
             log.warning(
                 "%d bot processes × %d connections (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW) "
                 "may exceed PostgreSQL's %d: under load requests would fail; lower "
-                "DATABASE_MAX_OVERFLOW or raise max_connections",
+                "DATABASE_POOL_SIZE or DATABASE_MAX_OVERFLOW or raise max_connections",
                 processes,
                 self._connections,
                 allowed,
