@@ -50,14 +50,19 @@ _BACKOFF = (0.001, 0.05)  # seconds: first and longest pause when another proces
 class _Job:
     """One caller's statements (run in order), or one row of an executemany."""
 
-    __slots__ = ("future", "many", "params", "statements")
+    __slots__ = ("future", "many", "params", "rows", "statements")
 
     def __init__(
-        self, statements: tuple[Executable, ...], params: dict[str, Any] | None, many: bool
+        self,
+        statements: tuple[Executable, ...],
+        params: dict[str, Any] | None,
+        many: bool,
+        rows: list[dict[str, Any]] | None = None,
     ) -> None:
         self.statements = statements
         self.params = params
         self.many = many
+        self.rows = rows  # execute_rows: the parameters of its one statement
         self.future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
 
 
@@ -76,6 +81,10 @@ class _Unit:
         first = self.jobs[0]
         if first.many:
             connection.execute(first.statements[0], [job.params or {} for job in self.jobs])
+            return
+        if first.rows is not None:  # execute_rows: one statement, its rows
+            result = connection.execute(first.statements[0], first.rows)
+            self.results.append(result.scalars().all())
             return
         for statement in first.statements[len(self.results) :]:
             result = connection.execute(statement)
@@ -99,6 +108,12 @@ class AutocommitWriter:
         """Run the statements in order, each committed on its own; their results
         (buffered: rowcount, inserted_primary_key, RETURNING rows)."""
         return await self._submit(_Job(statements, None, many=False))
+
+    async def execute_rows(self, statement: Executable, rows: list[dict[str, Any]]) -> list[Any]:
+        """`statement` with these rows as its parameters, committed on its own (an INSERT …
+        RETURNING one column: the values returned)."""
+        (values,) = await self._submit(_Job((statement,), None, many=False, rows=rows))
+        return list(values)
 
     async def execute_many(self, statement: Executable, params: dict[str, Any]) -> None:
         """One row of `statement`, which the batch runs as one executemany with the other

@@ -10,6 +10,7 @@ done mark are committed together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -152,21 +153,26 @@ async def store(
         for payload in payloads
     ]
     if writer is not None:
-        return set((await _autocommit(writer, _insert(rows, writer.dialect.name))).scalars())
+        statement = _insert(writer.dialect.name)
+        return set(await autocommit_writer(writer).execute_rows(statement, rows))
     bind = sessionmaker.kw["bind"]
     if is_postgresql(bind):  # one round trip, not BEGIN, INSERT, COMMIT
         async with create_autocommit(bind).connect() as connection:
-            return set((await connection.execute(_insert(rows, "postgresql"))).scalars())
+            return set((await connection.execute(_insert("postgresql"), rows)).scalars())
     async with sessionmaker() as session, session.begin():
-        statement = _insert(rows, session.get_bind().dialect.name)
-        return set((await session.execute(statement)).scalars())
+        connection = await session.connection()
+        statement = _insert(connection.dialect.name)
+        return set((await connection.execute(statement, rows)).scalars())
 
 
-def _insert(rows: list[dict[str, Any]], dialect: str) -> Any:
+@functools.cache
+def _insert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING update_id, built once per dialect; the rows
+    go as parameters (SQLAlchemy sends them as one multi-row INSERT, "insertmanyvalues", from a
+    compiled form it caches — `.values(rows)` would be compiled again for every batch)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
         insert(InboundUpdate)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(InboundUpdate.update_id)
     )
