@@ -13,6 +13,7 @@ import json
 import random
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
@@ -36,6 +37,28 @@ async def other_tg() -> AsyncIterator[FakeTelegram]:
         yield server
     finally:
         await server.stop()
+
+
+@pytest.fixture
+async def upgraded(
+    tg: FakeTelegram, make_settings: Callable[..., Settings], redis_url: str
+) -> AsyncIterator[tuple[RunningBot, Any, int]]:
+    """A bot on Redis with a token of its own (started), a Redis client and a new user's id;
+    the user's keys are removed afterwards."""
+    from redis.asyncio import Redis
+
+    user_id = random.randint(10**9, 2 * 10**9)
+    running = RunningBot(
+        tg, make_settings(redis_url=redis_url, bot_token=random_token()), Clock(fixed=FIXED_TODAY)
+    )
+    client = Redis.from_url(redis_url)
+    await running.start()
+    try:
+        yield running, client, user_id
+    finally:
+        await running.stop()
+        await forget_user(redis_url, user_id)
+        await client.aclose()
 
 
 async def forget_user(redis_url: str, user_id: int) -> None:
@@ -122,17 +145,10 @@ async def test_one_bot_does_not_wait_for_another_bots_lock_of_the_same_user(
 
 
 async def test_keys_written_without_the_bot_id_are_adopted_at_start(
-    tg: FakeTelegram, make_settings: Callable[..., Settings], redis_url: str
+    tg: FakeTelegram, upgraded: tuple[RunningBot, Any, int]
 ) -> None:
     """A parent half-way through the wizard when the bot is upgraded keeps the draft."""
-    from redis.asyncio import Redis
-
-    user_id = random.randint(10**9, 2 * 10**9)
-    running = RunningBot(
-        tg, make_settings(redis_url=redis_url, bot_token=random_token()), Clock(fixed=FIXED_TODAY)
-    )
-    client = Redis.from_url(redis_url)
-    await running.start()
+    running, client, user_id = upgraded
     try:
         user = tg.user(user_id, language_code="ru")
         await begin(user, "ru")
@@ -156,22 +172,13 @@ async def test_keys_written_without_the_bot_id_are_adopted_at_start(
         assert stored is not None and json.loads(stored)
     finally:
         await running.stop()
-        await forget_user(redis_url, user_id)
-        await client.aclose()
 
 
 async def test_a_legacy_key_older_than_the_current_one_is_deleted(
-    tg: FakeTelegram, make_settings: Callable[..., Settings], redis_url: str
+    tg: FakeTelegram, upgraded: tuple[RunningBot, Any, int]
 ) -> None:
     """When both exist the current key wins; the legacy copy (personal data) goes."""
-    from redis.asyncio import Redis
-
-    user_id = random.randint(10**9, 2 * 10**9)
-    running = RunningBot(
-        tg, make_settings(redis_url=redis_url, bot_token=random_token()), Clock(fixed=FIXED_TODAY)
-    )
-    client = Redis.from_url(redis_url)
-    await running.start()
+    running, client, user_id = upgraded
     try:
         user = tg.user(user_id, language_code="ru")
         await begin(user, "ru")
@@ -186,5 +193,3 @@ async def test_a_legacy_key_older_than_the_current_one_is_deleted(
         assert await client.exists(f"fsm:{bot_id}:{user_id}:{user_id}:apply:data")
     finally:
         await running.stop()
-        await forget_user(redis_url, user_id)
-        await client.aclose()
