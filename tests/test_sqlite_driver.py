@@ -5,6 +5,7 @@ or COMMIT with no open transaction.  Each check runs on both drivers."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -119,13 +120,19 @@ async def test_one_hop_per_statement_none_for_an_idle_rollback(tmp_path: Path, h
             assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
         assert hops.count == 1
         hops.count = 0
-        async with engine.begin() as connection:  # a write: INSERT, COMMIT
+        async with engine.begin() as connection:  # a write: INSERT (hop), the rest inline
             await connection.execute(text("INSERT INTO t VALUES (1)"))
-        assert hops.count == 2
+            await connection.execute(text("INSERT INTO t VALUES (10)"))
+            await connection.execute(text("UPDATE t SET n = n + 1 WHERE n = 10"))
+            rows = await connection.execute(text("SELECT n FROM t ORDER BY n"))
+            assert rows.scalars().all() == [1, 11]
+            await connection.execute(text("DELETE FROM t WHERE n = 11"))
+        assert hops.count == 1
         hops.count = 0
         async with engine.connect() as connection:  # a write abandoned: INSERT, ROLLBACK
             await connection.execute(text("INSERT INTO t VALUES (2)"))
-        assert hops.count == 2
+            await connection.execute(text("INSERT INTO t VALUES (3)"))
+        assert hops.count == 1
         async with engine.connect() as connection:
             assert (await connection.execute(text("SELECT n FROM t"))).scalars().all() == [1]
     finally:
@@ -142,3 +149,67 @@ async def test_the_bot_engine_uses_it_for_aiosqlite_urls(tmp_path: Path, hops: H
             assert hops.count == 1
     finally:
         await engine.dispose()
+
+
+async def test_a_transaction_holding_the_write_lock_never_gives_the_loop_away(
+    tmp_path: Path,
+) -> None:
+    """From its first write (one hop: that is where it may wait for SQLite's lock) to its
+    COMMIT, a transaction runs in the event loop's thread: no other task runs meanwhile,
+    so SQLite's write lock is held for its own work only, not for other updates' turns."""
+    engine = create_async_engine(f"sqlite+{ONEHOP}:///{tmp_path / 'lock.sqlite3'}")
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (n INTEGER UNIQUE)"))
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        async with engine.connect() as connection:
+            await connection.execute(text("INSERT INTO t VALUES (1)"))
+            seen = ticks
+            for n in range(2, 12):
+                await connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+            assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 11
+            await connection.commit()
+            assert ticks == seen
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 11
+        await asyncio.sleep(0.01)
+        assert ticks > seen  # the ticker runs whenever the loop is free
+        stop.set()
+        await task
+    finally:
+        await engine.dispose()
+
+
+async def test_an_error_inside_a_locked_transaction_rolls_back_and_frees_the_lock(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "error.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    other = create_async_engine(f"sqlite+{ONEHOP}:///{path}", connect_args={"timeout": 0})
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (name TEXT UNIQUE NOT NULL)"))
+        with pytest.raises(exc.IntegrityError) as duplicate:
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO t VALUES ('a')"))
+                await connection.execute(text("INSERT INTO t VALUES ('b')"))
+                await connection.execute(text("INSERT INTO t VALUES ('a')"))  # inline, fails
+        assert "UNIQUE constraint failed: t.name" in str(duplicate.value.orig)
+        async with other.begin() as connection:  # the lock is free again (busy timeout 0)
+            await connection.execute(text("INSERT INTO t VALUES ('c')"))
+        async with engine.connect() as connection:
+            names = (await connection.execute(text("SELECT name FROM t"))).scalars().all()
+            assert names == ["c"]
+    finally:
+        await engine.dispose()
+        await other.dispose()
