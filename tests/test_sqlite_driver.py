@@ -6,6 +6,7 @@ or COMMIT with no open transaction.  Each check runs on both drivers."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,46 @@ async def test_an_error_inside_a_locked_transaction_rolls_back_and_frees_the_loc
     finally:
         await engine.dispose()
         await other.dispose()
+
+
+async def test_the_bot_engine_writes_a_transaction_without_a_hop_unless_another_process_writes(
+    tmp_path: Path, hops: Hops
+) -> None:
+    """The bot's engine gives its connections the process's write gate: a transaction that
+    holds it writes inline from its first statement (nobody of this process holds SQLite's
+    lock then); when another process holds the lock, the first write takes its hop and
+    waits there, the event loop going on meanwhile."""
+    path = tmp_path / "gated.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+        hops.count = 0
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO t VALUES (1)"))
+            await connection.execute(text("INSERT INTO t VALUES (2)"))
+        assert hops.count == 0
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process's write lock
+        other.execute("INSERT INTO t VALUES (3)")
+        ticks = 0
+
+        async def release_later() -> None:
+            nonlocal ticks
+            for _ in range(20):
+                ticks += 1
+                await asyncio.sleep(0.005)
+            other.execute("COMMIT")
+
+        releaser = asyncio.create_task(release_later())
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO t VALUES (4)"))  # waits in its hop
+            assert ticks == 20
+        await releaser
+        other.close()
+        assert hops.count == 1  # that write (SQLITE_BUSY inline, then its hop); COMMIT inline
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT n FROM t ORDER BY n"))
+            assert rows.scalars().all() == [1, 2, 3, 4]
+    finally:
+        await engine.dispose()

@@ -78,11 +78,15 @@ def create_engine(
             options.update(SQLITE_POOL)
         engine = create_async_engine(parsed, connect_args={"timeout": 30}, **options)
 
+        gate = gate or write_gate.WriteGate()
+
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            _sqlite_pragmas(dbapi_connection, database, busy_timeout=30000)
+            _sqlite_pragmas(dbapi_connection, database, busy_timeout=BUSY_TIMEOUT_MS)
+            if isinstance(dbapi_connection, sqlite_driver.OneHopConnection) and not autocommit:
+                dbapi_connection.gate = gate  # its first write may then run inline
+                dbapi_connection.busy_timeout_ms = BUSY_TIMEOUT_MS
 
-        gate = gate or write_gate.WriteGate()
         write_gate.install(engine.sync_engine, gate, autocommit=autocommit)
         _GATES[engine.sync_engine] = gate
         return engine
@@ -95,6 +99,9 @@ def create_engine(
     _check_on_checkout(engine.sync_engine)
     return engine
 
+
+# SQLite: how long a pooled connection waits for another process's write lock.
+BUSY_TIMEOUT_MS = 30000
 
 # A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
 PING_IDLE = 10.0  # seconds
@@ -190,21 +197,24 @@ def gate_of(engine: AsyncEngine) -> write_gate.WriteGate | None:
 
 def autocommit_writer(writer: AsyncEngine) -> autocommit.AutocommitWriter:
     """The one task writing the single statements of `writer` (`create_fsm_writer`):
-    bot/data/autocommit.py.  It writes in its own thread through a sync engine on the
-    same file (pysqlite, autocommit, busy timeout 0: it waits in the event loop)."""
+    bot/data/autocommit.py.  It writes in the event loop's thread through a sync engine on
+    the same file (pysqlite, autocommit, busy timeout 0: it waits in the event loop)."""
     url = writer.url.set(drivername="sqlite+pysqlite")
 
     def connect() -> Engine:
         engine = create_sync_engine(
             url,
             isolation_level="AUTOCOMMIT",
-            poolclass=StaticPool,  # one connection, used by the writer's thread only
+            poolclass=StaticPool,  # one connection, used by the writer only
             connect_args={"timeout": 0, "check_same_thread": False},
         )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
             _sqlite_pragmas(dbapi_connection, url.database, busy_timeout=0)
+            # Its commits run in the event loop's thread: the checkpoints are the writer's,
+            # in a thread (bot/data/autocommit.py CHECKPOINT_ROWS).
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0").close()
 
         return engine
 

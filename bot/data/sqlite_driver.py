@@ -31,10 +31,13 @@ its URL options, pool, isolation levels, server-side cursors, ``create_function`
 
 * from a transaction's first write to its COMMIT or ROLLBACK, its statements run inline,
   in the event loop's own thread, without giving the loop away (`OneHopConnection._inline`).
-  In WAL mode that first write took SQLite's write lock (it is the one that may wait for
-  it: busy handler, in aiosqlite's thread as before); until the transaction ends, nothing
-  it does waits for another connection, and what SQLite then does per statement (tens of
-  µs) costs less than the hop.  Why: the lock was held across a hop and a turn of a busy
+  In WAL mode that first write took SQLite's write lock; until the transaction ends,
+  nothing it does waits for another connection, and what SQLite then does per statement
+  (tens of µs) costs less than the hop.  The first write itself runs inline when the
+  connection holds the process's write gate (bot/data/engine.py gives it the gate: then
+  nobody else of this process holds the lock), with SQLite's busy timeout off for it;
+  if another process holds the lock (SQLITE_BUSY) it takes its hop and waits there, in
+  SQLite's busy handler, as before.  Why: the lock was held across a hop and a turn of a busy
   loop per statement — the Send step's transaction (about ten statements) held it 21 ms
   at the median, 79 ms at p99, while every FSM write of the process waited (bench/dialog.py
   ``--tail``: the slowest 1 % of updates).  The sqlite3 connection is opened with
@@ -119,6 +122,23 @@ def _run_statement(
         cursor.close()
 
 
+def _first_write(
+    raw: sqlite3.Connection, run: Callable[[sqlite3.Connection], _Outcome], busy_timeout_ms: int
+) -> _Outcome | None:
+    """A transaction's first write, inline: SQLite's busy timeout off meanwhile, so that
+    it never waits for the write lock in the loop's thread; None when another connection
+    holds the lock (SQLITE_BUSY: nothing written, the caller takes the hop and waits there)."""
+    raw.execute("PRAGMA busy_timeout=0").close()
+    try:
+        return run(raw)
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:
+            return None
+        raise
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}").close()
+
+
 async def _now(function: Callable[[sqlite3.Connection], Any], raw: sqlite3.Connection) -> Any:
     return function(raw)
 
@@ -200,22 +220,36 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     """The adapted connection: statements, COMMIT and ROLLBACK in at most one hop, none
     while its transaction holds the write lock."""
 
-    __slots__ = ("_last_call", "_locked")
+    __slots__ = ("_last_call", "_locked", "busy_timeout_ms", "gate")
     _cursor_cls = OneHopCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._last_call: _Call | None = None
         self._locked = False  # the open transaction holds SQLite's write lock
+        # Set by bot/data/engine.py: the process's write gate (bot/data/write_gate.py,
+        # its holder: this object) and the busy timeout the connection was given.
+        self.gate: Any = None
+        self.busy_timeout_ms = 0
 
     def _statement(self, operation: str, parameters: Any, many: bool) -> _Outcome:
-        """One statement: inline while this connection holds the write lock, else a hop."""
-        outcome: _Outcome
-        if self._locked and self._idle():
-            outcome = self._inline(lambda raw: _run_statement(raw, operation, parameters, many))
-        else:
-            outcome = self._call(lambda raw: _run_statement(raw, operation, parameters, many))
-            self._locked = outcome[4]
+        """One statement: inline while this connection holds the write lock, and for the
+        first write of a transaction that holds the process's write gate (unless another
+        process holds SQLite's lock); else a hop."""
+
+        def run(raw: sqlite3.Connection) -> _Outcome:
+            return _run_statement(raw, operation, parameters, many)
+
+        if self._idle():
+            if self._locked:
+                return cast(_Outcome, self._inline(run))
+            if self.gate is not None and self.gate.holder is self and _is_write(operation):
+                first = self._inline(lambda raw: _first_write(raw, run, self.busy_timeout_ms))
+                if first is not None:
+                    self._locked = first[4]
+                    return cast(_Outcome, first)
+        outcome: _Outcome = self._call(run)
+        self._locked = outcome[4]
         return outcome
 
     def _inline(self, function: Callable[[sqlite3.Connection], Any]) -> Any:
