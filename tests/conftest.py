@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -32,7 +33,22 @@ STAFF_CHAT_ID = -1001234567890
 STAFF_IDS = (501, 502)
 BOT_TOKEN = "123456789:TEST-token"
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def worker_redis_url(url: str, worker: str | None) -> str:
+    """The Redis database of this pytest-xdist worker ("gw0", "gw1", …): the database of
+    `url` plus the worker's number. The workers never meet: a bot started in one adopts
+    every FSM key written without a bot id (bot/data/redis_keys.py), so one test's keys
+    must never be visible to another worker's bot."""
+    if not worker:
+        return url
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+REDIS_TEST_URL = worker_redis_url(REDIS_BASE_URL, os.environ.get("PYTEST_XDIST_WORKER"))
 
 
 def service_unavailable(what: str, error: BaseException) -> None:
@@ -153,7 +169,8 @@ async def pg_url() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def redis_url() -> AsyncIterator[str]:
-    """Redis for the FSM storage path (keys are isolated by a random bot id)."""
+    """Redis for the FSM storage path (keys are isolated by a random bot id; each
+    pytest-xdist worker has a database of its own)."""
     from redis.asyncio import Redis
     from redis.exceptions import RedisError
 
