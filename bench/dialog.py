@@ -92,6 +92,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import os
 import random
 import resource
 import statistics
@@ -450,6 +451,7 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         )
         make_steps = echo_steps
     task = asyncio.create_task(runner)
+    load_before = os.getloadavg()[0]
     profiler = None
     try:
         await wait_polling(tg, task)
@@ -490,6 +492,7 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         await store.aclose()
     return {
         "kind": kind,
+        "loadavg": [load_before, os.getloadavg()[0]],
         "handle_as_tasks": handle_as_tasks,
         "throughput": throughput.summary(),
         "latency": latency.summary(),
@@ -535,6 +538,15 @@ def show(result: dict[str, Any]) -> None:
         f"        at {lat['ups']:.0f} updates/s: queue→handled p50 {lat['p50']:.1f} ms, "
         f"p99 {lat['p99']:.1f} ms, max {lat['max']:.0f} ms (of which inside feed_update: "
         f"p50 {lat['inside_p50']:.1f} ms, p99 {lat['inside_p99']:.1f} ms)"
+    )
+    # capacity × CPU per update: how much of a core the process got while saturated (the
+    # bot, the fake server and the users share one event loop: ~100 % when it alone sets the
+    # pace; less when the machine's other processes, PostgreSQL or Redis take the cores)
+    busy = t["ups"] * t["cpu_ms_per_update"] / 10
+    load = result.get("loadavg") or [float("nan")] * 2
+    print(
+        f"        saturated: the process busy {busy:.0f} % of a core; load average (1 min) "
+        f"{load[0]:.2f} at the start, {load[1]:.2f} at the end"
     )
     print(
         f"        peak RSS {result['rss_peak_mb']:.0f} MB (before the bot was built — Python, aiogram, fake server: "

@@ -14,6 +14,9 @@ update starts inherit it):
 - ``sqlwait``: the rest of an aiosqlite call (queue + the event loop resuming the caller);
 - ``fsm``: waiting for the batched FSM upsert (bot/data/autocommit.py, executemany);
 - ``single``: waiting for the update's other single-statement writes there (write_now);
+- ``pg``: PostgreSQL statements (SQLAlchemy's asyncpg cursor: prepare and execute, their
+  own Python included) — the production profile;
+- ``redis``: Redis commands and pipelines (redis-py; inside ``lock`` too: not counted there);
 - ``api``: Bot API requests (fake server, same process);
 - ``gc``: GC pauses overlapping the update (all of them, not only inside ``own``);
 - ``lag``: event-loop lag (a 2 ms ticker) overlapping the update;
@@ -229,17 +232,43 @@ def install(app: Any) -> None:
 
     AiohttpSession.make_request = m_request  # type: ignore[method-assign]
 
-    # --- FSM isolation lock
-    lock = SimpleEventIsolation.lock
+    # --- FSM isolation lock (SQLite: in the process; REDIS_URL: in Redis, its commands
+    # charged to ``redis``, the rest of the wait to ``lock``)
+    from aiogram.fsm.storage.redis import RedisEventIsolation
 
-    @contextlib.asynccontextmanager
-    async def i_lock(self: Any, key: Any) -> Any:
-        t0 = perf()
-        async with lock(self, key):
-            charge("lock", perf() - t0)
-            yield
+    from bot.data.redis_fsm import PrefetchingRedisEventIsolation
 
-    SimpleEventIsolation.lock = i_lock  # type: ignore[method-assign]
+    def timed_lock(lock: Any) -> Any:
+        @contextlib.asynccontextmanager
+        async def i_lock(self: Any, key: Any) -> Any:
+            t0 = perf()
+            trace = CURRENT.get()
+            redis0 = trace.parts.get("redis", 0.0) if trace else 0.0
+            async with lock(self, key):
+                redis = (trace.parts.get("redis", 0.0) if trace else 0.0) - redis0
+                charge("lock", perf() - t0 - redis)
+                yield
+
+        return i_lock
+
+    for isolation in (SimpleEventIsolation, RedisEventIsolation, PrefetchingRedisEventIsolation):
+        isolation.lock = timed_lock(isolation.lock)  # type: ignore[method-assign]
+
+    # --- PostgreSQL statements, Redis commands
+    from redis.asyncio.client import Pipeline, Redis
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_cursor
+
+    def timed_async(part: str, method: Any) -> Any:
+        async def timed_method(*args: Any, **kwargs: Any) -> Any:
+            with timed(part):
+                return await method(*args, **kwargs)
+
+        return timed_method
+
+    cursor = AsyncAdapt_asyncpg_cursor
+    cursor._prepare_and_execute = timed_async("pg", cursor._prepare_and_execute)  # type: ignore[method-assign]
+    Redis.execute_command = timed_async("redis", Redis.execute_command)  # type: ignore[method-assign]
+    Pipeline.execute = timed_async("redis", Pipeline.execute)  # type: ignore[method-assign]
 
     # --- GC
     started: list[float] = [0.0]
@@ -276,7 +305,20 @@ def _overlap(intervals: list[tuple[float, float]], start: float, end: float) -> 
     return sum(max(0.0, min(b, end) - max(a, start)) for a, b in intervals)
 
 
-PARTS = ("own", "lock", "gate", "pool", "sqlite", "sqlwait", "fsm", "single", "api", "ready")
+PARTS = (
+    "own",
+    "lock",
+    "gate",
+    "pool",
+    "sqlite",
+    "sqlwait",
+    "fsm",
+    "single",
+    "pg",
+    "redis",
+    "api",
+    "ready",
+)
 
 
 def report(since: float, label: str) -> list[str]:
