@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -120,3 +121,64 @@ async def test_number_uses_the_year_of_the_bot_clock(running: RunningBot, tg: Fa
     await answer_all(user, "ru", Person())
     replies = await user.press(LABELS["ru"]["send"])
     assert "ALA-2026-000001" in joined(replies)
+
+
+SUBMITS_WRITES = (
+    "INSERT INTO applications",
+    "INSERT INTO attachments",
+    "INSERT INTO audit_log",
+    "INSERT INTO funnel_events",
+    "UPDATE funnel_visitors",
+    "INSERT INTO outbox",
+    "UPDATE applications SET number",
+    "WITH n AS",
+)
+
+
+async def test_the_years_counter_is_locked_only_for_the_submits_last_statement(
+    tg: FakeTelegram,
+    make_settings: Callable[..., Settings],
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every submit of the year waits for the counter's row lock (held until COMMIT): the
+    submit writes everything else first, then the counter and the number in one statement,
+    then commits. A number past 999999 keeps all its digits (format_number)."""
+    from sqlalchemy import event
+
+    running = RunningBot(tg, make_settings(database_url=pg_url), Clock(fixed=FIXED_TODAY))
+    await running.start()
+    statements: list[tuple[int, str]] = []
+
+    # by physical connection (the DBAPI one, kept by the pool)
+    def seen(conn: Any, _cursor: object, statement: str, *_args: object) -> None:
+        words = " ".join(statement.split()[:4])
+        statements.append((id(conn.connection.dbapi_connection), words))
+
+    engine = running.app.engine.sync_engine
+    try:
+        async with running.app.context.sessionmaker() as session, session.begin():
+            session.add(NumberSequence(year=2025, last_value=999_999))
+        user = tg.user(2304, language_code="ru")
+        await begin(user, "ru")
+        await answer_all(user, "ru", Person())
+        event.listen(engine, "before_cursor_execute", seen)
+        replies = await user.press(LABELS["ru"]["send"])
+        event.remove(engine, "before_cursor_execute", seen)
+        assert "ALA-2025-1000000" in joined(replies)
+        # the submit's connection: from the application's INSERT to the counter, which
+        # (INSERT INTO number_sequences … ) UPDATEs the application's number: the last
+        connection = next(c for c, s in statements if s.startswith("WITH n AS"))
+        on_it = [s for c, s in statements if c == connection]
+        first = next(i for i, s in enumerate(on_it) if s.startswith("INSERT INTO applications"))
+        counter = next(i for i, s in enumerate(on_it) if s.startswith("WITH n AS"))
+        submit, after = on_it[first : counter + 1], on_it[counter + 1 :]
+        for table in ("applications", "attachments", "audit_log", "funnel_events", "outbox"):
+            assert any(s.startswith(f"INSERT INTO {table}") for s in submit), table
+        # next on that connection: COMMIT (not a cursor's statement), then another checkout
+        assert not [s for s in after[:1] if s.startswith(SUBMITS_WRITES)]
+        async with running.app.context.sessionmaker() as session:
+            numbers = list(await session.scalars(select(Application.number)))
+        assert numbers == ["ALA-2025-1000000"]
+    finally:
+        await running.stop()

@@ -19,7 +19,7 @@ from bot.context import AppContext
 from bot.data.claims import OtherApplication as OtherApplication
 from bot.data.claims import competing_for_child
 from bot.data.models import Application, Attachment, AuditEntry
-from bot.data.numbers import next_number
+from bot.data.numbers import number_application, placeholder_number
 from bot.data.status import ApplicationView, load_views
 from bot.outbox import store as outbox
 from bot.outbox.messages import enqueue_publish
@@ -162,10 +162,11 @@ async def submit(
     assert a.cert_from is not None and a.cert_to is not None and a.iban is not None
     kept = await _keep_drafts(app, files)
     async with app.sessionmaker() as session, session.begin():
-        # The counter first: on SQLite the transaction starts as a writer.
-        number = await next_number(session, today.year)
+        # The first statement is a write (the flush's INSERT: on SQLite the transaction
+        # starts as a writer); the year's counter, which every submit waits for, is the
+        # last (bot/data/numbers.py).
         application = Application(
-            number=number,
+            number=placeholder_number(),
             user_id=user_id,
             language=language,
             status=status.value,
@@ -221,6 +222,7 @@ async def submit(
         # The staff card is queued in the same transaction: no application without its card.
         if app.settings.staff_chat_id is not None:
             await enqueue_publish(session, app, application_id)
+        number = await number_application(session, application_id, today.year)
     if app.settings.staff_chat_id is not None:
         outbox.wake(app.sessionmaker)
     await documents.store(app).clear_drafts(user_id)
