@@ -27,6 +27,7 @@ from bot.data.engine import create_engine, create_fsm_writer, create_sessionmake
 from bot.data.fsm_storage import FsmDrafts, SqlAlchemyStorage
 from bot.data.instances import AnotherProcess, Deployment
 from bot.data.migrate import upgrade_to_head
+from bot.data.redis_fsm import PrefetchedRedisStorage, PrefetchingRedisEventIsolation
 from bot.data.users import UserLanguages
 from bot.i18n import UserLanguageMiddleware, create_i18n
 from bot.inbox import DurableDispatcher, Inbox
@@ -50,13 +51,15 @@ def _storage(
     settings: Settings, app_storage: SqlAlchemyStorage
 ) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
-
         # the bot id in every key (bot/data/redis_keys.py); the destiny: the apply wizard
-        # keeps its draft under its own (handlers/apply.py)
+        # keeps its draft under its own (handlers/apply.py). The user's lock, state and
+        # draft in one round trip (bot/data/redis_fsm.py).
         keys = redis_keys.key_builder()
-        redis_storage = RedisStorage.from_url(settings.redis_url, key_builder=keys)
-        return redis_storage, RedisEventIsolation(redis=redis_storage.redis, key_builder=keys)
+        redis_storage = PrefetchedRedisStorage.from_url(settings.redis_url, key_builder=keys)
+        isolation = PrefetchingRedisEventIsolation(
+            redis_storage.redis, keys, data_destinies=(DRAFT_DESTINY,)
+        )
+        return redis_storage, isolation
     return app_storage, SimpleEventIsolation()
 
 
