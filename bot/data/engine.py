@@ -29,6 +29,8 @@ from bot.data import autocommit, sqlite_driver, write_gate
 # 5 + 10 a burst of writers (200 parents pressing Send) took every connection and the
 # reads of every other update waited for the pool behind them (bench/dialog.py --tail).
 SQLITE_POOL = {"pool_size": 20, "max_overflow": 30}
+# SQLite: how long a pooled connection waits for another process's write lock.
+BUSY_TIMEOUT_MS = 30000
 
 # PostgreSQL's pool when DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW are unset (bot/settings.py
 # has the same defaults).  A connection beyond the pool size is closed when it is returned, so
@@ -99,9 +101,6 @@ def create_engine(
     _check_on_checkout(engine.sync_engine)
     return engine
 
-
-# SQLite: how long a pooled connection waits for another process's write lock.
-BUSY_TIMEOUT_MS = 30000
 
 # A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
 PING_IDLE = 10.0  # seconds

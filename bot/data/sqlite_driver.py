@@ -65,6 +65,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util.concurrency import await_
 
+from bot.data import write_gate
+
 DRIVER = "onehop"  # URL: sqlite+onehop:///path
 
 _Description = tuple[tuple[Any, ...], ...] | None
@@ -90,13 +92,6 @@ class _Call:
             self.finished = True
 
 
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
-
-
-def _is_write(operation: str) -> bool:
-    return operation.lstrip()[:6].upper() in _WRITES
-
-
 _Outcome = tuple[_Description, list[Any], int, int | None, bool]
 
 
@@ -116,7 +111,7 @@ def _run_statement(
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-        locked = raw.in_transaction and _is_write(operation)
+        locked = raw.in_transaction and write_gate.is_write(operation)
         return description, rows, cursor.rowcount, cursor.lastrowid, locked
     finally:
         cursor.close()
@@ -132,7 +127,7 @@ def _first_write(
     try:
         return run(raw)
     except sqlite3.OperationalError as error:
-        if getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:
+        if write_gate.is_busy(error):
             return None
         raise
     finally:
@@ -229,7 +224,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         self._locked = False  # the open transaction holds SQLite's write lock
         # Set by bot/data/engine.py: the process's write gate (bot/data/write_gate.py,
         # its holder: this object) and the busy timeout the connection was given.
-        self.gate: Any = None
+        self.gate: write_gate.WriteGate | None = None
         self.busy_timeout_ms = 0
 
     def _statement(self, operation: str, parameters: Any, many: bool) -> _Outcome:
@@ -243,7 +238,11 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         if self._idle():
             if self._locked:
                 return cast(_Outcome, self._inline(run))
-            if self.gate is not None and self.gate.holder is self and _is_write(operation):
+            if (
+                self.gate is not None
+                and self.gate.holder is self
+                and write_gate.is_write(operation)
+            ):
                 first = self._inline(lambda raw: _first_write(raw, run, self.busy_timeout_ms))
                 if first is not None:
                     self._locked = first[4]

@@ -99,7 +99,8 @@ def _owner(connection: Any) -> object:
     return getattr(connection, "dbapi_connection", None) or connection
 
 
-def _is_write(statement: str) -> bool:
+def is_write(statement: str) -> bool:
+    """An INSERT, UPDATE, DELETE or REPLACE (the statements that take SQLite's write lock)."""
     return statement.lstrip()[:6].upper() in _WRITES
 
 
@@ -115,7 +116,7 @@ def install(engine: Engine, gate: WriteGate, *, autocommit: bool) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if _is_write(statement) and in_greenlet():
+        if is_write(statement) and in_greenlet():
             gate.acquire(_owner(conn.connection))
 
     dialect: Any = engine.dialect
